@@ -1,0 +1,156 @@
+"""Stage 3 (wire layer): record every analytics and Customer Service API request of a browser context.
+
+Analytics requests are routed (a route must exist for a beacon's body to be readable) and, in `block` mode,
+answered locally with a CORS answer that echoes the page's Origin, so an audit never reaches the real org.
+Customer Service API calls are only observed, never altered. Each request is stamped with the step that was
+running when the browser started it (by the browser's own clock), not when Python happened to see it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Callable, Literal
+
+from checker.capture.endpoints import analytics_endpoint, service_api_endpoint
+from checker.decode.redact import Redactor
+from checker.models import CapturedRequest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Request, Route
+
+MAX_BODY = 256 * 1024  # keep artefacts bounded; a longer body is truncated and says so
+
+
+def cors_headers(request: "Request") -> dict[str, str]:
+    origin = request.headers.get("origin") or "*"
+    headers = {
+        "access-control-allow-origin": origin,
+        "access-control-allow-methods": "GET, POST, OPTIONS",
+        "access-control-allow-headers": request.headers.get("access-control-request-headers") or "content-type, authorization",
+        "access-control-max-age": "600",
+        "vary": "Origin",
+    }
+    if origin != "*":
+        headers["access-control-allow-credentials"] = "true"  # credentialed requests need the echoed origin
+    return headers
+
+
+def _truncate(text: str | None) -> str | None:
+    if text is not None and len(text) > MAX_BODY:
+        return text[:MAX_BODY] + f"…[truncated {len(text) - MAX_BODY} characters]"
+    return text
+
+
+class NetworkCapture:
+    """Taps one browser context. `requests` grows as the page sends; `step_starts` is kept by the driver."""
+
+    def __init__(self, redactor: Redactor, mode: Literal["block", "pass"] = "block",
+                 extra_patterns: list[str] | None = None) -> None:
+        self.redactor = redactor
+        self.mode = mode
+        self.extra_patterns = extra_patterns or []
+        self.requests: list[CapturedRequest] = []
+        self.step_starts: list[float] = []  # wall-clock seconds at which step i started
+        self.started_at = time.time()
+        self._live: dict[int, CapturedRequest] = {}  # id(playwright Request) → record
+        self.listeners: list[Callable[[CapturedRequest], None]] = []
+
+    # --- wiring -----------------------------------------------------------------------------------
+    def attach(self, context: "BrowserContext") -> None:
+        context.route(self._is_analytics_url, self._on_route)
+        context.on("request", self._on_request)
+        context.on("requestfinished", self._on_finished)
+        context.on("requestfailed", self._on_failed)
+
+    def _is_analytics_url(self, url: str) -> bool:
+        return analytics_endpoint(url) is not None or any(p in url for p in self.extra_patterns)
+
+    def is_analytics(self, request: "Request") -> bool:
+        return request.method != "OPTIONS" and self._is_analytics_url(request.url)
+
+    # --- events -------------------------------------------------------------------------------------
+    def _on_request(self, request: "Request") -> None:
+        if request.method == "OPTIONS":
+            return
+        if self._is_analytics_url(request.url):
+            kind = "analytics"
+        elif service_api_endpoint(request.url):
+            kind = "service_api"
+        else:
+            return
+        record = self._record(request, kind)
+        self.requests.append(record)
+        self._live[id(request)] = record
+        for listener in self.listeners:
+            listener(record)
+
+    def _record(self, request: "Request", kind: str) -> CapturedRequest:
+        started = self._browser_start_time(request)
+        try:
+            frame_url = request.frame.url
+        except Exception:  # service workers and some beacons have no frame
+            frame_url = None
+        return CapturedRequest(
+            id=len(self.requests),
+            kind=kind,  # type: ignore[arg-type]
+            method=request.method,
+            url=self.redactor.url(request.url),
+            resource_type=request.resource_type,
+            headers=self.redactor.headers(dict(request.headers)),
+            body=_truncate(self.redactor.text(_post_data(request))),
+            step=self.step_at(started),
+            time_ms=round((started - self.started_at) * 1000, 1),
+            frame_url=self.redactor.url(frame_url) if frame_url else None,
+        )
+
+    @staticmethod
+    def _browser_start_time(request: "Request") -> float:
+        start_ms = (request.timing or {}).get("startTime", -1)
+        return start_ms / 1000 if start_ms and start_ms > 0 else time.time()
+
+    def step_at(self, wall_time: float) -> int | None:
+        """The last step that started at or before `wall_time`."""
+        step = None
+        for index, started in enumerate(self.step_starts):
+            if started <= wall_time:
+                step = index
+        return step
+
+    def _on_route(self, route: "Route", request: "Request") -> None:
+        if request.method == "OPTIONS":
+            route.fulfill(status=204, headers=cors_headers(request))
+            return
+        if self.mode == "pass":
+            route.continue_()
+            return
+        record = self._live.get(id(request))
+        if record is not None:
+            record.answered_locally = True
+            record.status = 200
+        route.fulfill(status=200, headers={**cors_headers(request), "content-type": "application/json"}, body="{}")
+
+    def _on_finished(self, request: "Request") -> None:
+        record = self._live.pop(id(request), None)
+        if record is None or record.answered_locally:
+            return
+        try:
+            response = request.response()
+            if response is not None:
+                record.status = response.status
+                if record.kind == "service_api":
+                    record.response_body = _truncate(self.redactor.text(response.text()))
+        except Exception as exc:  # the page navigated away and the body is gone
+            record.failure = record.failure or f"response unavailable: {exc}"
+
+    def _on_failed(self, request: "Request") -> None:
+        record = self._live.pop(id(request), None)
+        if record is not None and not record.answered_locally:
+            record.failure = request.failure or "failed"
+
+
+def _post_data(request: "Request") -> str | None:
+    try:
+        return request.post_data
+    except Exception:  # binary bodies cannot be decoded as text
+        buffer = request.post_data_buffer
+        return buffer.decode("utf-8", "replace") if buffer is not None else None

@@ -1,0 +1,93 @@
+"""Event Protocol (Headless `analyticsMode: 'next'`) requests → events named by the document's action types.
+
+Body: a JSON array of `{...payload, meta: {type, clientId, …}}`. Payload keys are renamed to the document's
+names where the meaning is the same (e.g. `autoselected` → `autoSelection`, `position` → `documentPosition`),
+so one scenario checks a deployment in either mode; the original payload stays under `ep_payload`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from checker.decode.ua import DecodeError
+from checker.models import CapturedRequest, Event
+
+
+def _update_field(p: dict[str, Any]) -> tuple[dict, dict]:
+    name = p.get("fieldName")
+    return {"fieldName": name}, ({name: p.get("fieldValue")} if isinstance(name, str) else {})
+
+
+def _classification(p: dict[str, Any]) -> tuple[dict, dict]:
+    data = {"classificationId": p.get("classificationId"), "responseId": p.get("responseId")}
+    if "autoselected" in p:
+        data["autoSelection"] = p["autoselected"]
+    return data, {}
+
+
+def _item(p: dict[str, Any]) -> dict[str, Any]:
+    meta = p.get("itemMetadata") if isinstance(p.get("itemMetadata"), dict) else {}
+    return {
+        "searchQueryUid": p.get("responseId"),
+        "documentTitle": meta.get("title"),
+        "documentUrl": meta.get("url"),
+        "contentIDKey": meta.get("uniqueFieldName"),
+        "contentIDValue": meta.get("uniqueFieldValue"),
+    }
+
+
+def _document_click(p: dict[str, Any]) -> tuple[dict, dict]:
+    return {**_item(p), "documentPosition": p.get("position")}, {}
+
+
+def _feedback(p: dict[str, Any]) -> tuple[dict, dict]:
+    liked = p.get("liked")
+    data = {"responseId": p.get("responseId"), "rate": (1 if liked else 0) if isinstance(liked, bool) else None}
+    return {**data, **{k: v for k, v in _item(p).items() if k != "searchQueryUid"}}, {}
+
+
+def _create(p: dict[str, Any]) -> tuple[dict, dict]:
+    ticket = p.get("ticket") if isinstance(p.get("ticket"), dict) else {}
+    return {}, dict(ticket)
+
+
+def _cancel(p: dict[str, Any]) -> tuple[dict, dict]:
+    reason = p.get("reason")
+    return {"reason": reason.capitalize() if isinstance(reason, str) else reason}, {}
+
+
+EP_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[dict, dict]]]] = {
+    "CaseAssist.Start": ("ticket_create_start", lambda p: ({}, {})),
+    "CaseAssist.UpdateField": ("ticket_field_update", _update_field),
+    "CaseAssist.SelectFieldClassification": ("ticket_classification_click", _classification),
+    "CaseAssist.DocumentSuggestionClick": ("documentSuggestionClick", _document_click),
+    "CaseAssist.DocumentSuggestionFeedback": ("suggestion_rate", _feedback),
+    "CaseAssist.CreateTicket": ("ticket_create", _create),
+    "CaseAssist.Cancel": ("ticket_cancel", _cancel),
+}
+
+
+def decode_ep(req: CapturedRequest) -> list[Event]:
+    try:
+        body = json.loads(req.body or "")
+    except json.JSONDecodeError as exc:
+        raise DecodeError(f"Event Protocol body is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    items = body if isinstance(body, list) else [body]
+    return [_decode_item(item) for item in items]
+
+
+def _decode_item(item: Any) -> Event:
+    if not isinstance(item, dict) or not isinstance(item.get("meta"), dict):
+        return Event(index=0, action=None, protocol="ep", transport="event_protocol", decode_error="an Event Protocol event needs a `meta` object")
+    meta = item["meta"]
+    ep_type = meta.get("type")
+    payload = {k: v for k, v in item.items() if k != "meta"}
+    action, convert = EP_TYPES.get(ep_type, (None, lambda p: (dict(p), {})))
+    data, ticket = convert(payload)
+    data = {k: v for k, v in data.items() if v is not None}
+    data["ep_payload"] = payload
+    return Event(
+        index=0, action=action, protocol="ep", transport="event_protocol", event_type=ep_type,
+        client_id=meta.get("clientId"), search_hub=None, data=data, ticket=ticket,
+    )

@@ -1,0 +1,46 @@
+"""Remove secrets before anything is stored: access tokens in URLs, auth headers, cookies, named secrets.
+
+Redaction happens at capture time, so no later stage (JSON, HTML, JUnit, logs) ever holds a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MASK = "[REDACTED]"
+SECRET_PARAM = re.compile(r"(token|secret|password|passwd|api[-_]?key|apikey|auth|session|signature|sig)$", re.I)
+SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key", "x-auth-token"}
+BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+TOKEN_IN_TEXT = re.compile(r"((?:access_token|accessToken|api_?key|apiKey)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)")
+
+
+class Redactor:
+    """Masks known secret shapes plus the exact values the user declared secret (e.g. env variables)."""
+
+    def __init__(self, secrets: list[str] | None = None) -> None:
+        self.secrets = sorted({s for s in (secrets or []) if s and len(s) >= 4}, key=len, reverse=True)
+
+    def add_secret(self, value: str) -> None:
+        if value and len(value) >= 4 and value not in self.secrets:
+            self.secrets = sorted([*self.secrets, value], key=len, reverse=True)
+
+    def text(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for secret in self.secrets:
+            value = value.replace(secret, MASK)
+        value = BEARER.sub(lambda m: m.group(1) + MASK, value)
+        return TOKEN_IN_TEXT.sub(lambda m: m.group(1) + MASK, value)
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.query:
+            pairs = [(k, MASK if SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+            parts = parts._replace(query=urlencode(pairs, safe="[]"))
+        if parts.password or parts.username:
+            parts = parts._replace(netloc=f"{MASK}@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
+        return self.text(urlunsplit(parts)) or ""
+
+    def headers(self, headers: dict[str, str]) -> dict[str, str]:
+        return {k: (MASK if k.lower() in SECRET_HEADERS else self.text(v) or "") for k, v in headers.items()}

@@ -1,0 +1,109 @@
+"""Usage Analytics (coveo.analytics / Headless legacy mode) requests → events.
+
+collect  POST …/analytics/collect   JSON in measurement-protocol keys: svc_action, svc_action_data, svc_ticket_*, ea, cid
+click    POST …/analytics/click     beacon `clickEvent=<urlencoded JSON>`, or fetch with a JSON body
+custom   POST …/analytics/custom    beacon `customEvent=…` or JSON
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from checker.models import CapturedRequest, Event
+
+TICKET_PREFIX = "svc_ticket_"
+FORM_KEYS = {"click": "clickEvent", "custom": "customEvent", "search": "searchEvent", "view": "viewEvent"}
+
+
+class DecodeError(ValueError):
+    pass
+
+
+def parse_body(body: str | None, endpoint: str) -> Any:
+    """JSON body, or the JSON inside a form-encoded beacon body (`clickEvent=…`)."""
+    if body is None or body == "":
+        raise DecodeError("the request has no body")
+    text = body.strip()
+    if text[:1] in "{[":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DecodeError(f"body is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    form = parse_qs(text, keep_blank_values=True)
+    key = FORM_KEYS.get(endpoint)
+    values = form.get(key) if key else None
+    if not values:
+        raise DecodeError(f"body is neither JSON nor a form with {key or 'a known key'}=")
+    try:
+        return json.loads(values[0])
+    except json.JSONDecodeError as exc:
+        raise DecodeError(f"{key}= is not valid JSON ({exc.msg} at char {exc.pos})") from None
+
+
+def _query_client_id(url: str) -> str | None:
+    query = parse_qs(urlsplit(url).query)
+    for key in ("visitorId", "visitor", "clientId"):
+        if query.get(key):
+            return query[key][0]
+    return None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """svc_action_data is a nested object; some pages send it as a JSON string."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {"_raw": value}
+    return value if isinstance(value, dict) else {}
+
+
+def decode_collect(req: CapturedRequest, body: dict[str, Any]) -> Event:
+    ticket = {key[len(TICKET_PREFIX):]: value for key, value in body.items() if key.startswith(TICKET_PREFIX)}
+    is_svc = body.get("ec") == "svc" or "svc_action" in body
+    return Event(
+        index=0,
+        action=body.get("svc_action") if is_svc else None,
+        transport="collect",
+        event_type=body.get("ea") if is_svc else f"{body.get('t', '?')}",
+        client_id=body.get("cid") or _query_client_id(req.url),
+        search_hub=body.get("searchHub"),
+        data=_object(body.get("svc_action_data")),
+        ticket=ticket,
+    )
+
+
+def _lift_content_id(body: dict[str, Any]) -> dict[str, Any]:
+    """The document lists contentIDKey/Value as payload fields, its example nests them in customData: accept both."""
+    custom = body.get("customData")
+    if not isinstance(custom, dict):
+        return body
+    lifted = {k: custom[k] for k in ("contentIDKey", "contentIDValue") if k in custom and k not in body}
+    return {**body, **lifted}
+
+
+def decode_click(req: CapturedRequest, body: dict[str, Any], endpoint: str) -> Event:
+    action = body.get("actionCause") if endpoint in ("click", "search") else body.get("eventValue")
+    body = _lift_content_id(body)
+    return Event(
+        index=0,
+        action=action,
+        transport=endpoint,
+        event_type=endpoint,
+        client_id=body.get("clientId") or _query_client_id(req.url),
+        search_hub=body.get("originLevel1"),
+        data=body,
+    )
+
+
+def decode_ua(req: CapturedRequest, endpoint: str) -> list[Event]:
+    body = parse_body(req.body, endpoint)
+    items = body if isinstance(body, list) else [body]  # /searches batches several events
+    events = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise DecodeError(f"expected a JSON object, got {type(item).__name__}")
+        events.append(decode_collect(req, item) if endpoint == "collect" else decode_click(req, item, endpoint))
+    return events

@@ -1,0 +1,104 @@
+"""Stage 2: perform one scenario step on a Playwright page (one function per step kind)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+from urllib.parse import urljoin
+
+from checker.errors import ConfigError
+from checker.scenario.model import ClickArgs, WaitForArgs, step_kind
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
+class StepError(Exception):
+    """The step could not be performed; the message says why in the user's terms."""
+
+
+def resolve_url(url: str, base_url: str | None) -> str:
+    if "://" in url or url.startswith(("about:", "data:", "file:")):
+        return url
+    if not base_url:
+        raise ConfigError(f"relative URL {url!r} needs --base-url", "pass --base-url https://your-site, or write an absolute URL")
+    return urljoin(base_url.rstrip("/") + "/", url.lstrip("/"))
+
+
+def _selector(arg: str | ClickArgs | WaitForArgs) -> str:
+    return arg if isinstance(arg, str) else arg.selector
+
+
+def _goto(page: "Page", step, ctx: "StepContext") -> None:
+    response = page.goto(resolve_url(step.goto, ctx.base_url), timeout=ctx.timeout_ms, wait_until="load")
+    if response is not None and response.status >= 400:
+        raise StepError(f"{response.url} answered HTTP {response.status}")
+
+
+def _click(page: "Page", step, ctx: "StepContext") -> None:
+    page.locator(_selector(step.click)).first.click(timeout=ctx.timeout_ms)
+
+
+def _fill(page: "Page", step, ctx: "StepContext") -> None:
+    field = page.locator(step.fill.selector).first
+    field.fill(step.fill.value, timeout=ctx.timeout_ms)
+    if step.fill.blur:
+        field.blur(timeout=ctx.timeout_ms)  # a person leaves the field; pages log ticket_field_update on change
+
+
+def _select(page: "Page", step, ctx: "StepContext") -> None:
+    args = step.select
+    target = {"label": args.label} if args.label is not None else {"value": args.value}
+    page.locator(args.selector).first.select_option(timeout=ctx.timeout_ms, **target)
+
+
+def _press(page: "Page", step, ctx: "StepContext") -> None:
+    if step.press.selector:
+        page.locator(step.press.selector).first.press(step.press.key, timeout=ctx.timeout_ms)
+    else:
+        page.keyboard.press(step.press.key)
+
+
+def _wait_for(page: "Page", step, ctx: "StepContext") -> None:
+    arg = step.wait_for
+    state = arg.state if isinstance(arg, WaitForArgs) else "visible"
+    page.locator(_selector(arg)).first.wait_for(state=state, timeout=ctx.timeout_ms)
+
+
+def _wait(page: "Page", step, ctx: "StepContext") -> None:
+    page.wait_for_timeout(step.wait)
+
+
+class StepContext:
+    def __init__(self, base_url: str | None, timeout_ms: float) -> None:
+        self.base_url = base_url
+        self.timeout_ms = timeout_ms
+
+
+PERFORMERS: dict[str, Callable[["Page", object, StepContext], None]] = {
+    "goto": _goto,
+    "click": _click,
+    "fill": _fill,
+    "select": _select,
+    "press": _press,
+    "wait_for": _wait_for,
+    "wait": _wait,
+}
+
+
+def perform(page: "Page", step, ctx: StepContext) -> None:
+    """Run the step; raise StepError with a readable cause when the page does not let us."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        PERFORMERS[step_kind(step)](page, step, ctx)
+    except PlaywrightError as exc:
+        raise StepError(_explain(exc)) from None
+
+
+def _explain(exc: Exception) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if "Timeout" in first and "exceeded" in first:
+        details = [line.strip() for line in text.splitlines()[1:4] if line.strip() and "===" not in line]
+        return first + (" — " + "; ".join(details) if details else "")
+    return first

@@ -1,0 +1,160 @@
+"""The typed values passed along the pipeline: scenario → drive → capture → decode → check → report.
+
+A run produces one `RunResult`; each scenario fills one `ScenarioResult` stage by stage (the driver adds
+steps and captured requests, the decoder adds events, the checker adds violations and expectation results).
+`RunResult.model_dump(mode="json")` is the JSON report; HTML and JUnit are views of it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+SEVERITY_ORDER = {Severity.error: 0, Severity.warning: 1, Severity.info: 2}
+
+
+class Status(str, Enum):
+    passed = "passed"
+    failed = "failed"
+    error = "error"
+
+
+class StepStatus(str, Enum):
+    passed = "passed"
+    failed = "failed"  # the step ran but its expected events did not all arrive
+    error = "error"  # the step itself could not be performed (selector, navigation, crash)
+    skipped = "skipped"  # an earlier step errored
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CapturedRequest(_Model):
+    """One analytics or Customer Service API request seen leaving the page (already redacted)."""
+
+    id: int
+    kind: Literal["analytics", "service_api"]
+    method: str
+    url: str
+    resource_type: str  # fetch, ping (beacon), xhr, image, document…
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+    step: int | None = None  # index of the step running when the request left the page
+    time_ms: float = 0.0  # since the scenario started
+    frame_url: str | None = None
+    status: int | None = None  # HTTP status: answered locally (block) or by the server (pass)
+    response_body: str | None = None
+    failure: str | None = None  # network error text when the request failed
+    answered_locally: bool = False
+
+
+class Event(_Model):
+    """One Case Assist analytics event, decoded from a captured request, whatever the transport."""
+
+    index: int
+    action: str | None  # document's action type: ticket_create_start, documentSuggestionClick…
+    protocol: Literal["ua", "ep"] = "ua"  # Usage Analytics (legacy) or Event Protocol (next)
+    transport: str  # collect, click, custom, event_protocol
+    event_type: str | None = None  # flowStart | click (UA `ea`), or the EP meta.type
+    client_id: str | None = None
+    search_hub: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)  # action payload (svc_action_data, or the click body)
+    ticket: dict[str, Any] = Field(default_factory=dict)  # ticket payload (svc_ticket_* keys without prefix)
+    step: int | None = None
+    time_ms: float = 0.0
+    url: str = ""  # endpoint the event was sent to (redacted)
+    request_id: int = 0
+    decode_error: str | None = None
+
+
+class Violation(_Model):
+    """A finding: the page does not log what the protocol or the scenario requires."""
+
+    rule: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    section: str = ""  # where the requirement comes from (document section or scenario line)
+    action: str | None = None  # action of the event concerned, or the expected action that is missing
+    event_index: int | None = None
+    step: int | None = None
+    field: str | None = None
+
+
+class FieldDiff(_Model):
+    path: str
+    expected: Any = None
+    observed: Any = None
+    ok: bool = False
+
+
+class ExpectationResult(_Model):
+    """One `expect` entry of a scenario or a step, and the event that satisfied it (or came closest)."""
+
+    expected: dict[str, Any]
+    line: int | None = None
+    step: int | None = None  # None for scenario-level expectations
+    matched: bool = False
+    event_index: int | None = None  # the matching event, or the closest candidate when unmatched
+    diffs: list[FieldDiff] = Field(default_factory=list)
+
+
+class StepResult(_Model):
+    index: int
+    kind: str
+    description: str
+    line: int | None = None
+    status: StepStatus = StepStatus.passed
+    duration_s: float = 0.0
+    error: str | None = None
+    screenshot: str | None = None  # path relative to the report folder
+    url: str | None = None  # page URL after the step
+
+
+class ScenarioSummary(_Model):
+    total: int = 0
+    passed: int = 0
+    failed: int = 0
+    error: int = 0
+    violations: dict[str, int] = Field(default_factory=lambda: {s.value: 0 for s in Severity})
+
+
+class ScenarioResult(_Model):
+    name: str
+    file: str
+    status: Status = Status.passed
+    duration_s: float = 0.0
+    start_url: str | None = None
+    error: str | None = None  # why the scenario could not run to its end
+    steps: list[StepResult] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    violations: list[Violation] = Field(default_factory=list)
+    expectations: list[ExpectationResult] = Field(default_factory=list)
+    requests: list[CapturedRequest] = Field(default_factory=list)
+    stored_client_id: str | None = None  # what the page stored (localStorage visitorId / coveo_visitorId)
+    page_info: dict[str, Any] = Field(default_factory=dict)  # library versions detected on the page
+
+
+class RunResult(_Model):
+    schema_version: int = SCHEMA_VERSION
+    tool_version: str
+    started_at: str
+    duration_s: float = 0.0
+    analytics_mode: Literal["block", "pass"] = "block"
+    base_url: str | None = None
+    browser: str = ""
+    status: Status = Status.passed
+    summary: ScenarioSummary = Field(default_factory=ScenarioSummary)
+    scenarios: list[ScenarioResult] = Field(default_factory=list)

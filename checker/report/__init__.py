@@ -1,0 +1,22 @@
+"""Stage 6: a `RunResult` → results.json (the source of truth), index.html and junit.xml (views of it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checker.models import RunResult
+from checker.report.html import write_html
+from checker.report.json_out import read_json, write_json
+from checker.report.junit import write_junit
+
+__all__ = ["write_reports", "read_json", "write_json", "write_html", "write_junit"]
+
+
+def write_reports(run: RunResult, report_dir: Path, json_path: Path | None = None, junit_path: Path | None = None) -> Path:
+    """Write every artefact; returns the HTML report's path. A failing writer must not hide the others."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    write_json(run, report_dir / "results.json")
+    if json_path is not None:
+        write_json(run, json_path)
+    write_junit(run, junit_path or report_dir / "junit.xml")
+    return write_html(run, report_dir)

@@ -1,0 +1,104 @@
+"""The HTML report: a self-contained single file (styles inline, screenshots embedded), a view of `RunResult`.
+
+Everything captured from the page goes through Jinja's autoescaping; the template has only loops and ifs,
+the shaping of data for it happens here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from checker.check.rules import all_rules
+from checker.models import Event, ExpectationResult, RunResult, ScenarioResult, Severity, StepResult, Violation
+
+TEMPLATES = Path(__file__).parent / "templates"
+KEY_FIELDS = ("fieldName", "reason", "rate", "classificationId", "documentPosition", "documentTitle", "actionCause")
+
+
+@dataclass
+class StepView:
+    step: StepResult
+    screenshot: str | None
+    events: list[Event]
+    expectations: list[ExpectationResult]
+    violations: list[Violation]
+
+
+@dataclass
+class ScenarioView:
+    result: ScenarioResult
+    anchor: str
+    steps: list[StepView]
+    flow_expectations: list[ExpectationResult]
+    counts: dict[str, int]
+    other_violations: list[Violation] = field(default_factory=list)
+
+
+def _data_uri(report_dir: Path, relative: str | None) -> str | None:
+    if not relative:
+        return None
+    path = report_dir / relative
+    if not path.is_file():
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _scenario_view(index: int, result: ScenarioResult, report_dir: Path) -> ScenarioView:
+    steps = []
+    for step in result.steps:
+        steps.append(StepView(
+            step=step,
+            screenshot=_data_uri(report_dir, step.screenshot),
+            events=[e for e in result.events if e.step == step.index],
+            expectations=[x for x in result.expectations if x.step == step.index],
+            violations=[v for v in result.violations if v.step == step.index],
+        ))
+    counts = {s.value: sum(1 for v in result.violations if v.severity == s) for s in Severity}
+    return ScenarioView(
+        result=result,
+        anchor=f"scenario-{index + 1}",
+        steps=steps,
+        flow_expectations=[x for x in result.expectations if x.step is None],
+        counts=counts,
+        other_violations=[v for v in result.violations if v.step is None],
+    )
+
+
+def pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+def short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def key_fields(event: Event) -> list[tuple[str, Any]]:
+    shown = [(k, event.data[k]) for k in KEY_FIELDS if k in event.data]
+    if "id" in event.ticket:
+        shown.append(("ticket.id", event.ticket["id"]))
+    return shown[:4]
+
+
+def render_html(run: RunResult, report_dir: Path) -> str:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pretty=pretty, short=short)
+    env.globals.update(key_fields=key_fields)
+    template = env.get_template("report.html.j2")
+    scenarios = [_scenario_view(i, r, report_dir) for i, r in enumerate(run.scenarios)]
+    rules = {r.id: r for r in all_rules()}
+    return template.render(run=run, scenarios=scenarios, rules=rules, css=(TEMPLATES / "report.css").read_text())
+
+
+def write_html(run: RunResult, report_dir: Path) -> Path:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path = report_dir / "index.html"
+    path.write_text(render_html(run, report_dir), encoding="utf-8")
+    return path

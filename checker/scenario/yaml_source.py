@@ -1,0 +1,87 @@
+"""Read YAML keeping where every key and value was written, so errors can point at file:line:column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from checker.errors import Problem
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass
+class SourceMap:
+    """1-based (line, column) of every key and value, by their path in the document."""
+
+    file: str
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: Path_) -> tuple[int | None, int | None]:
+        """Position of the value at `path`, else of its key, else of the nearest enclosing node."""
+        for cut in range(len(path), -1, -1):
+            prefix = tuple(path[:cut])
+            pos = self.values.get(prefix) if cut == len(path) else None
+            pos = pos or self.keys.get(prefix) or self.values.get(prefix)
+            if pos:
+                return pos
+        return (1, 1)
+
+    def locate_key(self, path: Path_) -> tuple[int | None, int | None]:
+        return self.keys.get(tuple(path)) or self.locate(path)
+
+    def line_of(self, path: Path_) -> int | None:
+        return self.locate(path)[0]
+
+
+def _plain(node: Any, path: Path_, smap: SourceMap) -> Any:
+    """Convert ruamel's round-trip nodes to plain Python, recording positions on the way."""
+    if isinstance(node, CommentedMap):
+        out = {}
+        for key, value in node.items():
+            child = path + (key,)
+            k_line, k_col = node.lc.key(key)
+            v_line, v_col = node.lc.value(key)
+            smap.keys[child] = (k_line + 1, k_col + 1)
+            smap.values[child] = (v_line + 1, v_col + 1)
+            out[str(key) if not isinstance(key, (str, int)) else key] = _plain(value, child, smap)
+        return out
+    if isinstance(node, CommentedSeq):
+        out_list = []
+        for index, value in enumerate(node):
+            child = path + (index,)
+            line, col = node.lc.item(index)
+            smap.values[child] = (line + 1, col + 1)
+            out_list.append(_plain(value, child, smap))
+        return out_list
+    if isinstance(node, str):
+        return str(node)  # drop ruamel's scalar string subclasses
+    return node
+
+
+def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML file. Returns (data, source map, problems); data is None when it cannot be parsed."""
+    smap = SourceMap(display_name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, smap, [Problem(display_name, None, None, f"cannot read file: {exc}")]
+    if not text.strip():
+        return None, smap, [Problem(display_name, 1, 1, "the file is empty", "a scenario needs `name:` and `steps:`")]
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        node = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        return None, smap, [Problem(display_name, line, col, message, "check indentation and quoting around this spot")]
+    except Exception as exc:  # ruamel raises a few unmarked errors (e.g. duplicate keys)
+        return None, smap, [Problem(display_name, None, None, f"invalid YAML: {exc}")]
+    return _plain(node, (), smap), smap, []

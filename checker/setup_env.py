@@ -1,0 +1,51 @@
+"""`case-assist-check setup`: get what the tool needs on this machine, idempotently.
+
+- a Chromium (see `checker.drive.browser.ensure_browser` for the order tried);
+- the demo site's npm packages (coveo.analytics, @coveo/headless), installed from the lock file with `npm ci`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+
+from checker.demo.server import DEMO_DIR, NODE_MODULES, missing_vendor_files
+from checker.drive.browser import ensure_browser
+from checker.errors import SetupError
+
+STAMP = NODE_MODULES / ".case-assist-check-lock"
+
+
+def _lock_digest() -> str:
+    return hashlib.sha256((DEMO_DIR / "package-lock.json").read_bytes()).hexdigest()
+
+
+def npm_packages_ready() -> bool:
+    return not missing_vendor_files() and STAMP.exists() and STAMP.read_text().strip() == _lock_digest()
+
+
+def ensure_npm_packages(log=print) -> str:
+    if npm_packages_ready():
+        return "demo npm packages up to date"
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SetupError("npm is needed to install the demo site's Coveo libraries",
+                         "install Node.js and npm (e.g. `apt-get install -y nodejs npm`), then run setup again")
+    log("Installing the demo site's npm packages (npm ci)…")
+    result = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=DEMO_DIR,
+                            capture_output=True, text=True)
+    if result.returncode != 0 or missing_vendor_files():
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise SetupError("npm ci failed: " + " | ".join(tail), "check access to the npm registry, then run setup again")
+    STAMP.write_text(_lock_digest())
+    return "demo npm packages installed"
+
+
+def setup(browser: bool = True, npm: bool = True, log=print) -> list[str]:
+    done = []
+    if npm:
+        done.append(ensure_npm_packages(log))
+    if browser:
+        done.append("browser: " + ensure_browser(log))
+    return done
