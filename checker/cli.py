@@ -32,6 +32,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)")
     parser.add_argument("--expect-timeout", type=float, default=5.0, metavar="S",
                         help="seconds to wait for a step's expected events (default 5)")
+    parser.add_argument("--settle", type=int, default=200, metavar="MS",
+                        help="after the last step, wait until no analytics request came for this long (default 200)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")
 
 
@@ -79,13 +81,13 @@ def _execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) 
     from checker.scenario import load_scenarios
 
     scenarios = load_scenarios(paths)
-    if args.step_timeout <= 0 or args.expect_timeout <= 0:
-        raise ConfigError("timeouts must be positive numbers of seconds")
+    if args.step_timeout <= 0 or args.expect_timeout <= 0 or args.settle < 0:
+        raise ConfigError("timeouts must be positive numbers (seconds; --settle in milliseconds)")
     report_dir = _report_dir(args)
     options = RunOptions(
         base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
         report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
-        screenshots=not args.no_screenshots,
+        screenshots=not args.no_screenshots, quiet_ms=args.settle,
     )
     console = make_console()
     result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose))

@@ -21,6 +21,7 @@ from checker.check.expectations import match_in_order
 from checker.decode import decode_all
 from checker.decode.redact import Redactor
 from checker.drive.browser import find_browser, launch
+from checker.drive.screens import ScreenRecorder
 from checker.drive.steps import StepContext, StepError, perform, resolve_url
 from checker.models import RunResult, ScenarioResult, ScenarioSummary, Status, StepResult, StepStatus
 from checker.scenario.model import Scenario, describe_step, step_kind
@@ -38,7 +39,7 @@ class RunOptions:
     report_dir: Path = Path("reports")
     step_timeout_s: float = 10.0
     expect_timeout_s: float = 5.0
-    quiet_ms: int = 400  # a scenario ends once no analytics request came for this long…
+    quiet_ms: int = 200  # a scenario ends once no analytics request came for this long…
     settle_max_s: float = 5.0  # …or after this much waiting, whichever first
     screenshots: bool = True
     secrets: list[str] = field(default_factory=list)
@@ -121,7 +122,8 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
         capture.attach(context)
         page = context.new_page()
         _watch_page(page, result, capture)
-        _drive(page, context, scenario, options, capture, result, on_event)
+        screens = ScreenRecorder(context, page, enabled=options.screenshots)
+        _drive(page, context, scenario, options, capture, screens, result, on_event)
         _settle(context, capture, options)
         _read_page_state(page, context, result)
     except Exception as exc:  # the browser died or the context broke: keep what was captured
@@ -135,7 +137,7 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
 
 
 def _drive(page: "Page", context: "BrowserContext", scenario: Scenario, options: RunOptions,
-           capture: NetworkCapture, result: ScenarioResult, on_event) -> None:
+           capture: NetworkCapture, screens: ScreenRecorder, result: ScenarioResult, on_event) -> None:
     shots = options.report_dir / "screenshots" / slug(scenario.name)
     failed = False
     for index, step in enumerate(scenario.steps):
@@ -158,7 +160,9 @@ def _drive(page: "Page", context: "BrowserContext", scenario: Scenario, options:
         step_result.duration_s = round(time.monotonic() - begun, 3)
         step_result.url = _safe_url(page, capture)
         if options.screenshots or failed:
-            step_result.screenshot = _screenshot(page, shots / f"step-{index + 1:02d}.jpg", options.report_dir)
+            shot = shots / f"step-{index + 1:02d}.jpg"
+            if screens.snapshot(shot, exact=failed):
+                step_result.screenshot = shot.relative_to(options.report_dir).as_posix()
         on_event(RunEvent("step_finished", scenario.name, index, len(scenario.steps), step=step_result))
 
 
@@ -229,15 +233,6 @@ PAGE_STATE_JS = """() => {
   try { if (window.coveoanalytics && typeof coveoua === 'function') out.coveo_analytics_version = coveoua('version'); } catch (e) {}
   return out;
 }"""
-
-
-def _screenshot(page: "Page", path: Path, report_dir: Path) -> str | None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(path), type="jpeg", quality=60, timeout=5000)
-        return path.relative_to(report_dir).as_posix()
-    except Exception:
-        return None  # a crashed page cannot be photographed; the step's error says why
 
 
 def _safe_url(page: "Page", capture: NetworkCapture) -> str | None:

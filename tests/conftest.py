@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from checker.demo.server import DemoServer
 from checker.drive.browser import LAUNCH_ARGS, find_browser
+from checker.models import RunResult
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
 
@@ -41,14 +43,32 @@ def run_scenarios(browser, tmp_path):
     return _run
 
 
-@pytest.fixture(scope="session")
-def clean_demo_run(browser, demo_server, tmp_path_factory):
-    options = RunOptions(base_url=demo_server.base_url, report_dir=tmp_path_factory.mktemp("clean"))
-    return run(load_scenarios([DEMO_SCENARIOS]), options, browser=browser)
+@dataclass
+class DemoRun:
+    run: RunResult
+    report_dir: Path
+
+
+def _demo_run(browser, base_url: str, report_dir: Path) -> DemoRun:
+    options = RunOptions(base_url=base_url, report_dir=report_dir, expect_timeout_s=2.0)
+    return DemoRun(run(load_scenarios([DEMO_SCENARIOS]), options, browser=browser), report_dir)
 
 
 @pytest.fixture(scope="session")
-def broken_demo_run(browser, demo_server, tmp_path_factory):
-    options = RunOptions(base_url=demo_server.base_url + "/broken", report_dir=tmp_path_factory.mktemp("broken"),
-                         expect_timeout_s=2.0)
-    return run(load_scenarios([DEMO_SCENARIOS]), options, browser=browser)
+def clean_demo(browser, demo_server, tmp_path_factory) -> DemoRun:
+    return _demo_run(browser, demo_server.base_url, tmp_path_factory.mktemp("clean"))
+
+
+@pytest.fixture(scope="session")
+def broken_demo(browser, demo_server, tmp_path_factory) -> DemoRun:
+    return _demo_run(browser, demo_server.base_url + "/broken", tmp_path_factory.mktemp("broken"))
+
+
+@pytest.fixture(scope="session")
+def clean_demo_run(clean_demo) -> RunResult:
+    return clean_demo.run
+
+
+@pytest.fixture(scope="session")
+def broken_demo_run(broken_demo) -> RunResult:
+    return broken_demo.run

@@ -99,6 +99,6 @@ def _explain(exc: Exception) -> str:
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     if "Timeout" in first and "exceeded" in first:
-        details = [line.strip() for line in text.splitlines()[1:4] if line.strip() and "===" not in line]
+        details = [line.strip() for line in text.splitlines()[1:] if line.strip() and "===" not in line][-4:]
         return first + (" — " + "; ".join(details) if details else "")
     return first

@@ -76,9 +76,13 @@
     return response.json();
   }
 
+  let refreshes = 0;
   async function refreshSuggestions() {
     if (!ticket.subject && !ticket.description) return;
-    [classification, suggestion] = await Promise.all([callApi('classify'), callApi('documents/suggest')]);
+    const mine = ++refreshes;
+    const answers = await Promise.all([callApi('classify'), callApi('documents/suggest')]);
+    if (mine !== refreshes) return; // a newer refresh is under way: never show stale suggestions
+    [classification, suggestion] = answers;
     renderClassifications();
     renderDocuments();
   }

@@ -1,0 +1,102 @@
+"""The command line end to end: exit codes, artefacts, and what the user reads. Real site, real Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import junitparser
+import pytest
+
+from tests.conftest import DEMO_SCENARIOS, ROOT
+
+CLI = [sys.executable, "-m", "checker"]
+
+
+def cli(*args, cwd=ROOT):
+    env = {**os.environ, "CI": "1"}
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def test_version_and_help():
+    out = cli("--version")
+    assert out.returncode == 0 and out.stdout.startswith("case-assist-check ")
+    out = cli("--help")
+    assert out.returncode == 0 and all(c in out.stdout for c in ("run", "demo", "serve-demo", "setup", "rules"))
+
+
+def test_run_clean_demo_writes_every_artefact(demo_server, tmp_path):
+    report = tmp_path / "r"
+    out = cli("run", DEMO_SCENARIOS, "--base-url", demo_server.base_url, "--report", report,
+              "--json", tmp_path / "out.json", "--junit", tmp_path / "junit.xml")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "CONFORMS: 3 passed, 0 failed, 0 errored" in out.stdout
+    assert f"Report: {report / 'index.html'}" in out.stdout
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert data["schema_version"] == 1 and data["summary"]["passed"] == 3
+    scenario = data["scenarios"][0]
+    assert set(scenario) >= {"name", "file", "status", "duration_s", "events", "violations"}
+    assert set(scenario["events"][0]) >= {"index", "action", "protocol", "event_type", "client_id", "search_hub", "data", "ticket", "step", "url"}
+    suite = junitparser.JUnitXml.fromfile(str(tmp_path / "junit.xml"))
+    cases = [case for s in suite for case in s]
+    assert len(cases) == 3 and all(case.is_passed for case in cases)
+    assert (report / "results.json").exists() and (report / "index.html").exists()
+
+
+def test_run_broken_demo_exits_1_with_findings(demo_server, tmp_path):
+    out = cli("run", DEMO_SCENARIOS / "03-quit-from-review.yaml", "--base-url", demo_server.base_url + "/broken",
+              "--report", tmp_path, "--expect-timeout", "1")
+    assert out.returncode == 1
+    assert "DOES NOT CONFORM" in out.stdout and "event.type" in out.stdout
+    data = json.loads((tmp_path / "results.json").read_text())
+    violation = data["scenarios"][0]["violations"][0]
+    assert set(violation) >= {"rule", "severity", "message", "action", "event_index", "step"}
+    suite = junitparser.JUnitXml.fromfile(str(tmp_path / "junit.xml"))
+    (case,) = [c for s in suite for c in s]
+    assert isinstance(case.result[0], junitparser.Failure) and "event.type" in case.result[0].text
+
+
+def test_invalid_scenario_exits_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsteps:\n  - clik: '#a'\n")
+    out = cli("run", bad, "--base-url", "http://127.0.0.1:9")
+    assert out.returncode == 2
+    assert "bad.yaml:3:5: step #1: unknown step kind 'clik'" in out.stderr and "did you mean 'click'?" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_relative_url_without_base_url_exits_2(tmp_path):
+    out = cli("run", DEMO_SCENARIOS / "03-quit-from-review.yaml", "--report", tmp_path)
+    assert out.returncode == 2 and "needs --base-url" in out.stderr
+
+
+def test_bad_option_exits_2():
+    assert cli("run", "x.yaml", "--analytics", "maybe").returncode == 2
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_page_is_a_scenario_error_and_report_still_written(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"name: unreachable\nsteps:\n  - goto: http://127.0.0.1:{closed_port()}/create-case\n  - click: '#x'\n")
+    out = cli("run", scenario, "--report", tmp_path / "r")
+    assert out.returncode == 1 and "ERROR" in out.stdout
+    data = json.loads((tmp_path / "r" / "results.json").read_text())
+    result = data["scenarios"][0]
+    assert result["status"] == "error" and "ERR_CONNECTION_REFUSED" in result["error"]
+    assert [s["status"] for s in result["steps"]] == ["error", "skipped"]
+
+
+def test_rules_lists_every_rule():
+    out = cli("rules")
+    assert out.returncode == 0
+    for rule in ("payload.required-action-fields", "event.type", "flow.single-client-id", "action.deprecated"):
+        assert rule in out.stdout

@@ -1,0 +1,83 @@
+"""Decoders: UA collect, click beacons (form and JSON), Event Protocol, and bodies that are not what they claim."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from checker.decode import decode_all, decode_request
+from checker.models import CapturedRequest
+
+COLLECT = "https://org.analytics.org.coveo.com/rest/v15/analytics/collect"
+CLICK = "https://org.analytics.org.coveo.com/rest/ua/v15/analytics/click?access_token=x&visitorId=cid-q"
+
+
+def req(url, body, **kw):
+    return CapturedRequest(id=kw.pop("id", 0), kind="analytics", method="POST", url=url, resource_type="fetch", body=body, **kw)
+
+
+def test_collect_svc_event():
+    body = {"svc_action": "ticket_classification_click", "svc_action_data": {"fieldName": "category"},
+            "svc_ticket_subject": "GC110", "svc_ticket_custom": {"age": 18}, "ec": "svc", "ea": "click",
+            "searchHub": "hub", "cid": "cid-1"}
+    (event,) = decode_request(req(COLLECT, json.dumps(body), step=3, time_ms=12.5))
+    assert (event.action, event.event_type, event.client_id, event.search_hub) == ("ticket_classification_click", "click", "cid-1", "hub")
+    assert event.data == {"fieldName": "category"} and event.ticket == {"subject": "GC110", "custom": {"age": 18}}
+    assert (event.step, event.time_ms, event.protocol, event.transport) == (3, 12.5, "ua", "collect")
+
+
+def test_collect_action_data_as_json_string():
+    body = {"svc_action": "ticket_cancel", "svc_action_data": json.dumps({"reason": "Quit"}), "ec": "svc", "ea": "click"}
+    (event,) = decode_request(req(COLLECT, json.dumps(body)))
+    assert event.data == {"reason": "Quit"}
+
+
+def test_non_svc_collect_hit_has_no_action():
+    (event,) = decode_request(req(COLLECT, json.dumps({"t": "pageview", "cid": "c"})))
+    assert event.action is None and event.event_type == "pageview"
+
+
+def test_click_beacon_form_body_lifts_content_id():
+    click = {"actionCause": "documentSuggestionClick", "documentPosition": 2, "originLevel1": "hub",
+             "customData": {"contentIDKey": "permanentid", "contentIDValue": "abc"}}
+    (event,) = decode_request(req(CLICK, "clickEvent=" + quote(json.dumps(click))))
+    assert event.action == "documentSuggestionClick" and event.transport == "click"
+    assert event.client_id == "cid-q" and event.search_hub == "hub"
+    assert event.data["contentIDKey"] == "permanentid" and event.data["customData"]["contentIDValue"] == "abc"
+
+
+def test_click_fetch_fallback_json_body():
+    body = {"actionCause": "documentSuggestionQuickview", "clientId": "cid-2"}
+    (event,) = decode_request(req(CLICK.split("?")[0] + "?visitor=cid-9", json.dumps(body)))
+    assert event.action == "documentSuggestionQuickview" and event.client_id == "cid-2"
+
+
+def test_event_protocol_array_maps_to_document_actions():
+    url = "https://org.analytics.org.coveo.com/rest/organizations/org/events/v1?access_token=x"
+    body = [
+        {"meta": {"type": "CaseAssist.Start", "clientId": "c"}},
+        {"fieldName": "subject", "fieldValue": "GC110", "meta": {"type": "CaseAssist.UpdateField", "clientId": "c"}},
+        {"autoselected": False, "classificationId": "k", "responseId": "r", "meta": {"type": "CaseAssist.SelectFieldClassification", "clientId": "c"}},
+        {"reason": "solved", "meta": {"type": "CaseAssist.Cancel", "clientId": "c"}},
+        {"ticket": {"id": "500x", "subject": "s"}, "meta": {"type": "CaseAssist.CreateTicket", "clientId": "c"}},
+    ]
+    events = decode_request(req(url, json.dumps(body)))
+    assert [e.action for e in events] == ["ticket_create_start", "ticket_field_update", "ticket_classification_click", "ticket_cancel", "ticket_create"]
+    assert all(e.protocol == "ep" and e.client_id == "c" for e in events)
+    assert events[1].data["fieldName"] == "subject" and events[1].ticket == {"subject": "GC110"}
+    assert events[2].data["autoSelection"] is False and events[3].data["reason"] == "Solved"
+    assert events[4].ticket["id"] == "500x"
+
+
+def test_undecodable_bodies_become_decode_errors():
+    for body in ("svc_action=ticket_cancel", "{not json", "", "clickEvent=%7Bbroken"):
+        (event,) = decode_request(req(COLLECT if "click" not in body else CLICK, body))
+        assert event.decode_error and event.action is None, body
+
+
+def test_decode_all_orders_by_time_and_numbers_events():
+    a = req(COLLECT, json.dumps({"svc_action": "ticket_next_stage", "ec": "svc", "ea": "click"}), id=0, time_ms=50)
+    b = req(COLLECT, json.dumps({"svc_action": "ticket_create_start", "ec": "svc", "ea": "flowStart"}), id=1, time_ms=10)
+    api = CapturedRequest(id=2, kind="service_api", method="POST", url="https://x/classify", resource_type="fetch")
+    events = decode_all([a, b, api])
+    assert [(e.index, e.action, e.request_id) for e in events] == [(0, "ticket_create_start", 1), (1, "ticket_next_stage", 0)]

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from checker.check.matchers import MISSING, MatcherError, compare, compile_value
+
+
+def ok(spec, observed):
+    return all(d.ok for d in compare(compile_value(spec), observed, "x"))
+
+
+@pytest.mark.parametrize("spec, observed, expected", [
+    ("a", "a", True), ("a", "b", False), (1, 1.0, True), (True, 1, False), (False, "false", False),
+    ({"regex": "^500"}, "500Dm", True), ({"regex": "^500"}, "400", False), ({"regex": "^500"}, 500, False),
+    ({"any": True}, None, True), ({"any": True}, MISSING, False),
+    ({"absent": True}, MISSING, True), ({"absent": True}, "", False),
+    ([1, 2], [1, 2], True), ([1, 2], [2, 1], False),
+])
+def test_leaf_matchers(spec, observed, expected):
+    assert ok(spec, observed) is expected
+
+
+def test_partial_mapping_reports_each_leaf():
+    spec = {"fieldName": "category", "classification": {"value": "Electrical"}, "autoSelection": False}
+    observed = {"fieldName": "category", "classification": {"value": "Mechanical", "confidence": 0.1}, "extra": 1}
+    diffs = compare(compile_value(spec), observed, "data")
+    assert [(d.path, d.ok) for d in diffs] == [
+        ("data.fieldName", True), ("data.classification.value", False), ("data.autoSelection", False)]
+    assert diffs[2].observed == "<absent>"
+
+
+def test_mapping_against_non_mapping():
+    (diff,) = compare(compile_value({"a": 1}), "text", "data")
+    assert not diff.ok and diff.expected == {"a": 1}
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"regex": "(("}, "invalid regex"), ({"regex": 5}, "string pattern"),
+    ({"any": "yes"}, "`any` takes `true`"), ({"absent": 1}, "`absent` takes `true`"),
+])
+def test_bad_matchers_raise_with_path(spec, message):
+    with pytest.raises(MatcherError) as info:
+        compile_value({"id": spec}, ("ticket",))
+    assert message in info.value.message and info.value.path[:2] == ("ticket", "id")
