@@ -60,4 +60,4 @@ def print_summary(console: Console, run: RunResult, report: Path | None) -> None
     if run.analytics_mode == "block":
         console.print("[dim]Analytics requests were answered locally: nothing reached the Coveo organization.[/dim]")
     if report is not None:
-        console.print(f"Report: {report}")
+        console.print(f"Report: {report.resolve()}")
