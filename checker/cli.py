@@ -34,6 +34,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds to wait for a step's expected events (default 5)")
     parser.add_argument("--settle", type=int, default=200, metavar="MS",
                         help="after the last step, wait until no analytics request came for this long (default 200)")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="project configuration (default: ./case-assist-check.yaml or [tool.case-assist-check] in pyproject.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")
 
 
@@ -80,6 +82,9 @@ def _execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) 
     from checker.runner import RunOptions, run
     from checker.scenario import load_scenarios
 
+    from checker.config import load_config, rule_config
+
+    config = load_config(args.config)
     scenarios = load_scenarios(paths)
     if args.step_timeout <= 0 or args.expect_timeout <= 0 or args.settle < 0:
         raise ConfigError("timeouts must be positive numbers (seconds; --settle in milliseconds)")
@@ -88,6 +93,7 @@ def _execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) 
         base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
         report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
         screenshots=not args.no_screenshots, quiet_ms=args.settle,
+        rules=rule_config(config), extra_analytics_patterns=list(config.proxies),
     )
     console = make_console()
     result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose))

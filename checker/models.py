@@ -60,6 +60,43 @@ class CapturedRequest(_Model):
     answered_locally: bool = False
 
 
+class FieldDiff(_Model):
+    path: str
+    expected: Any = None
+    observed: Any = None
+    ok: bool = False
+
+
+class JsCall(_Model):
+    """One call the page made in JavaScript: `coveoua(...)`, or a fetch/sendBeacon/XHR/<img> to an analytics URL."""
+
+    id: int
+    fn: str  # coveoua | fetch | sendBeacon | xhr | image | page
+    args: list[Any] = Field(default_factory=list)  # JSON-safe copy taken at call time (redacted)
+    step: int | None = None
+    time_ms: float = 0.0
+    frame_url: str | None = None
+    queued: bool | None = None  # coveoua: made on the snippet's stub, before coveo.analytics loaded
+    url: str | None = None  # transports: the URL asked for
+    returned: Any = None  # sendBeacon: whether the browser accepted to queue the beacon
+    info: dict[str, Any] = Field(default_factory=dict)  # page: doNotTrack / globalPrivacyControl
+
+
+class Pairing(_Model):
+    """How the JS layer and the wire layer agree about one event (or one request)."""
+
+    outcome: Literal["paired", "changed", "called_not_sent", "sent_without_call", "duplicate"]
+    level: Literal["api", "transport"] = "api"  # coveoua call ↔ event, or fetch/beacon call ↔ request
+    call_ids: list[int] = Field(default_factory=list)  # the JS calls that produced it (setAction, setTicket, send)
+    intended: dict[str, Any] | None = None  # the event the calls describe
+    event_index: int | None = None
+    request_id: int | None = None
+    action: str | None = None
+    step: int | None = None
+    diffs: list[FieldDiff] = Field(default_factory=list)
+    cause: str = ""  # why it was not sent, or who sent it
+
+
 class Event(_Model):
     """One Case Assist analytics event, decoded from a captured request, whatever the transport."""
 
@@ -91,13 +128,6 @@ class Violation(_Model):
     event_index: int | None = None
     step: int | None = None
     field: str | None = None
-
-
-class FieldDiff(_Model):
-    path: str
-    expected: Any = None
-    observed: Any = None
-    ok: bool = False
 
 
 class ExpectationResult(_Model):
@@ -143,6 +173,8 @@ class ScenarioResult(_Model):
     violations: list[Violation] = Field(default_factory=list)
     expectations: list[ExpectationResult] = Field(default_factory=list)
     requests: list[CapturedRequest] = Field(default_factory=list)
+    js_calls: list[JsCall] = Field(default_factory=list)
+    reconciliation: list[Pairing] = Field(default_factory=list)
     stored_client_id: str | None = None  # what the page stored (localStorage visitorId / coveo_visitorId)
     page_info: dict[str, Any] = Field(default_factory=dict)  # library versions detected on the page
 

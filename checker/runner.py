@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal
 
 from checker import __version__
+from checker.capture.js_layer import JsCapture
 from checker.capture.network import NetworkCapture
 from checker.check import RuleConfig, check_scenario
 from checker.check.expectations import match_in_order
@@ -116,14 +117,16 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
     """Drive one scenario in a fresh context and return its checked result. Page failures become `error`."""
     result = ScenarioResult(name=scenario.name, file=scenario.file)
     capture = NetworkCapture(Redactor(options.secrets), options.analytics, options.extra_analytics_patterns)
+    js = JsCapture(capture.redactor, capture.started_at, capture.step_at, options.extra_analytics_patterns)
     started = time.monotonic()
     context = browser.new_context()
     try:
+        js.attach(context)
         capture.attach(context)
         page = context.new_page()
         _watch_page(page, result, capture)
         screens = ScreenRecorder(context, page, enabled=options.screenshots)
-        _drive(page, context, scenario, options, capture, screens, result, on_event)
+        _drive(page, context, scenario, options, capture, js, screens, result, on_event)
         _settle(context, capture, options)
         _read_page_state(page, context, result)
     except Exception as exc:  # the browser died or the context broke: keep what was captured
@@ -131,13 +134,14 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
     finally:
         _close(context)
     result.requests = capture.requests
-    result.events = decode_all(capture.requests)
+    result.js_calls = js.calls
+    result.events = decode_all(capture.requests, js.calls)
     result.duration_s = round(time.monotonic() - started, 3)
     return check_scenario(result, scenario, options.rules)
 
 
 def _drive(page: "Page", context: "BrowserContext", scenario: Scenario, options: RunOptions,
-           capture: NetworkCapture, screens: ScreenRecorder, result: ScenarioResult, on_event) -> None:
+           capture: NetworkCapture, js: JsCapture, screens: ScreenRecorder, result: ScenarioResult, on_event) -> None:
     shots = options.report_dir / "screenshots" / slug(scenario.name)
     failed = False
     for index, step in enumerate(scenario.steps):
@@ -152,8 +156,8 @@ def _drive(page: "Page", context: "BrowserContext", scenario: Scenario, options:
         try:
             perform(page, step, StepContext(options.base_url, timeout_s * 1000))
             if step.expect:
-                _wait_for_expected(context, capture, step.expect, index, step.timeout or options.expect_timeout_s,
-                                   options.quiet_ms)
+                _wait_for_expected(context, capture, js, step.expect, index,
+                                   step.timeout or options.expect_timeout_s, options.quiet_ms)
         except StepError as exc:
             step_result.status, step_result.error, failed = StepStatus.error, str(exc), True
             result.error = f"step #{index + 1} ({step_result.description}) failed: {exc}"
@@ -166,8 +170,8 @@ def _drive(page: "Page", context: "BrowserContext", scenario: Scenario, options:
         on_event(RunEvent("step_finished", scenario.name, index, len(scenario.steps), step=step_result))
 
 
-def _wait_for_expected(context: "BrowserContext", capture: NetworkCapture, expectations, step: int,
-                       timeout_s: float, quiet_ms: int) -> None:
+def _wait_for_expected(context: "BrowserContext", capture: NetworkCapture, js: JsCapture, expectations,
+                       step: int, timeout_s: float, quiet_ms: int) -> None:
     """Wait, event by event, until the step's expected events have all arrived or the timeout passes.
 
     An expected action that has not come at all gets the whole timeout (it may be late); one that came with
@@ -175,7 +179,8 @@ def _wait_for_expected(context: "BrowserContext", capture: NetworkCapture, expec
     """
     deadline = time.monotonic() + timeout_s
     while True:
-        outcomes = match_in_order(expectations, [e for e in decode_all(capture.requests) if e.step == step])
+        events = decode_all(capture.requests, js.calls)
+        outcomes = match_in_order(expectations, [e for e in events if e.step == step])
         unmet = [o for o in outcomes if not o.matched]
         if not unmet:
             return
@@ -230,7 +235,10 @@ def _read_page_state(page: "Page", context: "BrowserContext", result: ScenarioRe
 PAGE_STATE_JS = """() => {
   const out = {};
   try { out.visitorId = localStorage.getItem('visitorId'); } catch (e) {}
-  try { if (window.coveoanalytics && typeof coveoua === 'function') out.coveo_analytics_version = coveoua('version'); } catch (e) {}
+  try {
+    window.__caCheckQuiet = true;
+    if (window.coveoanalytics && typeof coveoua === 'function') out.coveo_analytics_version = coveoua('version');
+  } catch (e) {} finally { window.__caCheckQuiet = false; }
   return out;
 }"""
 

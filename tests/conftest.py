@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import textwrap
+import threading
 from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from checker.demo.server import DemoServer
+from checker.demo.server import VENDOR_FILES, DemoServer
 from checker.drive.browser import LAUNCH_ARGS, find_browser
 from checker.models import RunResult
 from checker.runner import RunOptions, run
@@ -24,6 +27,51 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
     """pytest-playwright's launch arguments, pointed at a Playwright-managed or system Chromium."""
     executable = find_browser(playwright, os.environ.get("CASE_ASSIST_CHECK_BROWSER"))
     return {**browser_type_launch_args, "executable_path": executable, "args": LAUNCH_ARGS}
+
+
+class _PagesHandler(SimpleHTTPRequestHandler):
+    """Serves tests/pages at /pages and coveo.analytics at /vendor; `csp-*` pages get a strict connect-src."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(PAGES.parent), **kwargs)
+
+    def log_message(self, *args):
+        pass
+
+    def translate_path(self, path):
+        if path.split("?")[0] == "/vendor/coveoua.js":
+            return str(VENDOR_FILES["coveoua.js"])
+        return super().translate_path(path)
+
+    def end_headers(self):
+        if "/csp-" in self.path:
+            self.send_header("Content-Security-Policy", "connect-src 'self'")
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+@pytest.fixture(scope="session")
+def pages_server():
+    """The test pages (tests/pages) on 127.0.0.1, with Coveo's real coveoua.js."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PagesHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    """Write a scenario (YAML text) to a file and return its path."""
+    counter = iter(range(1000))
+
+    def _write(text: str) -> Path:
+        path = tmp_path / f"scenario-{next(counter)}.yaml"
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return _write
 
 
 @pytest.fixture(scope="session")

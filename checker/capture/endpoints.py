@@ -12,9 +12,15 @@ EP_PATH = re.compile(r"/rest/organizations/(?P<org>[^/]+)/events/v1(?:/|$|\?)")
 # Customer Service API, which the page calls to get suggestions; never altered, only observed.
 SERVICE_API_PATH = re.compile(r"/rest/organizations/[^/]+/caseassists/[^/]+/(?P<endpoint>classify|documents/suggest)\b")
 
+# The same two patterns for the page-side hook (JavaScript regex syntax).
+UA_PATH_JS = r"/rest(?:/ua)?/v15/analytics/(?:collect|click|custom|search|searches|view)\b"
+EP_PATH_JS = r"/rest/organizations/[^/?#]+/events/v1(?:[/?#]|$)"
+
+# analytics.cloud.coveo.com, analyticshipaa.cloud.coveo.com, analytics-eu.cloud.coveo.com, platform*.cloud.coveo.com,
+# ORG.analytics.org.coveo.com, ORG.analytics.orghipaa.coveo.com, ORG.org{dev,stg,eu,au,ca}.coveo.com, …
 COVEO_ANALYTICS_HOST = re.compile(
-    r"^(?:analytics(?:-[a-z]+)?\.cloud\.coveo\.com|[a-z0-9-]+\.analytics\.org(?:hipaa)?\.coveo\.com|"
-    r"platform(?:-[a-z]+)?\.cloud\.coveo\.com|[a-z0-9-]+\.org(?:hipaa)?\.coveo\.com)$"
+    r"^(?:(?:analytics|platform)(?:hipaa)?(?:-[a-z]+)?\.cloud\.coveo\.com"
+    r"|[a-z0-9-]+(?:\.analytics)?\.org(?:dev|stg|hipaa|eu|au|ca)?\.coveo\.com)$"
 )
 
 
@@ -36,3 +42,12 @@ def service_api_endpoint(url: str) -> str | None:
 
 def is_coveo_analytics_host(url: str) -> bool:
     return bool(COVEO_ANALYTICS_HOST.match(urlsplit(url).hostname or ""))
+
+
+def proxy_regex(pattern: str) -> re.Pattern[str]:
+    """A user-declared analytics proxy: a URL prefix where `*` matches anything."""
+    return re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")))
+
+
+def matches_proxy(url: str, patterns: list[str]) -> bool:
+    return any(proxy_regex(p).match(url) for p in patterns)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Callable, Literal
 
-from checker.capture.endpoints import analytics_endpoint, service_api_endpoint
+from checker.capture.endpoints import analytics_endpoint, matches_proxy, service_api_endpoint
 from checker.decode.redact import Redactor
 from checker.models import CapturedRequest
 
@@ -63,7 +63,7 @@ class NetworkCapture:
         context.on("requestfailed", self._on_failed)
 
     def _is_analytics_url(self, url: str) -> bool:
-        return analytics_endpoint(url) is not None or any(p in url for p in self.extra_patterns)
+        return analytics_endpoint(url) is not None or matches_proxy(url, self.extra_patterns)
 
     def is_analytics(self, request: "Request") -> bool:
         return request.method != "OPTIONS" and self._is_analytics_url(request.url)

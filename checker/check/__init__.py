@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checker.check.expectations import match_in_order
+from checker.check.reconcile import reconcile
 from checker.check.rules import RuleConfig, RuleContext, evaluate
 from checker.models import ScenarioResult, Severity, Status, StepStatus
 from checker.scenario.model import Scenario
@@ -16,6 +17,7 @@ def check_scenario(result: ScenarioResult, scenario: Scenario, config: RuleConfi
     for outcome in result.expectations:
         if not outcome.matched and outcome.step is not None and result.steps[outcome.step].status == StepStatus.passed:
             result.steps[outcome.step].status = StepStatus.failed
+    result.reconciliation = reconcile(result)
     result.violations = evaluate(RuleContext(result, config or RuleConfig()))
     result.status = _verdict(result)
     return result

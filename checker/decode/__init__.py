@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from checker.capture.endpoints import analytics_endpoint
+from checker.decode.intents import attribute_steps
 from checker.decode.ua import DecodeError, decode_ua
-from checker.models import CapturedRequest, Event
+from checker.models import CapturedRequest, Event, JsCall
 
 __all__ = ["decode_request", "decode_all", "DecodeError"]
 
 
 def decode_request(req: CapturedRequest) -> list[Event]:
     """Events carried by one analytics request. An undecodable body yields one event with `decode_error`."""
-    endpoint = analytics_endpoint(req.url) or "unknown"
+    endpoint = analytics_endpoint(req.url) or sniff_endpoint(req.body)
     try:
         if endpoint == "event_protocol":
             from checker.decode.ep import decode_ep
@@ -29,11 +30,28 @@ def decode_request(req: CapturedRequest) -> list[Event]:
     return events
 
 
-def decode_all(requests: list[CapturedRequest]) -> list[Event]:
-    """All events of a scenario in the order their requests left the page, numbered from 0."""
+def sniff_endpoint(body: str | None) -> str:
+    """A proxy may rewrite paths: tell the kind of event from the body itself."""
+    text = (body or "").lstrip()
+    if text.startswith("["):
+        return "event_protocol"
+    for form_key, endpoint in (("clickEvent=", "click"), ("customEvent=", "custom")):
+        if text.startswith(form_key):
+            return endpoint
+    if '"actionCause"' in text:
+        return "click"
+    return "collect"
+
+
+def decode_all(requests: list[CapturedRequest], js_calls: list[JsCall] | None = None) -> list[Event]:
+    """All events of a scenario in the order their requests left the page, numbered from 0.
+
+    With the JS layer's calls, an event is attributed to the step during which the page asked for it."""
     events: list[Event] = []
     for req in sorted((r for r in requests if r.kind == "analytics" and r.method != "OPTIONS"), key=lambda r: (r.time_ms, r.id)):
         events.extend(decode_request(req))
     for index, event in enumerate(events):
         event.index = index
+    if js_calls:
+        attribute_steps(events, js_calls)
     return events

@@ -98,8 +98,18 @@ def decode_click(req: CapturedRequest, body: dict[str, Any], endpoint: str) -> E
     )
 
 
+def _query_body(url: str) -> dict[str, Any]:
+    """An <img> pixel or GET request carries the event in its query string."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
 def decode_ua(req: CapturedRequest, endpoint: str) -> list[Event]:
-    body = parse_body(req.body, endpoint)
+    if req.method == "GET" and not req.body:
+        body: Any = _query_body(req.url)
+        if not body:
+            raise DecodeError("a GET request without query parameters carries no event")
+    else:
+        body = parse_body(req.body, endpoint)
     items = body if isinstance(body, list) else [body]  # /searches batches several events
     events = []
     for item in items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urljoin
 
@@ -17,7 +18,7 @@ class StepError(Exception):
 
 
 def resolve_url(url: str, base_url: str | None) -> str:
-    if "://" in url or url.startswith(("about:", "data:", "file:")):
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):  # has a scheme: http:, https:, about:, data:, file:
         return url
     if not base_url:
         raise ConfigError(f"relative URL {url!r} needs --base-url", "pass --base-url https://your-site, or write an absolute URL")

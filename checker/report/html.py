@@ -15,7 +15,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from checker.check.rules import all_rules
-from checker.models import Event, ExpectationResult, RunResult, ScenarioResult, Severity, StepResult, Violation
+from checker.models import (Event, ExpectationResult, JsCall, Pairing, RunResult, ScenarioResult, Severity, StepResult,
+                            Violation)
 
 TEMPLATES = Path(__file__).parent / "templates"
 KEY_FIELDS = ("fieldName", "reason", "rate", "classificationId", "documentPosition", "documentTitle", "actionCause")
@@ -31,6 +32,20 @@ class StepView:
 
 
 @dataclass
+class ReconRow:
+    """One reconciliation outcome: the JS call(s) and the request side by side."""
+
+    outcome: str
+    level: str
+    calls: list[str]
+    request: str | None
+    body: str | None
+    event: str | None
+    diffs: list
+    cause: str
+
+
+@dataclass
 class ScenarioView:
     result: ScenarioResult
     anchor: str
@@ -38,6 +53,12 @@ class ScenarioView:
     flow_expectations: list[ExpectationResult]
     counts: dict[str, int]
     other_violations: list[Violation] = field(default_factory=list)
+    reconciliation: list[ReconRow] = field(default_factory=list)
+    transport_rows: list[ReconRow] = field(default_factory=list)
+
+    @property
+    def transport_problems(self) -> int:
+        return sum(1 for row in self.transport_rows if row.outcome != "paired")
 
 
 def _data_uri(report_dir: Path, relative: str | None) -> str | None:
@@ -67,6 +88,28 @@ def _scenario_view(index: int, result: ScenarioResult, report_dir: Path) -> Scen
         flow_expectations=[x for x in result.expectations if x.step is None],
         counts=counts,
         other_violations=[v for v in result.violations if v.step is None],
+        reconciliation=[_recon_row(p, result) for p in result.reconciliation if p.level == "api"],
+        transport_rows=[_recon_row(p, result) for p in result.reconciliation if p.level == "transport"],
+    )
+
+
+def call_text(call: JsCall) -> str:
+    """How the page made the call, e.g. coveoua('svc:setAction', 'ticket_field_update', {"fieldName": "subject"})."""
+    shown = call.args[:1] if call.fn in ("fetch", "sendBeacon", "xhr", "image") else call.args  # bodies: see the request
+    args = ", ".join(json.dumps(a, ensure_ascii=False, default=str) for a in shown)
+    return short(f"{call.fn}({args})", 400)
+
+
+def _recon_row(p: Pairing, result: ScenarioResult) -> ReconRow:
+    calls = [call_text(result.js_calls[i]) for i in p.call_ids if i < len(result.js_calls)]
+    request = result.requests[p.request_id] if p.request_id is not None and p.request_id < len(result.requests) else None
+    event = result.events[p.event_index] if p.event_index is not None and p.event_index < len(result.events) else None
+    return ReconRow(
+        outcome=p.outcome, level=p.level, calls=calls,
+        request=f"{request.method} {request.url}" if request else None,
+        body=short(request.body, 300) if request and request.body else None,
+        event=f"#{event.index} {event.action}" if event else None,
+        diffs=p.diffs, cause=p.cause,
     )
 
 

@@ -31,6 +31,9 @@ class RuleConfig:
     disabled: set[str] = field(default_factory=set)
     severities: dict[str, Severity] = field(default_factory=dict)
     expected_search_hub: str | None = None
+    proxies: list[str] = field(default_factory=list)
+    custom_ticket_fields: list[str] = field(default_factory=list)
+    report_deviations: bool = True
 
 
 @dataclass
@@ -109,4 +112,4 @@ def all_rules() -> list[Rule]:
 
 
 def _load_rule_modules() -> None:
-    from checker.check.rules import flow, payload, transport  # noqa: F401  (registration side effect)
+    from checker.check.rules import flow, payload, reconcile, transport  # noqa: F401  (registration side effect)

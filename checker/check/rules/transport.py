@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
+from urllib.parse import urlsplit
 
+from checker.capture.endpoints import is_coveo_analytics_host, matches_proxy
 from checker.check.rules import Finding, RuleContext, rule
-from checker.models import Severity
+from checker.models import CapturedRequest, Severity
 
 
 @rule("transport.decodable", Severity.error, "Unreadable analytics request", "Use the Coveo UA library")
@@ -31,3 +34,45 @@ def delivered(ctx: RuleContext) -> Iterable[Finding]:
                 "check the token (Push access on Analytics Data), the endpoint and CORS; blocked requests lose events",
                 step=req.step,
             )
+
+
+def _endpoint(url: str) -> str:
+    parts = urlsplit(url)
+    path = re.split(r"/(?:ua/)?v15/analytics/|/events/v1", parts.path)[0]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _page_origin(req: CapturedRequest) -> str | None:
+    origin = req.headers.get("origin") or req.headers.get("Origin")
+    if origin and origin != "null":
+        return origin
+    if req.frame_url:
+        parts = urlsplit(req.frame_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+@rule("transport.endpoint", Severity.error, "Events sent to a non-Coveo endpoint", "(Prerequisite) Initialize the library")
+def endpoint(ctx: RuleContext) -> Iterable[Finding]:
+    reported: set[str] = set()
+    for req in ctx.result.requests:
+        if req.kind != "analytics" or is_coveo_analytics_host(req.url) or matches_proxy(req.url, ctx.config.proxies):
+            continue
+        target = _endpoint(req.url)
+        if target in reported:
+            continue
+        reported.add(target)
+        origin = _page_origin(req)
+        bare = re.search(r"/([A-Za-z0-9_-]+)/rest$", target)
+        if origin and target.startswith(origin + "/") and bare:
+            org = bare.group(1)
+            yield Finding(
+                f"analytics go to the page's own origin ({target}): coveoua('init', token, '{org}') took the "
+                "organization ID as a relative URL",
+                f"pass the analytics endpoint, not the bare organization ID: "
+                f"coveoua('init', token, 'https://{org}.analytics.org.coveo.com')", step=req.step)
+        else:
+            yield Finding(
+                f"analytics go to {target}, which is not a Coveo analytics endpoint",
+                "use https://ORG.analytics.org.coveo.com (or .orghipaa. for HIPAA), or declare your proxy under "
+                "`proxies:` in case-assist-check.yaml", step=req.step)

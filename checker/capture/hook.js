@@ -1,0 +1,140 @@
+// case-assist-check: the JS layer. Runs before any page script, in every frame.
+// Records every coveoua(...) call (on the snippet's queue stub and on the real function that replaces it) and
+// every fetch / sendBeacon / XMLHttpRequest / <img> request the page makes to an analytics endpoint, then hands
+// them to the checker through an exposed binding. It never changes what the page does: the wrapped functions
+// return the same values, throw the same exceptions and run in the same order; recording is fire-and-forget.
+(() => {
+  'use strict';
+  if (window.__caCheckInstalled) return;
+  Object.defineProperty(window, '__caCheckInstalled', { value: true });
+  const BINDING = '__caCheckRecord';
+  const CONFIG = __CA_CHECK_CONFIG__; // replaced by the checker: {patterns: [regex sources]}
+  const ANALYTICS = CONFIG.patterns.map((source) => new RegExp(source));
+  const MAX_TEXT = 65536;
+  let sequence = 0;
+  const pending = [];
+
+  function safeJson(value) {
+    const seen = new WeakSet();
+    try {
+      const text = JSON.stringify(value, (key, v) => {
+        if (typeof v === 'function') return '[function]';
+        if (typeof v === 'bigint') return String(v);
+        if (v && typeof v === 'object') {
+          if (seen.has(v)) return '[circular]';
+          seen.add(v);
+          if (typeof Node !== 'undefined' && v instanceof Node) return '[DOM node]';
+        }
+        return v;
+      });
+      return text === undefined ? 'null' : text.length > MAX_TEXT ? JSON.stringify('[truncated]') : text;
+    } catch (e) {
+      return JSON.stringify('[unserializable]');
+    }
+  }
+
+  function deliver(record) {
+    const binding = window[BINDING];
+    if (typeof binding !== 'function') { pending.push(record); return; }
+    while (pending.length) binding(pending.shift()).catch(() => {});
+    binding(record).catch(() => {});
+  }
+
+  function record(fn, args, extra) {
+    if (window.__caCheckQuiet) return; // the checker's own probes (e.g. coveoua('version')) are not the page's
+    try {
+      deliver(Object.assign({ seq: sequence++, fn: fn, args: safeJson(args), time: Date.now(), frame: location.href }, extra || {}));
+    } catch (e) { /* recording must never break the page */ }
+  }
+
+  function isAnalytics(url) {
+    try { return ANALYTICS.some((re) => re.test(String(url))); } catch (e) { return false; }
+  }
+
+  function bodyText(body) {
+    if (body == null) return null;
+    if (typeof body === 'string') return body.slice(0, MAX_TEXT);
+    if (body instanceof URLSearchParams) return body.toString().slice(0, MAX_TEXT);
+    if (typeof Blob !== 'undefined' && body instanceof Blob) return '[blob ' + body.size + ' bytes]';
+    if (typeof FormData !== 'undefined' && body instanceof FormData) return '[form data]';
+    return '[' + Object.prototype.toString.call(body) + ']';
+  }
+
+  // --- coveoua: wrap whatever is assigned to window.coveoua (the snippet's stub, then the library) --------
+  function wrapCoveoua(original) {
+    if (typeof original !== 'function' || original.__caCheckWrapped) return original;
+    const wrapper = function coveoua() {
+      // queued: the snippet's stub only stores the call until coveo.analytics loads and replays it
+      record('coveoua', Array.prototype.slice.call(arguments), { queued: !window.coveoanalytics });
+      return original.apply(this, arguments);
+    };
+    Object.defineProperty(wrapper, '__caCheckWrapped', { value: true });
+    for (const key of Object.keys(original)) wrapper[key] = original[key]; // e.g. the stub's q and t
+    return wrapper;
+  }
+
+  let current = wrapCoveoua(window.coveoua);
+  let libraryNoted = false;
+  try {
+    Object.defineProperty(window, 'coveoua', {
+      configurable: true,
+      enumerable: true,
+      get() { return current; },
+      set(value) {
+        current = wrapCoveoua(value);
+        // coveo.analytics sets window.coveoanalytics right after it replaces the stub: note that it loaded
+        if (typeof value === 'function') queueMicrotask(() => {
+          if (window.coveoanalytics && !libraryNoted) {
+            libraryNoted = true;
+            let version = null;
+            try { version = value('version'); } catch (e) { /* older builds */ }
+            record('library', [version], privacy());
+          }
+        });
+      },
+    });
+  } catch (e) { /* a page that froze window.coveoua keeps it: only the network layer sees its events */ }
+
+  // --- transports ----------------------------------------------------------------------------------------------
+  if (typeof window.fetch === 'function') {
+    const originalFetch = window.fetch;
+    window.fetch = function fetch(input, init) {
+      const url = input && typeof input === 'object' && 'url' in input ? input.url : String(input);
+      if (isAnalytics(url)) record('fetch', [url, bodyText(init && init.body)], { url: url });
+      return originalFetch.apply(this, arguments);
+    };
+  }
+  if (navigator.sendBeacon) {
+    const originalBeacon = navigator.sendBeacon;
+    navigator.sendBeacon = function sendBeacon(url, data) {
+      const queuedOk = originalBeacon.apply(this, arguments);
+      if (isAnalytics(url)) record('sendBeacon', [String(url), bodyText(data)], { url: String(url), returned: queuedOk });
+      return queuedOk;
+    };
+  }
+  if (window.XMLHttpRequest) {
+    const open = XMLHttpRequest.prototype.open;
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.open = function (method, url) {
+      this.__caCheckUrl = String(url);
+      return open.apply(this, arguments);
+    };
+    XMLHttpRequest.prototype.send = function (body) {
+      if (this.__caCheckUrl && isAnalytics(this.__caCheckUrl)) record('xhr', [this.__caCheckUrl, bodyText(body)], { url: this.__caCheckUrl });
+      return send.apply(this, arguments);
+    };
+  }
+  const srcDescriptor = window.HTMLImageElement && Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');
+  if (srcDescriptor && srcDescriptor.set) {
+    Object.defineProperty(HTMLImageElement.prototype, 'src', Object.assign({}, srcDescriptor, {
+      set(value) {
+        if (isAnalytics(value)) record('image', [String(value), null], { url: String(value) });
+        return srcDescriptor.set.call(this, value);
+      },
+    }));
+  }
+  function privacy() {
+    return { dnt: navigator.doNotTrack || window.doNotTrack || null, gpc: navigator.globalPrivacyControl === true };
+  }
+  if (location.href !== 'about:blank') record('page', [], privacy());
+})();

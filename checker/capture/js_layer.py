@@ -1,0 +1,91 @@
+"""Stage 3 (JS layer): record `coveoua(...)` calls and analytics fetch/beacon/XHR/<img> calls made in the page.
+
+`hook.js` is installed as an init script in every frame of the context (iframes, popups, pages after a
+navigation) and reports each call through an exposed binding; this module turns the reports into `JsCall`s,
+redacted and stamped with the step during which the page made them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checker.capture.endpoints import EP_PATH_JS, UA_PATH_JS, proxy_regex
+from checker.decode.redact import MASK, Redactor
+from checker.models import JsCall
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+HOOK_SOURCE = (Path(__file__).parent / "hook.js").read_text(encoding="utf-8")
+BINDING = "__caCheckRecord"
+
+
+def hook_script(extra_patterns: list[str]) -> str:
+    """The init script with the URL patterns that count as analytics (JS regex sources)."""
+    patterns = [UA_PATH_JS, EP_PATH_JS, *(proxy_regex(p).pattern for p in extra_patterns)]
+    return HOOK_SOURCE.replace("__CA_CHECK_CONFIG__", json.dumps({"patterns": patterns}))
+
+
+class JsCapture:
+    def __init__(self, redactor: Redactor, started_at: float, step_at, extra_patterns: list[str] | None = None) -> None:
+        self.redactor = redactor
+        self.started_at = started_at  # wall-clock seconds, same origin as the page's Date.now()
+        self.step_at = step_at  # wall time → step index (shared with the network capture)
+        self.extra_patterns = extra_patterns or []
+        self.calls: list[JsCall] = []
+
+    def attach(self, context: "BrowserContext") -> None:
+        context.expose_binding(BINDING, self._on_record)
+        context.add_init_script(hook_script(self.extra_patterns))
+
+    def _on_record(self, source: Any, record: dict[str, Any]) -> None:
+        try:
+            self.calls.append(self._call(record))
+        except Exception:  # a malformed report must not break the run; the wire layer still has the event
+            pass
+
+    def _call(self, record: dict[str, Any]) -> JsCall:
+        args = self._args(record.get("args"))
+        if record.get("fn") == "coveoua" and args[:1] == ["init"] and len(args) > 1 and isinstance(args[1], str):
+            self.redactor.add_secret(args[1])  # the API key or search token given to coveoua('init', …)
+            args[1] = MASK
+        wall = float(record.get("time", time.time() * 1000)) / 1000
+        url = record.get("url")
+        return JsCall(
+            id=len(self.calls),
+            fn=str(record.get("fn", "?")),
+            args=self.redactor_value(args),
+            step=self.step_at(wall),
+            time_ms=round((wall - self.started_at) * 1000, 1),
+            frame_url=self.redactor.url(record["frame"]) if record.get("frame") else None,
+            queued=record.get("queued"),
+            url=self.redactor.url(url) if isinstance(url, str) else None,
+            returned=record.get("returned"),
+            info={k: record[k] for k in ("dnt", "gpc") if k in record},
+        )
+
+    @staticmethod
+    def _args(raw: Any) -> list[Any]:
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            value = [raw]
+        return value if isinstance(value, list) else [value]
+
+    def redactor_value(self, value: Any) -> Any:
+        """Redact secrets inside a JSON-like value (strings only; structure kept)."""
+        if isinstance(value, str):
+            return self.redactor.text(value)
+        if isinstance(value, list):
+            return [self.redactor_value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: (MASK if _secret_key(k) else self.redactor_value(v)) for k, v in value.items()}
+        return value
+
+
+def _secret_key(key: str) -> bool:
+    return bool(re.search(r"(token|secret|password|apikey|api_key)$", key, re.I))

@@ -1,0 +1,169 @@
+"""Pair what the page asked for in JavaScript with what left the browser, and say where they disagree.
+
+Two levels:
+- api: the events rebuilt from `coveoua(...)` calls ↔ decoded wire events (same action and transport, in order);
+- transport: fetch / sendBeacon / XHR / <img> calls to analytics URLs ↔ captured requests.
+Outcomes: paired, changed (fields differ in transit), called_not_sent (with the likely cause),
+sent_without_call (another integration), duplicate (the same event twice within a short window).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from checker.decode.intents import SKEW_MS, TICKET_KEYS, Intent, intents_from_calls, pair_intents, wire_ticket
+from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult
+
+DUPLICATE_WINDOW_MS = 1000.0
+TRANSPORTS = ("fetch", "sendBeacon", "xhr", "image")
+DROPPED = "<dropped>"
+
+
+def reconcile(result: ScenarioResult) -> list[Pairing]:
+    intents = intents_from_calls(result.js_calls)
+    pairings = _api_level(intents, result.events, result.js_calls)
+    pairings += _transport_level(result.js_calls, result.requests)
+    pairings += _duplicates(result.events, intents, result.requests)
+    return pairings
+
+
+# --- api level ------------------------------------------------------------------------------------------------
+
+def _api_level(intents: list[Intent], events: list[Event], calls: list[JsCall]) -> list[Pairing]:
+    pairings: list[Pairing] = []
+    used: set[int] = set()
+    for intent, event in pair_intents(intents, events):
+        if event is None:
+            pairings.append(_pairing("called_not_sent", intent, None, cause=_why_not_sent(intent, calls)))
+            continue
+        used.add(event.index)
+        diffs = _diffs(intent, event)
+        pairings.append(_pairing("changed" if diffs else "paired", intent, event, diffs=diffs))
+    if intents:  # the page uses coveoua: an event no call describes came from somewhere else
+        for event in events:
+            if event.index not in used and event.protocol == "ua" and event.action and event.decode_error is None:
+                pairings.append(Pairing(outcome="sent_without_call", event_index=event.index, request_id=event.request_id,
+                                        action=event.action, step=event.step,
+                                        cause="no coveoua call describes this event: another integration (Headless, "
+                                              "a second snippet) or a hand-built request sent it"))
+    return pairings
+
+
+def _pairing(outcome: str, intent: Intent, event: Event | None, diffs=(), cause: str = "") -> Pairing:
+    return Pairing(outcome=outcome, call_ids=intent.call_ids, intended=_intended(intent),  # type: ignore[arg-type]
+                   event_index=event.index if event else None, request_id=event.request_id if event else None,
+                   action=intent.action, step=intent.step, diffs=list(diffs), cause=cause)
+
+
+def _intended(intent: Intent) -> dict[str, Any]:
+    out: dict[str, Any] = {"action": intent.action, "transport": intent.transport, "event_type": intent.event_type,
+                           "data": intent.data}
+    if intent.transport == "collect":
+        out.update(ticket=intent.ticket, search_hub=intent.search_hub)
+    return out
+
+
+def _why_not_sent(intent: Intent, calls: list[JsCall]) -> str:
+    page = next((c for c in calls if c.fn in ("page", "library") and (c.info.get("dnt") in ("1", "yes") or c.info.get("gpc"))), None)
+    if intent.queued and not any(c.fn == "library" for c in calls):
+        return ("coveo.analytics never loaded: the snippet queued the call but the library did not run "
+                "(script blocked by a Content-Security-Policy, an ad blocker or a consent tool, or a wrong URL)")
+    if page is not None:
+        return "Do Not Track / Global Privacy Control is on in the browser: coveo.analytics sends nothing"
+    if intent.action is None:
+        return "send was called without svc:setAction first"
+    later = [c for c in calls if c.fn in TRANSPORTS and c.time_ms >= intent.time_ms - SKEW_MS]
+    if later:
+        return "the library handed a request to the browser but it never left (see the transport-level rows)"
+    return "no request followed the call (the library refused it: check the browser console)"
+
+
+def _diffs(intent: Intent, event: Event) -> list[FieldDiff]:
+    diffs: list[FieldDiff] = []
+    if intent.transport == "collect":
+        for name, wanted, seen in (("event_type", intent.event_type, event.event_type),
+                                   ("search_hub", intent.search_hub, event.search_hub)):
+            if wanted is not None and wanted != seen:
+                diffs.append(FieldDiff(path=name, expected=wanted, observed=seen))
+        diffs += _dict_diffs("ticket", wire_ticket(intent.ticket), event.ticket)
+        diffs += [FieldDiff(path=f"ticket.{k}", expected=v, observed=DROPPED)
+                  for k, v in intent.ticket.items() if k not in TICKET_KEYS]
+    diffs += _dict_diffs("data", intent.data, event.data)
+    return diffs
+
+
+def _dict_diffs(prefix: str, wanted: dict[str, Any], seen: dict[str, Any]) -> list[FieldDiff]:
+    return [FieldDiff(path=f"{prefix}.{key}", expected=value, observed=seen.get(key, DROPPED))
+            for key, value in wanted.items() if seen.get(key, DROPPED) != value]
+
+
+# --- transport level ------------------------------------------------------------------------------------------
+
+def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> list[Pairing]:
+    pairings: list[Pairing] = []
+    analytics = [r for r in requests if r.kind == "analytics" and r.method != "OPTIONS"]
+    used: set[int] = set()
+    for call in (c for c in calls if c.fn in TRANSPORTS):
+        request = next((r for r in analytics if r.id not in used and _same_target(call, r)
+                        and r.time_ms >= call.time_ms - SKEW_MS), None)
+        if request is not None:
+            used.add(request.id)
+            pairings.append(Pairing(outcome="paired", level="transport", call_ids=[call.id], request_id=request.id, step=call.step))
+        else:
+            pairings.append(Pairing(outcome="called_not_sent", level="transport", call_ids=[call.id], step=call.step,
+                                    cause=_why_request_missing(call)))
+    if any(c.fn in TRANSPORTS for c in calls):
+        for request in analytics:
+            if request.id not in used:
+                pairings.append(Pairing(outcome="sent_without_call", level="transport", request_id=request.id, step=request.step,
+                                        cause="the request was not made by page code the hook saw (a service worker, "
+                                              "or a frame the hook could not enter)"))
+    return pairings
+
+
+def _same_target(call: JsCall, request: CapturedRequest) -> bool:
+    wanted, seen = urlsplit(call.url or ""), urlsplit(request.url)
+    if wanted.path.rstrip("/") != seen.path.rstrip("/") and not seen.path.endswith(wanted.path):
+        return False
+    method_ok = (call.fn == "image") == (request.method == "GET")
+    return method_ok
+
+
+def _why_request_missing(call: JsCall) -> str:
+    if call.fn == "sendBeacon" and call.returned is False:
+        return "navigator.sendBeacon returned false: the browser refused the beacon (too large, or quota exceeded)"
+    return ("the page made the call but no request left the browser: blocked by a Content-Security-Policy "
+            "(connect-src), an extension or a consent tool, or cancelled by a navigation")
+
+
+# --- duplicates -----------------------------------------------------------------------------------------------
+
+def _duplicates(events: list[Event], intents: list[Intent], requests: list[CapturedRequest]) -> list[Pairing]:
+    """The same event twice for one user action: same step, same document, within a short window."""
+    def frame(event: Event) -> str | None:
+        return requests[event.request_id].frame_url if event.request_id < len(requests) else None
+
+    pairings: list[Pairing] = []
+    for later in events:
+        if later.action is None:
+            continue
+        earlier = next((e for e in events if e.index < later.index and e.step == later.step and frame(e) == frame(later)
+                        and _same_event(e, later) and later.time_ms - e.time_ms <= DUPLICATE_WINDOW_MS), None)
+        if earlier is None:
+            continue
+        asked_twice = sum(1 for i in intents if i.action == later.action and i.data == _comparable(later.data)) > 1
+        cause = (f"the same {later.action} as event #{earlier.index}, {later.time_ms - earlier.time_ms:.0f} ms apart; "
+                 + ("the page asked for it twice" if asked_twice else "sent twice"))
+        pairings.append(Pairing(outcome="duplicate", event_index=later.index, request_id=later.request_id,
+                                action=later.action, step=later.step, cause=cause))
+    return pairings
+
+
+def _same_event(a: Event, b: Event) -> bool:
+    return (a.action, a.event_type, a.client_id, a.protocol) == (b.action, b.event_type, b.client_id, b.protocol) \
+        and _comparable(a.data) == _comparable(b.data) and a.ticket == b.ticket
+
+
+def _comparable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("ep_payload",)}

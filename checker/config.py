@@ -1,0 +1,118 @@
+"""Project configuration: `case-assist-check.yaml` (or `[tool.case-assist-check]` in pyproject.toml).
+
+    search_hub: case_assist_interface        # the search hub / originLevel1 every event must carry
+    proxies:                                 # your own analytics endpoints (URL prefixes, * matches anything)
+      - https://support.example.com/coveo-analytics/*
+    custom_ticket_fields: [visitorAge]       # extra ticket fields your page may log
+    rules:
+      disable: [action.unknown]
+      severity: {flow.duplicate-event: error}
+      deviations: report                     # report | ignore  (known deviations of Coveo's own libraries)
+
+Found in the working folder unless `--config FILE` names one; every key is optional.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from checker.errors import ConfigError, Problem, ScenarioError
+from checker.models import Severity
+from checker.scenario.yaml_source import read_yaml
+
+CONFIG_NAMES = ("case-assist-check.yaml", "case-assist-check.yml")
+
+
+class RulesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    disable: list[str] = Field(default_factory=list)
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    deviations: Literal["report", "ignore"] = "report"
+
+
+class ProjectConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    search_hub: str | None = None
+    proxies: list[str] = Field(default_factory=list)
+    custom_ticket_fields: list[str] = Field(default_factory=list)
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    source: str | None = Field(None, exclude=True)
+
+
+def find_config(explicit: Path | None = None, folder: Path | None = None) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return explicit
+    folder = folder or Path.cwd()
+    for name in CONFIG_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file() and "tool" in (data := _toml(pyproject)) and "case-assist-check" in data["tool"]:
+        return pyproject
+    return None
+
+
+def _toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def load_config(explicit: Path | None = None, folder: Path | None = None) -> ProjectConfig:
+    path = find_config(explicit, folder)
+    if path is None:
+        return ProjectConfig()
+    if path.suffix == ".toml":
+        data, smap, problems = _toml(path)["tool"]["case-assist-check"], None, []
+    else:
+        data, smap, problems = read_yaml(path, str(path))
+        data = {} if data is None and not problems else data
+    if problems:
+        raise ScenarioError(problems)
+    try:
+        config = ProjectConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(path, e, smap) for e in exc.errors(include_url=False)]) from None
+    _check_rule_ids(config, path)
+    config.source = str(path)
+    return config
+
+
+def _problem(path: Path, error: dict, smap) -> Problem:
+    loc = tuple(error["loc"])
+    line, col = smap.locate(loc) if smap is not None else (None, None)
+    where = ".".join(str(p) for p in loc) or "the config"
+    return Problem(str(path), line, col, f"{where}: {error['msg'].lower()}")
+
+
+def _check_rule_ids(config: ProjectConfig, path: Path) -> None:
+    from checker.check.rules import all_rules
+
+    known = {r.id for r in all_rules()}
+    for rule_id in [*config.rules.disable, *config.rules.severity]:
+        if rule_id not in known:
+            guess = difflib.get_close_matches(rule_id, known, n=1)
+            raise ConfigError(f"{path}: unknown rule {rule_id!r}",
+                              f"did you mean {guess[0]!r}?" if guess else "`case-assist-check rules` lists them")
+
+
+def rule_config(config: ProjectConfig, search_hub: str | None = None):
+    """The rules' view of the project configuration (a command-line search hub wins)."""
+    from checker.check.rules import RuleConfig
+
+    return RuleConfig(
+        disabled=set(config.rules.disable),
+        severities=dict(config.rules.severity),
+        expected_search_hub=search_hub or config.search_hub,
+        proxies=list(config.proxies),
+        custom_ticket_fields=list(config.custom_ticket_fields),
+        report_deviations=config.rules.deviations == "report",
+    )

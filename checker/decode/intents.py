@@ -1,0 +1,120 @@
+"""The events the page *asked* coveo.analytics to send, rebuilt from its `coveoua(...)` calls.
+
+coveo.analytics keeps, per page, the action and ticket registered with `svc:setAction` / `svc:setTicket` and
+clears them after each `send` (they are one-shot). Replaying the calls in order gives, for every `send`, the event
+the page meant, to be compared with the event that left the browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.models import Event, JsCall
+
+SKEW_MS = 50.0  # clocks of the page and of the capture agree to within this
+
+# svc:setTicket keys the library knows, and the name each has on the wire (svc_ticket_<name>).
+TICKET_KEYS = {"id": "id", "subject": "subject", "description": "description", "category": "category",
+               "productId": "product_id", "custom": "custom"}
+
+
+@dataclass
+class Intent:
+    """One event the page asked for."""
+
+    action: str | None
+    transport: str  # collect | click | custom
+    event_type: str | None
+    data: dict[str, Any]
+    ticket: dict[str, Any]
+    search_hub: str | None
+    call_ids: list[int]
+    time_ms: float
+    step: int | None
+    frame_url: str | None
+    queued: bool  # asked before the library had loaded
+
+
+@dataclass
+class _FrameState:
+    action: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    ticket: dict[str, Any] = field(default_factory=dict)
+    call_ids: list[int] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.action, self.data, self.ticket, self.call_ids = None, {}, {}, []
+
+
+def wire_ticket(ticket: dict[str, Any]) -> dict[str, Any]:
+    """A ticket as the library puts it on the wire (known keys only, renamed)."""
+    return {TICKET_KEYS[k]: v for k, v in ticket.items() if k in TICKET_KEYS}
+
+
+def intents_from_calls(calls: list[JsCall]) -> list[Intent]:
+    states: dict[str | None, _FrameState] = {}
+    intents: list[Intent] = []
+    for call in sorted((c for c in calls if c.fn == "coveoua"), key=lambda c: c.id):
+        state = states.setdefault(_page_of(call.frame_url), _FrameState())
+        intent = _apply(state, call)
+        if intent is not None:
+            intents.append(intent)
+    return intents
+
+
+def _page_of(frame_url: str | None) -> str | None:
+    return frame_url.split("#", 1)[0] if frame_url else None
+
+
+def _apply(state: _FrameState, call: JsCall) -> Intent | None:
+    args = call.args
+    command = args[0] if args and isinstance(args[0], str) else None
+    if command == "svc:setAction":
+        state.action = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+        state.data = args[2] if len(args) > 2 and isinstance(args[2], dict) else {}
+        state.call_ids.append(call.id)
+    elif command == "svc:setTicket":
+        state.ticket = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+        state.call_ids.append(call.id)
+    elif command == "send":
+        return _send(state, call, args)
+    return None
+
+
+def _send(state: _FrameState, call: JsCall, args: list[Any]) -> Intent | None:
+    kind = args[1] if len(args) > 1 else None
+    common = dict(time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=bool(call.queued))
+    if kind == "event" and len(args) > 2 and args[2] == "svc":
+        fields = args[4] if len(args) > 4 and isinstance(args[4], dict) else {}
+        intent = Intent(action=state.action, transport="collect", event_type=args[3] if len(args) > 3 else None,
+                        data=dict(state.data), ticket=dict(state.ticket), search_hub=fields.get("searchHub"),
+                        call_ids=[*state.call_ids, call.id], **common)
+        state.clear()  # the library clears action and ticket after every send
+        return intent
+    if kind == "click" and len(args) > 2 and isinstance(args[2], dict):
+        payload = args[2]
+        return Intent(action=payload.get("actionCause"), transport="click", event_type="click", data=dict(payload),
+                      ticket={}, search_hub=payload.get("originLevel1"), call_ids=[call.id], **common)
+    return None
+
+
+def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:
+    """Each intent with the first unpaired wire event of the same action and transport sent after it."""
+    pairs: list[tuple[Intent, Event | None]] = []
+    used: set[int] = set()
+    for intent in intents:
+        event = next((e for e in events if e.index not in used and e.protocol == "ua" and e.action == intent.action
+                      and e.transport == intent.transport and e.time_ms >= intent.time_ms - SKEW_MS), None)
+        if event is not None:
+            used.add(event.index)
+        pairs.append((intent, event))
+    return pairs
+
+
+def attribute_steps(events: list[Event], calls: list[JsCall]) -> None:
+    """An event caused by a coveoua call belongs to the step during which the page made the call, even when the
+    library sent it later (async loading, promise chains): the JS layer knows better than the request's time."""
+    for intent, event in pair_intents(intents_from_calls(calls), events):
+        if event is not None and intent.step is not None:
+            event.step = intent.step

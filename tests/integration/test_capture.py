@@ -1,0 +1,181 @@
+"""Both capture layers on test pages running Coveo's real coveoua.js in real Chromium: every transport, frames,
+popups and navigations, and each reconciliation outcome between the JS calls and the wire."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.check.rules import RuleConfig
+
+
+def run_one(run_scenarios, scenario_file, pages_server, text, **overrides):
+    result = run_scenarios([scenario_file(text)], pages_server, **overrides)
+    return result.scenarios[0]
+
+
+def outcomes(result, level="api"):
+    return [(p.outcome, p.action) for p in result.reconciliation if p.level == level]
+
+
+def test_clean_page_pairs_every_call(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, """\
+        name: clean
+        steps:
+          - goto: /pages/start.html
+          - click: "#go"
+        """)
+    assert outcomes(result) == [("paired", "ticket_create_start"), ("paired", "ticket_field_update")]
+    assert {p.outcome for p in result.reconciliation if p.level == "transport"} == {"paired"}
+    init = next(c for c in result.js_calls if c.fn == "coveoua" and c.args[0] == "init")
+    assert init.args[1] == "[REDACTED]" and init.queued is True  # made on the snippet's stub
+    live = [c for c in result.js_calls if c.fn == "coveoua" and c.step == 1]
+    assert live and all(c.queued is False for c in live)
+    assert not result.violations
+
+
+def test_library_never_loaded(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, "name: blocked\nsteps:\n  - goto: /pages/library-blocked.html\n")
+    (pairing,) = [p for p in result.reconciliation if p.level == "api"]
+    assert pairing.outcome == "called_not_sent" and "never loaded" in pairing.cause
+    assert result.events == []
+    assert [v.rule for v in result.violations] == ["reconcile.called-not-sent"]
+
+
+def test_csp_blocks_the_request(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, "name: csp\nsteps:\n  - goto: /pages/csp-blocked.html\n")
+    assert result.events == []
+    transport = [p for p in result.reconciliation if p.level == "transport"]
+    assert [p.outcome for p in transport] == ["called_not_sent"] and "Content-Security-Policy" in transport[0].cause
+    assert outcomes(result) == [("called_not_sent", "ticket_create_start")]
+    assert "never left" in result.reconciliation[0].cause
+
+
+def test_do_not_track(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, "name: dnt\nsteps:\n  - goto: /pages/dnt.html\n")
+    (pairing,) = [p for p in result.reconciliation if p.level == "api"]
+    assert pairing.outcome == "called_not_sent" and "Do Not Track" in pairing.cause
+
+
+def test_values_changed_in_transit(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, """\
+        name: changed
+        steps:
+          - goto: /pages/changed.html
+          - click: "#open"
+          - click: "#priority"
+        """)
+    changed = {p.action: p for p in result.reconciliation if p.outcome == "changed"}
+    click = changed["documentSuggestionClick"]
+    assert [d.path for d in click.diffs] == ["data.clientId"]
+    assert click.diffs[0].expected == "00000000-0000-4000-8000-000000000000"
+    assert click.diffs[0].observed == result.stored_client_id  # the library put its own client ID
+    priority = changed["ticket_field_update"]
+    assert [(d.path, d.observed) for d in priority.diffs] == [("ticket.priority", "<dropped>")]
+    assert {v.rule for v in result.violations} == {"reconcile.changed-in-transit"}
+
+
+def test_sent_without_a_call(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, """\
+        name: second integration
+        steps:
+          - goto: /pages/second-integration.html
+          - click: "#go"
+        """)
+    assert ("sent_without_call", "ticket_field_update") in outcomes(result)
+    assert "reconcile.sent-without-call" in {v.rule for v in result.violations}
+
+
+def test_duplicate_event(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, """\
+        name: duplicate
+        steps:
+          - goto: /pages/duplicate.html
+          - click: "#next"
+        """)
+    (dup,) = [p for p in result.reconciliation if p.outcome == "duplicate"]
+    assert dup.action == "ticket_next_stage" and "asked for it twice" in dup.cause
+    assert [e.action for e in result.events].count("ticket_next_stage") == 2
+    assert "flow.duplicate-event" in {v.rule for v in result.violations}
+
+
+def test_xhr_and_image_pixel(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, """\
+        name: transports
+        steps:
+          - goto: /pages/transports.html
+          - click: "#xhr"
+            expect: [{action: ticket_next_stage, client_id: c-xhr}]
+          - click: "#pixel"
+            expect: [{action: ticket_cancel, data: {reason: Quit}, client_id: c-img}]
+        """)
+    kinds = {e.action: result.requests[e.request_id] for e in result.events}
+    assert kinds["ticket_next_stage"].resource_type == "xhr" and kinds["ticket_next_stage"].method == "POST"
+    assert kinds["ticket_cancel"].resource_type == "image" and kinds["ticket_cancel"].method == "GET"
+    assert [c.fn for c in result.js_calls if c.fn in ("xhr", "image")] == ["xhr", "image"]
+    assert {p.outcome for p in result.reconciliation if p.level == "transport"} == {"paired"}
+    assert all(x.matched for x in result.expectations)
+
+
+def test_iframe_popup_and_navigation_in_one_capture(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, """\
+        name: frames
+        steps:
+          - goto: /pages/iframe-host.html
+            expect: [{action: ticket_create_start}]
+          - goto: /pages/popup-opener.html
+          - click: "#open"
+            expect: [{action: ticket_next_stage}]
+          - goto: /pages/page-one.html
+          - click: "#next"
+          - wait_for: "#two"
+            expect: [{action: ticket_next_stage}]
+        """)
+    by_step = [(e.step, e.action) for e in result.events]
+    # the page-two event is logged while page two loads: during the click that navigates or the wait after it
+    assert by_step[:4] == [(0, "ticket_create_start"), (1, "ticket_create_start"), (2, "ticket_next_stage"),
+                           (3, "ticket_create_start")]
+    assert by_step[4] in ((4, "ticket_next_stage"), (5, "ticket_next_stage"))
+    frames = {result.requests[e.request_id].frame_url.rsplit("/", 1)[-1] for e in result.events}
+    assert {"start.html", "popup.html", "page-one.html", "page-two.html"} <= frames
+    assert len({e.client_id for e in result.events}) == 1  # one visitor across frames, popups and pages
+    assert all(p.outcome == "paired" for p in result.reconciliation)
+
+
+ENDPOINTS = [
+    ("", "https://analytics.cloud.coveo.com/rest/ua/v15/analytics/collect"),  # init without an endpoint
+    ("https://testorg.analytics.org.coveo.com", "https://testorg.analytics.org.coveo.com/rest/v15/analytics/collect"),
+    ("https://testorg.analytics.org.coveo.com/rest/ua", "https://testorg.analytics.org.coveo.com/rest/ua/v15/analytics/collect"),
+    ("https://testorg.analytics.orghipaa.coveo.com", "https://testorg.analytics.orghipaa.coveo.com/rest/v15/analytics/collect"),
+    ("https://analytics-eu.cloud.coveo.com/rest/ua", "https://analytics-eu.cloud.coveo.com/rest/ua/v15/analytics/collect"),
+]
+
+
+@pytest.mark.parametrize("endpoint, sent_to", ENDPOINTS)
+def test_coveo_endpoint_forms(run_scenarios, scenario_file, pages_server, endpoint, sent_to):
+    result = run_one(run_scenarios, scenario_file, pages_server,
+                     f"name: endpoint\nsteps:\n  - goto: /pages/start.html?endpoint={endpoint}\n  - click: '#go'\n")
+    assert [e.action for e in result.events] == ["ticket_create_start", "ticket_field_update"]
+    assert {e.url for e in result.events} == {sent_to}
+    assert not result.violations
+
+
+def test_declared_proxy_is_captured_and_accepted(run_scenarios, scenario_file, pages_server):
+    proxy = "https://support-proxy.example.com/coveo/*"
+    text = "name: proxy\nsteps:\n  - goto: /pages/start.html?endpoint=https://support-proxy.example.com/coveo\n"
+    declared = run_one(run_scenarios, scenario_file, pages_server, text,
+                       rules=RuleConfig(proxies=[proxy]), extra_analytics_patterns=[proxy])
+    assert [e.url for e in declared.events] == ["https://support-proxy.example.com/coveo/rest/v15/analytics/collect"]
+    assert not declared.violations
+    undeclared = run_one(run_scenarios, scenario_file, pages_server, text)
+    (finding,) = undeclared.violations
+    assert finding.rule == "transport.endpoint" and "support-proxy.example.com/coveo/rest" in finding.message
+
+
+def test_bare_organization_id_pitfall(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server,
+                     "name: bare org\nsteps:\n  - goto: /pages/start.html?endpoint=testorg\n")
+    (event,) = result.events
+    assert event.url == f"{pages_server}/pages/testorg/rest/v15/analytics/collect"
+    (finding,) = result.violations
+    assert finding.rule == "transport.endpoint" and "took the organization ID as a relative URL" in finding.message
+    assert "https://testorg.analytics.org.coveo.com" in finding.hint
