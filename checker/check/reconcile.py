@@ -23,8 +23,9 @@ DROPPED = "<dropped>"
 def reconcile(result: ScenarioResult) -> list[Pairing]:
     intents = intents_from_calls(result.js_calls)
     pairings = _api_level(intents, result.events, result.js_calls)
+    calls_of = {p.event_index: p.call_ids for p in pairings if p.event_index is not None}
     pairings += _transport_level(result.js_calls, result.requests)
-    pairings += _duplicates(result.events, intents, result.requests)
+    pairings += _duplicates(result.events, intents, result.requests, calls_of)
     return pairings
 
 
@@ -139,7 +140,8 @@ def _why_request_missing(call: JsCall) -> str:
 
 # --- duplicates -----------------------------------------------------------------------------------------------
 
-def _duplicates(events: list[Event], intents: list[Intent], requests: list[CapturedRequest]) -> list[Pairing]:
+def _duplicates(events: list[Event], intents: list[Intent], requests: list[CapturedRequest],
+                calls_of: dict[int, list[int]]) -> list[Pairing]:
     """The same event twice for one user action: same step, same document, within a short window."""
     def frame(event: Event) -> str | None:
         return requests[event.request_id].frame_url if event.request_id < len(requests) else None
@@ -156,6 +158,7 @@ def _duplicates(events: list[Event], intents: list[Intent], requests: list[Captu
         cause = (f"the same {later.action} as event #{earlier.index}, {later.time_ms - earlier.time_ms:.0f} ms apart; "
                  + ("the page asked for it twice" if asked_twice else "sent twice"))
         pairings.append(Pairing(outcome="duplicate", event_index=later.index, request_id=later.request_id,
+                                call_ids=calls_of.get(later.index, []),
                                 action=later.action, step=later.step, cause=cause))
     return pairings
 

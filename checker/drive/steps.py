@@ -35,12 +35,21 @@ def _goto(page: "Page", step, ctx: "StepContext") -> None:
         raise StepError(f"{response.url} answered HTTP {response.status}")
 
 
+def _root(page: "Page", step):
+    """The page, or the (nested) iframe the step names with `frame:`."""
+    frames = [step.frame] if isinstance(step.frame, str) else (step.frame or [])
+    root = page
+    for selector in frames:
+        root = root.frame_locator(selector)
+    return root
+
+
 def _click(page: "Page", step, ctx: "StepContext") -> None:
-    page.locator(_selector(step.click)).first.click(timeout=ctx.timeout_ms)
+    _root(page, step).locator(_selector(step.click)).first.click(timeout=ctx.timeout_ms)
 
 
 def _fill(page: "Page", step, ctx: "StepContext") -> None:
-    field = page.locator(step.fill.selector).first
+    field = _root(page, step).locator(step.fill.selector).first
     field.fill(step.fill.value, timeout=ctx.timeout_ms)
     if step.fill.blur:
         field.blur(timeout=ctx.timeout_ms)  # a person leaves the field; pages log ticket_field_update on change
@@ -49,12 +58,12 @@ def _fill(page: "Page", step, ctx: "StepContext") -> None:
 def _select(page: "Page", step, ctx: "StepContext") -> None:
     args = step.select
     target = {"label": args.label} if args.label is not None else {"value": args.value}
-    page.locator(args.selector).first.select_option(timeout=ctx.timeout_ms, **target)
+    _root(page, step).locator(args.selector).first.select_option(timeout=ctx.timeout_ms, **target)
 
 
 def _press(page: "Page", step, ctx: "StepContext") -> None:
     if step.press.selector:
-        page.locator(step.press.selector).first.press(step.press.key, timeout=ctx.timeout_ms)
+        _root(page, step).locator(step.press.selector).first.press(step.press.key, timeout=ctx.timeout_ms)
     else:
         page.keyboard.press(step.press.key)
 
@@ -62,7 +71,7 @@ def _press(page: "Page", step, ctx: "StepContext") -> None:
 def _wait_for(page: "Page", step, ctx: "StepContext") -> None:
     arg = step.wait_for
     state = arg.state if isinstance(arg, WaitForArgs) else "visible"
-    page.locator(_selector(arg)).first.wait_for(state=state, timeout=ctx.timeout_ms)
+    _root(page, step).locator(_selector(arg)).first.wait_for(state=state, timeout=ctx.timeout_ms)
 
 
 def _wait(page: "Page", step, ctx: "StepContext") -> None:

@@ -42,6 +42,8 @@ class _StepBase(_Strict):
     name: str | None = Field(None, description="A label shown in the report.")
     timeout: float | None = Field(None, gt=0, description="Seconds for this step and its expected events.")
     expect: list[Expectation] = Field(default_factory=list, description="Events this step must cause, in order.")
+    frame: str | list[str] | None = Field(
+        None, description="Act inside this iframe (a selector; a list for nested frames), e.g. '#case-frame'.")
 
 
 class FillArgs(_Strict):

@@ -179,3 +179,16 @@ def test_bare_organization_id_pitfall(run_scenarios, scenario_file, pages_server
     (finding,) = result.violations
     assert finding.rule == "transport.endpoint" and "took the organization ID as a relative URL" in finding.message
     assert "https://testorg.analytics.org.coveo.com" in finding.hint
+
+
+def test_steps_act_inside_an_iframe(run_scenarios, scenario_file, pages_server):
+    result = run_one(run_scenarios, scenario_file, pages_server, """\
+        name: in the frame
+        steps:
+          - goto: /pages/iframe-host.html
+          - click: "#go"
+            frame: "#case-frame"
+            expect: [{action: ticket_field_update, data: {fieldName: subject}}]
+        """)
+    assert [(e.step, e.action) for e in result.events] == [(0, "ticket_create_start"), (1, "ticket_field_update")]
+    assert result.status.value == "passed"
