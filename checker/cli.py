@@ -32,8 +32,9 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)")
     parser.add_argument("--expect-timeout", type=float, default=5.0, metavar="S",
                         help="seconds to wait for a step's expected events (default 5)")
-    parser.add_argument("--settle", type=int, default=200, metavar="MS",
-                        help="after the last step, wait until no analytics request came for this long (default 200)")
+    parser.add_argument("--settle", type=int, default=100, metavar="MS",
+                        help="after the last step and any send still on its way, wait until no analytics request "
+                             "came for this long (default 100)")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="project configuration (default: ./case-assist-check.yaml or [tool.case-assist-check] in pyproject.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")

@@ -24,11 +24,15 @@ from checker.decode.redact import Redactor
 from checker.drive.browser import find_browser, launch
 from checker.drive.screens import ScreenRecorder
 from checker.drive.steps import StepContext, StepError, perform, resolve_url
-from checker.models import RunResult, ScenarioResult, ScenarioSummary, Status, StepResult, StepStatus
+from checker.models import JsCall, RunResult, ScenarioResult, ScenarioSummary, Status, StepResult, StepStatus
 from checker.scenario.model import Scenario, describe_step, step_kind
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
+
+
+PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
+TRANSPORT_FNS = ("fetch", "sendBeacon", "xhr", "image")
 
 
 @dataclass
@@ -40,7 +44,7 @@ class RunOptions:
     report_dir: Path = Path("reports")
     step_timeout_s: float = 10.0
     expect_timeout_s: float = 5.0
-    quiet_ms: int = 200  # a scenario ends once no analytics request came for this long…
+    quiet_ms: int = 100  # a scenario ends once no analytics request came for this long…
     settle_max_s: float = 5.0  # …or after this much waiting, whichever first
     screenshots: bool = True
     secrets: list[str] = field(default_factory=list)
@@ -127,7 +131,7 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
         _watch_page(page, result, capture)
         screens = ScreenRecorder(context, page, enabled=options.screenshots)
         _drive(page, context, scenario, options, capture, js, screens, result, on_event)
-        _settle(context, capture, options)
+        _settle(context, capture, js, options)
         _read_page_state(page, context, result)
     except Exception as exc:  # the browser died or the context broke: keep what was captured
         result.error = result.error or f"browser failure: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
@@ -191,13 +195,29 @@ def _wait_for_expected(context: "BrowserContext", capture: NetworkCapture, js: J
             return
 
 
-def _settle(context: "BrowserContext", capture: NetworkCapture, options: RunOptions) -> None:
-    """Catch late events: wait until no analytics request came for `quiet_ms` (bounded by `settle_max_s`)."""
+def _settle(context: "BrowserContext", capture: NetworkCapture, js: JsCapture, options: RunOptions) -> None:
+    """Catch late events. While the JS layer shows a send whose request has not been seen, wait for it (bounded);
+    then wait until no analytics request came for `quiet_ms`. `settle_max_s` bounds the whole."""
     deadline = time.monotonic() + options.settle_max_s
+    pending_until = time.monotonic() + PENDING_MAX_S
     while time.monotonic() < deadline:
-        quiet = min(options.quiet_ms, (deadline - time.monotonic()) * 1000)
-        if quiet <= 0 or not _next_analytics_request(context, capture, quiet):
-            return
+        waiting_for_send = time.monotonic() < pending_until and sends_pending(js.calls, capture.requests)
+        window = (deadline - time.monotonic()) * 1000 if waiting_for_send else options.quiet_ms
+        window = min(window, (deadline - time.monotonic()) * 1000)
+        if window <= 0 or not _next_analytics_request(context, capture, window):
+            if not waiting_for_send:
+                return
+
+
+def sends_pending(calls: list[JsCall], requests: list) -> bool:
+    """True when the page asked for an analytics request that has not left the browser yet."""
+    transports = [c for c in calls if c.fn in TRANSPORT_FNS]
+    if len(transports) > sum(1 for r in requests if r.kind == "analytics"):
+        return True  # handed to fetch/sendBeacon, not on the network yet
+    if not any(c.fn == "library" and not c.info.get("dnt") == "1" for c in calls):
+        return False  # coveo.analytics never loaded (or Do Not Track): its sends will never leave
+    sends = [c for c in calls if c.fn == "coveoua" and c.args[:1] == ["send"]]
+    return bool(sends) and sends[-1].time_ms > max((c.time_ms for c in transports), default=float("-inf"))
 
 
 def _next_analytics_request(context: "BrowserContext", capture: NetworkCapture, timeout_ms: float) -> bool:
