@@ -7,7 +7,7 @@
     rules:
       disable: [action.unknown]
       severity: {flow.duplicate-event: error}
-      deviations: report                     # report | ignore  (known deviations of Coveo's own libraries)
+      deviations: warning                    # warning | error | ignore (known deviations of Coveo's own libraries)
 
 Found in the working folder unless `--config FILE` names one; every key is optional.
 """
@@ -32,7 +32,7 @@ class RulesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disable: list[str] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(default_factory=dict)
-    deviations: Literal["report", "ignore"] = "report"
+    deviations: Literal["warning", "error", "ignore"] = "warning"
 
 
 class ProjectConfig(BaseModel):
@@ -114,5 +114,5 @@ def rule_config(config: ProjectConfig, search_hub: str | None = None):
         expected_search_hub=search_hub or config.search_hub,
         proxies=list(config.proxies),
         custom_ticket_fields=list(config.custom_ticket_fields),
-        report_deviations=config.rules.deviations == "report",
+        deviations=config.rules.deviations,
     )

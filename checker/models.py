@@ -95,6 +95,7 @@ class Pairing(_Model):
     step: int | None = None
     diffs: list[FieldDiff] = Field(default_factory=list)
     cause: str = ""  # why it was not sent, or who sent it
+    source: str | None = None  # coveoua | headless: who asked for the event
 
 
 class Event(_Model):
@@ -113,6 +114,7 @@ class Event(_Model):
     time_ms: float = 0.0
     url: str = ""  # endpoint the event was sent to (redacted)
     request_id: int = 0
+    library: str | None = None  # the sending library when the event names it (Event Protocol meta.source)
     decode_error: str | None = None
 
 
@@ -128,6 +130,7 @@ class Violation(_Model):
     event_index: int | None = None
     step: int | None = None
     field: str | None = None
+    deviation: str | None = None  # a known deviation of Coveo's own library, named with its version
 
 
 class ExpectationResult(_Model):
@@ -175,6 +178,8 @@ class ScenarioResult(_Model):
     requests: list[CapturedRequest] = Field(default_factory=list)
     js_calls: list[JsCall] = Field(default_factory=list)
     reconciliation: list[Pairing] = Field(default_factory=list)
+    expected_search_hub: str | None = None  # what the scenario (or the configuration) says every event must carry
+    page_fields: list[str] = Field(default_factory=list)  # form fields seen on the page (name or id)
     stored_client_id: str | None = None  # what the page stored (localStorage visitorId / coveo_visitorId)
     page_info: dict[str, Any] = Field(default_factory=dict)  # library versions detected on the page
 

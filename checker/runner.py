@@ -119,7 +119,8 @@ def summarize(results: list[ScenarioResult]) -> ScenarioSummary:
 
 def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lambda e: None) -> ScenarioResult:
     """Drive one scenario in a fresh context and return its checked result. Page failures become `error`."""
-    result = ScenarioResult(name=scenario.name, file=scenario.file)
+    result = ScenarioResult(name=scenario.name, file=scenario.file,
+                            expected_search_hub=scenario.search_hub or options.rules.expected_search_hub)
     capture = NetworkCapture(Redactor(options.secrets), options.analytics, options.extra_analytics_patterns)
     js = JsCapture(capture.redactor, capture.started_at, capture.step_at, options.extra_analytics_patterns)
     started = time.monotonic()
@@ -167,6 +168,7 @@ def _drive(page: "Page", context: "BrowserContext", scenario: Scenario, options:
             result.error = f"step #{index + 1} ({step_result.description}) failed: {exc}"
         step_result.duration_s = round(time.monotonic() - begun, 3)
         step_result.url = _safe_url(page, capture)
+        _collect_fields(page, result)
         if options.screenshots or failed:
             shot = shots / f"step-{index + 1:02d}.jpg"
             if screens.snapshot(shot, exact=failed):
@@ -239,6 +241,26 @@ def _watch_page(page: "Page", result: ScenarioResult, capture: NetworkCapture) -
 
     page.on("pageerror", on_error)
     page.on("crash", lambda _: errors.append("the page crashed"))
+
+
+FIELDS_JS = """() => {
+  const names = new Set();
+  const visit = (root) => {
+    root.querySelectorAll('input, select, textarea').forEach((el) => { if (el.name) names.add(el.name); else if (el.id) names.add(el.id); });
+    root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) visit(el.shadowRoot); });
+  };
+  visit(document);
+  return [...names];
+}"""
+
+
+def _collect_fields(page: "Page", result: ScenarioResult) -> None:
+    """Remember the form fields the page has (open shadow roots included), for the fieldName cross-check."""
+    try:
+        names = page.evaluate(FIELDS_JS)
+    except Exception:
+        return  # the page is navigating or gone
+    result.page_fields = sorted(set(result.page_fields) | {n for n in names if isinstance(n, str)})
 
 
 def _read_page_state(page: "Page", context: "BrowserContext", result: ScenarioResult) -> None:

@@ -85,7 +85,7 @@ def run_scenarios(browser, tmp_path):
     """Run scenario files against a base URL in the session's browser; returns the RunResult."""
 
     def _run(paths, base_url=None, **overrides):
-        options = RunOptions(base_url=base_url, report_dir=tmp_path / "report", expect_timeout_s=2.0, **overrides)
+        options = RunOptions(**{"base_url": base_url, "report_dir": tmp_path / "report", "expect_timeout_s": 2.0, **overrides})
         return run(load_scenarios(paths), options, browser=browser)
 
     return _run

@@ -95,6 +95,40 @@
     });
   } catch (e) { /* a page that froze window.coveoua keeps it: only the network layer sees its events */ }
 
+  // --- Headless: a pass-through redux middleware records the analytics actions every engine runs --------------
+  const HEADLESS_ANALYTICS = /^(analytics\/caseAssist\/.*)\/pending$/;
+  function headlessRecorder() {
+    return (next) => (action) => {
+      const match = action && typeof action.type === 'string' && HEADLESS_ANALYTICS.exec(action.type);
+      if (match) record('headless', [match[1], action.meta ? action.meta.arg : null], { queued: false });
+      return next(action);
+    };
+  }
+  function wrapHeadless(namespace) {
+    if (!namespace || typeof namespace !== 'object' || typeof namespace.buildCaseAssistEngine !== 'function') return namespace;
+    const copy = {};
+    for (const key of Object.keys(namespace)) copy[key] = namespace[key]; // the bundle's exports may be getters
+    const build = namespace.buildCaseAssistEngine;
+    copy.buildCaseAssistEngine = function buildCaseAssistEngine(options) {
+      const given = (options && options.middlewares) || [];
+      const engine = build.call(this, Object.assign({}, options, { middlewares: [...given, headlessRecorder] }));
+      try {
+        const analytics = (options && options.configuration && options.configuration.analytics) || {};
+        record('headless-engine', [engine.state.version || null, analytics.analyticsMode || null], { queued: false });
+      } catch (e) { /* the engine still works */ }
+      return engine;
+    };
+    return copy;
+  }
+  let headless = wrapHeadless(window.CoveoHeadlessCaseAssist);
+  try {
+    Object.defineProperty(window, 'CoveoHeadlessCaseAssist', {
+      configurable: true, enumerable: true,
+      get() { return headless; },
+      set(value) { headless = wrapHeadless(value); },
+    });
+  } catch (e) { /* defined non-configurable before us: Headless events are still seen on the wire */ }
+
   // --- transports ----------------------------------------------------------------------------------------------
   if (typeof window.fetch === 'function') {
     const originalFetch = window.fetch;

@@ -16,6 +16,30 @@ CLICK_EVENT_FIELDS = (
 
 
 @dataclass(frozen=True)
+class FieldSpec:
+    """Type, range and allowed values of one payload field, from the action reference."""
+
+    kind: str  # string | number | integer | boolean | object
+    minimum: float | None = None
+    maximum: float | None = None
+    allowed: tuple[str, ...] = ()
+    deprecated_by: str | None = None  # a deprecated field and what replaces it
+
+
+STRING = FieldSpec("string")
+OBJECT = FieldSpec("object")
+POSITION = FieldSpec("integer", minimum=1)
+UNIT = FieldSpec("number", minimum=0, maximum=1)
+CLICK_TYPES = {name: STRING for name in CLICK_EVENT_FIELDS} | {"documentPosition": POSITION}
+SUGGESTION_TYPES = {
+    "suggestion": OBJECT, "suggestion.documentUrl": STRING, "suggestion.documentTitle": STRING,
+    "suggestion.documentPosition": POSITION,
+    "suggestion.documentUriHash": FieldSpec("string", deprecated_by="documentUrl"),
+}
+TICKET_TYPES = {"id": STRING, "subject": STRING, "description": STRING, "category": STRING, "custom": OBJECT}
+
+
+@dataclass(frozen=True)
 class ActionSpec:
     """One row of the document's summary table, with what its action reference adds."""
 
@@ -29,6 +53,7 @@ class ActionSpec:
     disputed_data: tuple[str, ...] = ()
     replaced_by: str | None = None  # deprecated action → its replacement
     nested_required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    types: dict[str, FieldSpec] = field(default_factory=dict)  # dotted path in the action payload → spec
 
     @property
     def anchor(self) -> str:
@@ -39,35 +64,87 @@ ACTIONS: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in (
         ActionSpec("ticket_create_start", "Enter the interface", "flowStart", "svc"),
-        ActionSpec("ticket_field_update", "Fill a field", "click", "svc", required_data=("fieldName",)),
+        ActionSpec("ticket_field_update", "Fill a field", "click", "svc", required_data=("fieldName",),
+                   types={"fieldName": STRING}),
         ActionSpec(
             "suggestion_rate", "Rate a document suggestion", "click", "svc",
             required_data=("rate", "suggestionId", "responseId", "suggestion"),
             nested_required={"suggestion": ("documentUrl", "documentTitle", "documentPosition")},
+            types={"rate": UNIT, "suggestionId": STRING, "responseId": STRING, **SUGGESTION_TYPES},
         ),
         ActionSpec(
             "ticket_classification_click", "Select a case classification", "click", "svc",
             required_data=("classificationId", "responseId", "fieldName", "classification", "autoSelection"),
             nested_required={"classification": ("value", "confidence")},
+            types={"classificationId": STRING, "responseId": STRING, "fieldName": STRING, "classification": OBJECT,
+                   "classification.value": STRING, "classification.confidence": UNIT,
+                   "autoSelection": FieldSpec("boolean")},
         ),
         ActionSpec(
             "documentSuggestionClick", "Select a document suggestion", "click", "click",
             required_data=tuple(f for f in CLICK_EVENT_FIELDS if f != "originContext"), disputed_data=("originContext",),
+            types=CLICK_TYPES,
         ),
         ActionSpec(
             "suggestion_click", "Select a document suggestion", "click", "svc",
             required_data=("suggestionId", "responseId", "suggestion"), replaced_by="documentSuggestionClick",
             nested_required={"suggestion": ("documentUrl", "documentTitle", "documentPosition")},
+            types={"suggestionId": STRING, "responseId": STRING, **SUGGESTION_TYPES,
+                   "suggestion.fromQuickview": FieldSpec("boolean", deprecated_by="the documentSuggestionQuickview action")},
         ),
         ActionSpec(
             "documentSuggestionQuickview", "Select the document suggestion quick view", "click", "click",
             required_data=tuple(f for f in CLICK_EVENT_FIELDS if f != "originContext"), disputed_data=("originContext",),
+            types=CLICK_TYPES,
         ),
         ActionSpec("ticket_next_stage", "Move to the next step", "click", "svc"),
         ActionSpec("ticket_create", "Submit a ticket", "click", "svc", required_ticket=("id",)),
-        ActionSpec("ticket_cancel", "Cancel a ticket", "click", "svc", required_data=("reason",)),
+        ActionSpec("ticket_cancel", "Cancel a ticket", "click", "svc", required_data=("reason",),
+                   types={"reason": FieldSpec("string", allowed=("Quit", "Solved"))}),
     )
 }
 
 FLOW_START = "ticket_create_start"
+KNOWN_TICKET_FIELDS = ("subject", "description", "category", "id", "product_id", "productId", "custom")
 FLOW_END = ("ticket_create", "ticket_cancel")
+
+
+def value_at(data: dict, path: str) -> tuple[bool, object]:
+    """(present, value) of a dotted path such as 'classification.confidence'."""
+    node: object = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def type_problem(value: object, spec: FieldSpec) -> str | None:
+    """Why a value does not fit its spec, or None."""
+    kind = spec.kind
+    if kind == "boolean" and not isinstance(value, bool):
+        return f"must be a boolean, got {_shape(value)}"
+    if kind in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a{'n integer' if kind == 'integer' else ' number'}, got {_shape(value)}"
+        if kind == "integer" and not float(value).is_integer():
+            return f"must be an integer, got {value!r}"
+        if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
+            upper = f" and {spec.maximum:g}" if spec.maximum is not None else ""
+            return f"must be {'between ' + format(spec.minimum, 'g') + upper if upper else '≥ ' + format(spec.minimum, 'g')}, got {value!r}"
+    if kind == "string" and not isinstance(value, str):
+        return f"must be a string, got {_shape(value)}"
+    if kind == "object" and not isinstance(value, dict):
+        return f"must be an object, got {_shape(value)}"
+    return None
+
+
+def _shape(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    kind = {bool: "a boolean", str: "a string"}.get(type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+    return f"{kind} {value!r}"

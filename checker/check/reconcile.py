@@ -41,18 +41,18 @@ def _api_level(intents: list[Intent], events: list[Event], calls: list[JsCall]) 
         used.add(event.index)
         diffs = _diffs(intent, event)
         pairings.append(_pairing("changed" if diffs else "paired", intent, event, diffs=diffs))
-    if intents:  # the page uses coveoua: an event no call describes came from somewhere else
+    if intents:  # the page logs through coveoua or Headless: an event no call describes came from somewhere else
         for event in events:
-            if event.index not in used and event.protocol == "ua" and event.action and event.decode_error is None:
+            if event.index not in used and event.action and event.decode_error is None:
                 pairings.append(Pairing(outcome="sent_without_call", event_index=event.index, request_id=event.request_id,
                                         action=event.action, step=event.step,
-                                        cause="no coveoua call describes this event: another integration (Headless, "
-                                              "a second snippet) or a hand-built request sent it"))
+                                        cause="no coveoua call or Headless action describes this event: another "
+                                              "integration or a hand-built request sent it"))
     return pairings
 
 
 def _pairing(outcome: str, intent: Intent, event: Event | None, diffs=(), cause: str = "") -> Pairing:
-    return Pairing(outcome=outcome, call_ids=intent.call_ids, intended=_intended(intent),  # type: ignore[arg-type]
+    return Pairing(outcome=outcome, call_ids=intent.call_ids, intended=_intended(intent), source=intent.source,  # type: ignore[arg-type]
                    event_index=event.index if event else None, request_id=event.request_id if event else None,
                    action=intent.action, step=intent.step, diffs=list(diffs), cause=cause)
 
@@ -66,6 +66,10 @@ def _intended(intent: Intent) -> dict[str, Any]:
 
 
 def _why_not_sent(intent: Intent, calls: list[JsCall]) -> str:
+    if intent.source == "headless":
+        if intent.protocol == "ep" and intent.action == "ticket_next_stage":
+            return "Headless in next mode (Event Protocol) has no event for the next stage"
+        return "Headless ran the analytics action but no request left the browser"
     page = next((c for c in calls if c.fn in ("page", "library") and (c.info.get("dnt") in ("1", "yes") or c.info.get("gpc"))), None)
     if intent.queued and not any(c.fn == "library" for c in calls):
         return ("coveo.analytics never loaded: the snippet queued the call but the library did not run "
@@ -81,6 +85,8 @@ def _why_not_sent(intent: Intent, calls: list[JsCall]) -> str:
 
 
 def _diffs(intent: Intent, event: Event) -> list[FieldDiff]:
+    if intent.source != "coveoua":
+        return []  # a Headless action carries no payload we can see: nothing to compare
     diffs: list[FieldDiff] = []
     if intent.transport == "collect":
         for name, wanted, seen in (("event_type", intent.event_type, event.event_type),

@@ -43,8 +43,10 @@ def _document_click(p: dict[str, Any]) -> tuple[dict, dict]:
 
 def _feedback(p: dict[str, Any]) -> tuple[dict, dict]:
     liked = p.get("liked")
-    data = {"responseId": p.get("responseId"), "rate": (1 if liked else 0) if isinstance(liked, bool) else None}
-    return {**data, **{k: v for k, v in _item(p).items() if k != "searchQueryUid"}}, {}
+    item = {k: v for k, v in _item(p).items() if k != "searchQueryUid"}
+    data = {"responseId": p.get("responseId"), "rate": (1 if liked else 0) if isinstance(liked, bool) else None,
+            "suggestionId": item.get("contentIDValue")}
+    return {**data, **item}, {}
 
 
 def _create(p: dict[str, Any]) -> tuple[dict, dict]:
@@ -87,7 +89,11 @@ def _decode_item(item: Any) -> Event:
     data, ticket = convert(payload)
     data = {k: v for k, v in data.items() if v is not None}
     data["ep_payload"] = payload
-    return Event(
-        index=0, action=action, protocol="ep", transport="event_protocol", event_type=ep_type,
-        client_id=meta.get("clientId"), search_hub=None, data=data, ticket=ticket,
+    sources = meta.get("source") if isinstance(meta.get("source"), list) else []
+    library = next((s for s in sources if isinstance(s, str) and s.startswith("@coveo/headless@")), None)
+    data["ep_type"] = ep_type
+    return Event(  # event_type in the document's terms, so one scenario checks either mode
+        index=0, action=action, protocol="ep", transport="event_protocol",
+        event_type=("flowStart" if action == "ticket_create_start" else "click") if action else ep_type,
+        client_id=meta.get("clientId"), search_hub=None, data=data, ticket=ticket, library=library,
     )

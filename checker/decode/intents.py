@@ -19,9 +19,24 @@ TICKET_KEYS = {"id": "id", "subject": "subject", "description": "description", "
                "productId": "product_id", "custom": "custom"}
 
 
+# Headless analytics action type prefixes → the document's action types (a document click may be a quick view).
+HEADLESS_ACTIONS: dict[str, tuple[str, ...]] = {
+    "analytics/caseAssist/case/start": ("ticket_create_start",),
+    "analytics/caseAssist/case/field/update": ("ticket_field_update",),
+    "analytics/caseAssist/classification/click": ("ticket_classification_click",),
+    "analytics/caseAssist/documentSuggestion/click": ("documentSuggestionClick", "documentSuggestionQuickview"),
+    "analytics/caseAssist/documentSuggestion/rate": ("suggestion_rate",),
+    "analytics/caseAssist/case/nextStage": ("ticket_next_stage",),
+    "analytics/caseAssist/case/create": ("ticket_create",),
+    "analytics/caseAssist/case/solve": ("ticket_cancel",),
+    "analytics/caseAssist/case/abandon": ("ticket_cancel",),
+}
+CLICK_ACTIONS = ("documentSuggestionClick", "documentSuggestionQuickview")
+
+
 @dataclass
 class Intent:
-    """One event the page asked for."""
+    """One event the page asked for (through coveoua, or by dispatching a Headless analytics action)."""
 
     action: str | None
     transport: str  # collect | click | custom
@@ -34,6 +49,14 @@ class Intent:
     step: int | None
     frame_url: str | None
     queued: bool  # asked before the library had loaded
+    source: str = "coveoua"  # coveoua | headless
+    protocol: str = "ua"  # ua | ep (Headless in next mode)
+    actions: tuple[str, ...] = ()  # the actions the wire event may carry (defaults to `action`)
+
+    def accepts(self, event: Event) -> bool:
+        wanted = self.actions or (self.action,)
+        return event.protocol == self.protocol and event.action in wanted and \
+            (self.protocol == "ep" or event.transport == self.transport)
 
 
 @dataclass
@@ -54,13 +77,29 @@ def wire_ticket(ticket: dict[str, Any]) -> dict[str, Any]:
 
 def intents_from_calls(calls: list[JsCall]) -> list[Intent]:
     states: dict[str | None, _FrameState] = {}
+    modes: dict[str | None, str] = {}  # Headless analytics mode per page
     intents: list[Intent] = []
-    for call in sorted((c for c in calls if c.fn == "coveoua"), key=lambda c: c.id):
-        state = states.setdefault(_page_of(call.frame_url), _FrameState())
-        intent = _apply(state, call)
-        if intent is not None:
-            intents.append(intent)
+    for call in sorted(calls, key=lambda c: c.id):
+        page = _page_of(call.frame_url)
+        if call.fn == "headless-engine":
+            modes[page] = call.args[1] if len(call.args) > 1 and call.args[1] else "next"  # 4.0.0's default
+        elif call.fn == "headless":
+            intent = _headless(call, modes.get(page, "next"))
+            intents.extend([intent] if intent else [])
+        elif call.fn == "coveoua":
+            intent = _apply(states.setdefault(page, _FrameState()), call)
+            intents.extend([intent] if intent else [])
     return intents
+
+
+def _headless(call: JsCall, mode: str) -> Intent | None:
+    actions = HEADLESS_ACTIONS.get(call.args[0] if call.args else "")
+    if not actions:
+        return None
+    transport = "event_protocol" if mode == "next" else ("click" if actions[0] in CLICK_ACTIONS else "collect")
+    return Intent(action=actions[0], transport=transport, event_type=None, data={}, ticket={}, search_hub=None,
+                  call_ids=[call.id], time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=False,
+                  source="headless", protocol="ep" if mode == "next" else "ua", actions=actions)
 
 
 def _page_of(frame_url: str | None) -> str | None:
@@ -104,8 +143,8 @@ def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Inten
     pairs: list[tuple[Intent, Event | None]] = []
     used: set[int] = set()
     for intent in intents:
-        event = next((e for e in events if e.index not in used and e.protocol == "ua" and e.action == intent.action
-                      and e.transport == intent.transport and e.time_ms >= intent.time_ms - SKEW_MS), None)
+        event = next((e for e in events if e.index not in used and intent.accepts(e)
+                      and e.time_ms >= intent.time_ms - SKEW_MS), None)
         if event is not None:
             used.add(event.index)
         pairs.append((intent, event))

@@ -2,11 +2,20 @@
 
     /create-case              the page, instrumented with the coveoua snippet and coveo.analytics from npm
     /broken/create-case       the same page with real instrumentation bugs (see site/app.js, BUGS)
+    /headless/create-case     the same page built on Coveo Headless' case-assist engine, analyticsMode 'legacy'
+    /headless-next/create-case  the same Headless page, analyticsMode 'next' (Event Protocol)
+    /multipage/create-case    the snippet page whose review stage is a second page, /multipage/review
+    /iframe/create-case       a portal page embedding /create-case in <iframe id="case-frame">
+    PREFIX/config.js          window.DEMO_CONFIG for that variant (token, endpoints, IDs, variant, analyticsMode)
+    /static/FILE              site/: style.css, ui.js (the form), app.js (snippet), headless-app.js (Headless)
     /vendor/coveoua.js        node_modules/coveo.analytics/dist/coveoua.js (served locally, never a CDN)
+    /vendor/headless-case-assist.js   @coveo/headless' case-assist browser bundle (window.CoveoHeadlessCaseAssist)
     /rest/organizations/ORG/caseassists/ID/{classify,documents/suggest}   fake Customer Service API
     /api/cases                creates a case and returns its id (500…)
     /docs/PERMANENTID         the knowledge articles the suggestions link to
-    /rest/ua/v15/analytics/…  a stand-in collector, used by `serve-demo` and `--analytics pass` tests
+    /favicon.ico              204, so the pages' consoles stay free of 404s
+    /rest/ua/v15/analytics/…, /rest/organizations/ORG/events/v1   a stand-in collector (UA and Event Protocol),
+                              used by `serve-demo` and `--analytics pass` tests
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import json
 import mimetypes
 import re
 import threading
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,7 +47,27 @@ CASE_ASSIST_ID = "demo-case-assist"
 SEARCH_HUB = "demo_case_assist"
 COVEO_ENDPOINT = f"https://{ORG_ID}.analytics.org.coveo.com"
 
-PAGES = {"create-case": "index.html"}
+
+@dataclass(frozen=True)
+class Variant:
+    """One flavour of the demo site, served under its own path prefix."""
+
+    name: str
+    pages: dict[str, str] = field(default_factory=lambda: {"create-case": "index.html"})  # path → template in site/
+    instrumentation: str | None = "snippet"  # partials/<instrumentation>.html in <head>, APP_SCRIPTS[…] in <body>
+    analytics_mode: str | None = None  # Headless: 'legacy' | 'next'
+    tracking_id: str | None = None  # Headless next mode: the Event Protocol trackingId
+
+
+VARIANTS: dict[str, Variant] = {  # path prefix → variant
+    "": Variant("clean"),
+    "broken": Variant("broken"),
+    "headless": Variant("headless", instrumentation="headless", analytics_mode="legacy"),
+    "headless-next": Variant("headless-next", instrumentation="headless", analytics_mode="next", tracking_id="barca_support"),
+    "multipage": Variant("multipage", pages={"create-case": "index.html", "review": "review.html"}),
+    "iframe": Variant("iframe", pages={"create-case": "iframe.html"}, instrumentation=None),  # frames /create-case
+}
+APP_SCRIPTS = {"snippet": "app.js", "headless": "headless-app.js"}
 API = re.compile(r"^/rest/organizations/[^/]+/caseassists/[^/]+/(classify|documents/suggest)$")
 COLLECTOR = re.compile(r"^/rest(/ua)?/v15/analytics/|^/rest/organizations/[^/]+/events/v1")
 
@@ -56,19 +86,22 @@ class DemoHandler(BaseHTTPRequestHandler):
     # --- routing ------------------------------------------------------------------------------------
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        variant, page = _split_variant(path)
+        prefix, page = _split_variant(path)
+        variant = VARIANTS[prefix.strip("/")]
         if page in ("", "/"):
-            return self._redirect(f"{variant}/create-case")
-        if page.lstrip("/") in PAGES:
-            return self._file(SITE_DIR / PAGES[page.lstrip("/")], SITE_DIR)
+            return self._redirect(f"{prefix}/create-case")
+        if page.lstrip("/") in variant.pages:
+            return self._send(200, render_page(variant, page.lstrip("/")), "text/html")
         if page == "/config.js":
-            return self._send(200, self.server.config_js(variant), "text/javascript")
+            return self._send(200, self.server.config_js(prefix), "text/javascript")
         if page.startswith("/static/"):
             return self._file(SITE_DIR / page[len("/static/"):], SITE_DIR)
         if page.startswith("/vendor/") and page[len("/vendor/"):] in VENDOR_FILES:
             return self._file(VENDOR_FILES[page[len("/vendor/"):]], NODE_MODULES)
         if page.startswith("/docs/"):
             return self._article(page[len("/docs/"):])
+        if page == "/favicon.ico":
+            return self._send(204, "", "image/x-icon")  # keeps the pages' consoles free of 404s
         self._send(404, "not found", "text/plain")
 
     def do_POST(self) -> None:
@@ -136,11 +169,25 @@ class DemoHandler(BaseHTTPRequestHandler):
 
 
 def _split_variant(path: str) -> tuple[str, str]:
-    """'/broken/create-case' → ('/broken', '/create-case')."""
-    match = re.match(r"^/(broken)(/.*)?$", path)
-    if match:
+    """'/broken/create-case' → ('/broken', '/create-case'); '/create-case' → ('', '/create-case')."""
+    match = re.match(r"^/([^/]+)(/.*)?$", path)
+    if match and match.group(1) in VARIANTS:
         return f"/{match.group(1)}", match.group(2) or "/"
     return "", path
+
+
+def render_page(variant: Variant, page: str) -> str:
+    """A page of the variant: its template with the shared review stage, the analytics library and the app."""
+    partials = SITE_DIR / "partials"
+    html = (SITE_DIR / variant.pages[page]).read_text(encoding="utf-8")
+    html = html.replace("{{review_stage}}", (partials / "review-stage.html").read_text(encoding="utf-8"))
+    html = html.replace("{{stage_2_hidden}}", "" if page == "review" else " hidden")
+    if variant.instrumentation is None:
+        return html
+    library = (partials / f"{variant.instrumentation}.html").read_text(encoding="utf-8").strip()
+    app = APP_SCRIPTS[variant.instrumentation]
+    scripts = f'<script src="/static/ui.js"></script>\n  <script src="/static/{app}"></script>'
+    return html.replace("{{instrumentation}}", library).replace("{{app}}", scripts)
 
 
 class DemoServer(ThreadingHTTPServer):
@@ -164,16 +211,36 @@ class DemoServer(ThreadingHTTPServer):
         with self._lock:
             return f"500Dm00000{next(self._case_numbers):05d}AAA"
 
-    def config_js(self, variant: str) -> str:
-        config = {
-            "variant": variant.strip("/") or "clean",
+    def config_js(self, prefix: str) -> str:
+        variant = VARIANTS[prefix.strip("/")]
+        config: dict[str, Any] = {
+            "variant": variant.name,
             "token": DEMO_TOKEN,
             "analyticsEndpoint": self.analytics_endpoint,
             "organizationId": ORG_ID,
             "caseAssistId": CASE_ASSIST_ID,
             "searchHub": SEARCH_HUB,
         }
+        if variant.analytics_mode:
+            config["analyticsMode"] = variant.analytics_mode
+            if variant.tracking_id:
+                config["trackingId"] = variant.tracking_id
+            proxy = self.headless_analytics_proxy(variant.analytics_mode)
+            if proxy:
+                config["analyticsProxyBaseUrl"] = proxy
         return f"window.DEMO_CONFIG = {json.dumps(config)};\n"
+
+    def headless_analytics_proxy(self, mode: str) -> str | None:
+        """Headless' `analytics.proxyBaseUrl` when analytics must not go to the org's own endpoint (serve-demo).
+
+        Legacy mode appends `/v15/analytics/…` to it as coveo.analytics does; next mode posts to it as is.
+        """
+        if self.analytics_endpoint.rstrip("/") == COVEO_ENDPOINT:
+            return None  # Headless derives https://ORG.analytics.org.coveo.com (+ /rest/organizations/ORG/events/v1)
+        if mode == "legacy":
+            return self.analytics_endpoint
+        origin = re.match(r"^[a-z]+://[^/]+", self.analytics_endpoint)
+        return f"{origin.group(0) if origin else ''}/rest/organizations/{ORG_ID}/events/v1"
 
     def start(self) -> "DemoServer":
         missing = missing_vendor_files()

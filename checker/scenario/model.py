@@ -131,6 +131,7 @@ class Scenario(_Strict):
 
     name: str = Field(min_length=1, description="Unique in a run; results are keyed by it.")
     description: str | None = None
+    search_hub: str | None = Field(None, description="The search hub / originLevel1 every event must carry.")
     steps: list[Step] = Field(min_length=1)
     expect: list[Expectation] = Field(default_factory=list, description="Events of the whole run, in order.")
     _file: str = PrivateAttr(default="")

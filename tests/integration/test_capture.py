@@ -71,7 +71,8 @@ def test_values_changed_in_transit(run_scenarios, scenario_file, pages_server):
     assert click.diffs[0].observed == result.stored_client_id  # the library put its own client ID
     priority = changed["ticket_field_update"]
     assert [(d.path, d.observed) for d in priority.diffs] == [("ticket.priority", "<dropped>")]
-    assert {v.rule for v in result.violations} == {"reconcile.changed-in-transit"}
+    # the library dropped the unknown ticket key, so the ticket no longer holds the updated field
+    assert {v.rule for v in result.violations} == {"reconcile.changed-in-transit", "ticket.updated-field"}
 
 
 def test_sent_without_a_call(run_scenarios, scenario_file, pages_server):

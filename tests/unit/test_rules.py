@@ -13,9 +13,9 @@ CLICK_FIELDS = {
 }
 
 
-def ev(index, action, event_type="click", data=None, ticket=None, transport="collect", cid=CID, **kw):
+def ev(index, action, event_type="click", data=None, ticket=None, transport="collect", cid=CID, hub="hub", **kw):
     return Event(index=index, action=action, event_type=event_type, transport=transport, client_id=cid,
-                 data=data or {}, ticket=ticket or {}, step=index, **kw)
+                 data=data or {}, ticket=ticket or {}, step=index, search_hub=hub, **kw)
 
 
 def good_flow():

@@ -22,6 +22,7 @@ class Finding:
     action: str | None = None  # when no event carries it (e.g. an expected action that never came)
     step: int | None = None
     severity: Severity | None = None  # a rule may lower its own severity for one finding
+    deviation: str | None = None  # key of a known library deviation (see checker.check.deviations)
 
 
 @dataclass
@@ -33,7 +34,7 @@ class RuleConfig:
     expected_search_hub: str | None = None
     proxies: list[str] = field(default_factory=list)
     custom_ticket_fields: list[str] = field(default_factory=list)
-    report_deviations: bool = True
+    deviations: str = "warning"  # warning | error | ignore: how known library deviations count
 
 
 @dataclass
@@ -76,14 +77,26 @@ def rule(rule_id: str, severity: Severity, title: str, section: str) -> Callable
     return register
 
 
-def to_violation(item: Rule, finding: Finding, config: RuleConfig) -> Violation:
+def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violation | None:
+    config = context.config
     severity = config.severities.get(item.id) or finding.severity or item.severity
+    message, hint, deviation = finding.message, finding.hint, None
+    if finding.deviation:
+        from checker.check.deviations import DEVIATIONS, label
+
+        if config.deviations == "ignore":
+            return None
+        deviation = label(finding.deviation, context)
+        severity = Severity.error if config.deviations == "error" else Severity.warning
+        message = f"{message} — known deviation of {deviation}"
+        hint = DEVIATIONS[finding.deviation].page_fix or "the library does this, not your page: report it to Coveo"
     event = finding.event
     return Violation(
         rule=item.id,
         severity=severity,
-        message=finding.message,
-        hint=finding.hint,
+        message=message,
+        hint=hint,
+        deviation=deviation,
         section=item.section,
         action=finding.action or (event.action if event else None),
         event_index=event.index if event else None,
@@ -98,7 +111,10 @@ def evaluate(context: RuleContext) -> list[Violation]:
     for item in RULES.values():
         if item.id in context.config.disabled:
             continue
-        violations.extend(to_violation(item, finding, context.config) for finding in item.fn(context))
+        for finding in item.fn(context):
+            violation = to_violation(item, finding, context)
+            if violation is not None:
+                violations.append(violation)
     return sort_violations(violations)
 
 
@@ -112,4 +128,4 @@ def all_rules() -> list[Rule]:
 
 
 def _load_rule_modules() -> None:
-    from checker.check.rules import flow, payload, reconcile, transport  # noqa: F401  (registration side effect)
+    from checker.check.rules import causal, flow, payload, reconcile, transport  # noqa: F401  (registration side effect)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from checker.check.deviations import explain_difference, from_headless, headless_engine
+from checker.check.protocol import ACTIONS, FLOW_END, FLOW_START
 from checker.check.rules import Finding, RuleContext, rule
 from checker.models import Severity
 
@@ -43,4 +45,102 @@ def expected_events(ctx: RuleContext) -> Iterable[Finding]:
             fields = ", ".join(f"{d.path} = {d.observed!r} (expected {d.expected!r})" for d in wrong)
             message = f"{where} expected {action}; the closest event #{result.event_index} differs: {fields}"
             hint = "compare expected and observed fields in the report; the page may send the wrong value"
-        yield Finding(message, hint, action=action, step=result.step)
+        yield Finding(message, hint, action=action, step=result.step, deviation=_expectation_deviation(ctx, result))
+
+
+def _expectation_deviation(ctx: RuleContext, result) -> str | None:
+    """A known library deviation that explains an unmet expectation entirely, if there is one."""
+    action = result.expected.get("action")
+    engine = headless_engine(ctx)
+    if result.event_index is None:
+        if engine and engine[1] == "next" and action == "ticket_next_stage":
+            return "headless.next-no-next-stage"
+        clicked = any(e.action == "documentSuggestionClick" and e.step == result.step for e in ctx.events)
+        if engine and engine[1] == "next" and action == "documentSuggestionQuickview" and clicked:
+            return "headless.next-quickview-as-click"
+        return None
+    event = ctx.events[result.event_index]
+    if not from_headless(ctx, event):
+        return None
+    keys = [explain_difference(d.path, d.observed, action, event.protocol) for d in result.diffs if not d.ok]
+    return keys[0] if keys and all(keys) else None
+
+
+def _case_flow_events(ctx: RuleContext):
+    """Case Assist events (known actions) in the order they were sent."""
+    return [e for e in ctx.case_events if e.action in ACTIONS]
+
+
+def _flows(events):
+    """Split events into flows: each ticket_create_start begins a new one."""
+    flows: list[list] = []
+    for event in events:
+        if event.action == FLOW_START or not flows:
+            flows.append([])
+        flows[-1].append(event)
+    return flows
+
+
+@rule("flow.starts-with-start", Severity.error, "Flow does not start with ticket_create_start", "Enter the interface")
+def starts_with_start(ctx: RuleContext) -> Iterable[Finding]:
+    events = _case_flow_events(ctx)
+    if events and events[0].action != FLOW_START:
+        first = events[0]
+        yield Finding(f"the flow starts with {first.action} (event #{first.index}), not ticket_create_start",
+                      "log ticket_create_start (event type flowStart) as soon as the user enters the Case Assist interface",
+                      event=first)
+
+
+@rule("flow.ends-once", Severity.error, "Events after the end of the flow", "Submit a ticket")
+def ends_once(ctx: RuleContext) -> Iterable[Finding]:
+    for flow in _flows(_case_flow_events(ctx)):
+        ends = [e for e in flow if e.action in FLOW_END]
+        if not ends:
+            continue
+        end = ends[0]
+        for other in ends[1:]:
+            both = other.action != end.action
+            yield Finding(
+                f"{other.action} (event #{other.index}) after {end.action} (event #{end.index}): "
+                + ("a flow is either created or cancelled, never both" if both else "the flow ended twice"),
+                "log exactly one of ticket_create or ticket_cancel to end a flow", event=other)
+        later = [e for e in flow if e.index > end.index and e.action not in FLOW_END]
+        for event in later[:1]:
+            yield Finding(f"{event.action} (event #{event.index}) comes after {end.action} (event #{end.index}), "
+                          "which ended the flow", "log ticket_create_start before starting a new case", event=event)
+
+
+@rule("flow.client-id-stored", Severity.error, "Client ID differs from the stored one", "Case Assist events")
+def client_id_stored(ctx: RuleContext) -> Iterable[Finding]:
+    stored = ctx.result.stored_client_id
+    if not stored:
+        return
+    for event in ctx.case_events:
+        if event.client_id and event.client_id != stored:
+            yield Finding(f"{event.action} (event #{event.index}) uses client ID {event.client_id}, but the page stored "
+                          f"{stored} (localStorage visitorId / cookie coveo_visitorId)",
+                          "every source of events must use the client ID coveo.analytics stores; don't generate your own",
+                          event=event, field="client_id")
+            return  # one finding: the rest of the flow has the same cause
+
+
+@rule("flow.search-hub", Severity.error, "Search hub missing, inconsistent or unexpected", "3: Send an event")
+def search_hub(ctx: RuleContext) -> Iterable[Finding]:
+    events = [e for e in _case_flow_events(ctx) if e.protocol == "ua"]
+    expected = ctx.result.expected_search_hub or ctx.config.expected_search_hub
+    hubs = {e.search_hub for e in events if e.search_hub}
+    for event in (e for e in events if not e.search_hub):
+        where = "originLevel1" if event.transport == "click" else "searchHub"
+        yield Finding(f"{event.action} (event #{event.index}) has no {where}",
+                      "pass {searchHub: …} to send (originLevel1 on click events): Case Assist reports are filtered by it",
+                      event=event, field="search_hub", severity=Severity.warning)
+    if expected:
+        for event in (e for e in events if e.search_hub and e.search_hub != expected):
+            yield Finding(f"{event.action} (event #{event.index}) is logged for search hub {event.search_hub!r}, "
+                          f"expected {expected!r}", "use the search hub of this Case Assist interface on every event",
+                          event=event, field="search_hub")
+    elif len(hubs) > 1:
+        first = events[0].search_hub
+        odd = next(e for e in events if e.search_hub and e.search_hub != first)
+        yield Finding(f"one flow logs several search hubs: {', '.join(sorted(hubs))} (first at event #{odd.index})",
+                      "a flow must use one search hub / originLevel1 throughout", event=odd, field="search_hub")

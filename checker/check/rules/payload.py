@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from checker.check.protocol import ACTIONS, ActionSpec
+from checker.check.protocol import ACTIONS, TICKET_TYPES, ActionSpec, FieldSpec, type_problem, value_at
+from checker.check.deviations import from_headless
 from checker.check.rules import Finding, RuleContext, rule
 from checker.models import Event, Severity
 
@@ -12,9 +13,11 @@ TABLE = "Summary table"
 
 
 def _ua_case_events(ctx: RuleContext) -> Iterable[tuple[Event, ActionSpec]]:
+    """Usage Analytics events of known actions: the document's payload rules are about these (Event Protocol
+    events follow their own, smaller schema)."""
     for event in ctx.case_events:
         spec = ACTIONS.get(event.action or "")
-        if spec is not None:
+        if spec is not None and event.protocol == "ua":
             yield event, spec
 
 
@@ -57,11 +60,12 @@ def required_action_fields(ctx: RuleContext) -> Iterable[Finding]:
                 continue
             state = "is empty" if present else "is missing"
             disputed = name in spec.disputed_data
+            deviation = "headless.no-auto-selection" if name == "autoSelection" and from_headless(ctx, event) else None
             yield Finding(
                 f"{_label(event)}: required action field {name!r} {state}",
                 (f"the summary table requires {name} while the action reference calls it optional; set it to be safe"
                  if disputed else f"pass {name} in the action payload (see '{spec.section}')"),
-                event=event, field=name, severity=Severity.warning if disputed else None,
+                event=event, field=name, severity=Severity.warning if disputed else None, deviation=deviation,
             )
         yield from _nested_fields(event, spec)
 
@@ -85,10 +89,12 @@ def required_ticket_fields(ctx: RuleContext) -> Iterable[Finding]:
     for event, spec in _ua_case_events(ctx):
         for name in spec.required_ticket:
             if _is_blank(event.ticket.get(name)):
+                headless = name == "id" and from_headless(ctx, event)
                 yield Finding(
                     f"{_label(event)}: required ticket field {name!r} is missing",
                     "call coveoua('svc:setTicket', {…, id: '<created case id>'}) before sending ticket_create",
                     event=event, field=f"ticket.{name}",
+                    deviation="headless.ticket-id-from-case-inputs" if headless else None,
                 )
 
 
@@ -103,3 +109,68 @@ def event_type(ctx: RuleContext) -> Iterable[Finding]:
                 f"coveoua('send', 'event', 'svc', '{spec.event_type}', {{searchHub: …}})",
                 event=event, field="event_type",
             )
+
+
+@rule("payload.field-type", Severity.error, "Field of the wrong type or range", "Case Assist actions reference")
+def field_type(ctx: RuleContext) -> Iterable[Finding]:
+    for event, spec in _ua_case_events(ctx):
+        for path, field_spec in spec.types.items():
+            present, value = value_at(event.data, path)
+            if not present or value is None and path in spec.required_data:
+                continue  # absence is the required-fields rule's business
+            problem = type_problem(value, field_spec)
+            if problem:
+                extra = " (the document's own example writes \"false\": use the boolean false)" \
+                    if field_spec.kind == "boolean" and value in ("true", "false") else ""
+                yield Finding(f"{_label(event)}: {path} {problem}{extra}",
+                              f"send {path} as {_kind_text(field_spec)} (see '{spec.section}')",
+                              event=event, field=path)
+        for key, value in event.ticket.items():
+            problem = type_problem(value, TICKET_TYPES[key]) if key in TICKET_TYPES else None
+            if problem:
+                yield Finding(f"{_label(event)}: ticket.{key} {problem}", f"send ticket.{key} as {_kind_text(TICKET_TYPES[key])}",
+                              event=event, field=f"ticket.{key}")
+
+
+def _kind_text(spec: FieldSpec) -> str:
+    text = {"string": "a string", "number": "a number", "integer": "an integer", "boolean": "a boolean",
+            "object": "an object"}[spec.kind]
+    if spec.minimum is not None:
+        text += f" ≥ {spec.minimum:g}" if spec.maximum is None else f" between {spec.minimum:g} and {spec.maximum:g}"
+    return text
+
+
+@rule("payload.allowed-value", Severity.error, "Value not allowed", "Cancel a ticket")
+def allowed_value(ctx: RuleContext) -> Iterable[Finding]:
+    for event, spec in _ua_case_events(ctx):
+        for path, field_spec in spec.types.items():
+            present, value = value_at(event.data, path)
+            if present and field_spec.allowed and isinstance(value, str) and value not in field_spec.allowed:
+                yield Finding(f"{_label(event)}: {path} is {value!r}, allowed: {' or '.join(field_spec.allowed)}",
+                              f"use exactly {' or '.join(repr(a) for a in field_spec.allowed)} (case matters)",
+                              event=event, field=path)
+
+
+@rule("payload.deprecated-field", Severity.warning, "Deprecated field", "Case Assist actions reference")
+def deprecated_field(ctx: RuleContext) -> Iterable[Finding]:
+    for event, spec in _ua_case_events(ctx):
+        for path, field_spec in spec.types.items():
+            if field_spec.deprecated_by and value_at(event.data, path)[0]:
+                yield Finding(f"{_label(event)}: {path} is deprecated", f"use {field_spec.deprecated_by} instead",
+                              event=event, field=path,
+                              deviation="headless.sends-deprecated-fields" if from_headless(ctx, event) else None)
+
+
+@rule("event.transport", Severity.error, "Action sent through the wrong kind of event", "Select a document suggestion")
+def transport_kind(ctx: RuleContext) -> Iterable[Finding]:
+    for event, spec in _ua_case_events(ctx):
+        if event.protocol != "ua":
+            continue
+        if spec.transport == "click" and event.transport == "collect":
+            yield Finding(f"{_label(event)} was logged as an svc event; it is a Coveo Analytics click event",
+                          f"coveoua('send', 'click', {{actionCause: '{event.action}', …}}) (coveo.analytics ≥ 2.30.45)",
+                          event=event)
+        elif spec.transport == "svc" and event.transport == "click":
+            yield Finding(f"{_label(event)} was sent as a click event; it is an svc action",
+                          f"coveoua('svc:setAction', '{event.action}', …) then coveoua('send', 'event', 'svc', 'click', …)",
+                          event=event)

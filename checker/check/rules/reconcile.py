@@ -23,9 +23,13 @@ def called_not_sent(ctx: RuleContext) -> Iterable[Finding]:
     for p in _pairings(ctx, "called_not_sent"):
         what = f"{p.action} was logged with coveoua" if p.level == "api" else \
             f"{ctx.result.js_calls[p.call_ids[0]].fn} to an analytics URL was called"
+        if p.source == "headless":
+            what = f"{p.action} was logged through Headless"
+        deviation = "headless.next-no-next-stage" if p.source == "headless" and p.action == "ticket_next_stage" \
+            and "next mode" in p.cause else None
         yield Finding(f"{what} but no matching request left the browser: {p.cause}",
                       "make sure coveo.analytics loads (CSP script-src/connect-src must allow Coveo), and that "
-                      "nothing blocks or cancels the request", action=p.action, step=p.step)
+                      "nothing blocks or cancels the request", action=p.action, step=p.step, deviation=deviation)
 
 
 @rule("reconcile.sent-without-call", Severity.warning, "Sent without a JS call", SECTION)

@@ -7,6 +7,7 @@ from typing import Iterable
 from urllib.parse import urlsplit
 
 from checker.capture.endpoints import is_coveo_analytics_host, matches_proxy
+from checker.check.deviations import headless_engine
 from checker.check.rules import Finding, RuleContext, rule
 from checker.models import CapturedRequest, Severity
 
@@ -76,3 +77,16 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
                 f"analytics go to {target}, which is not a Coveo analytics endpoint",
                 "use https://ORG.analytics.org.coveo.com (or .orghipaa. for HIPAA), or declare your proxy under "
                 "`proxies:` in case-assist-check.yaml", step=req.step)
+
+
+@rule("library.analytics-mode", Severity.error, "Headless in next analytics mode", "Use the Coveo UA library")
+def analytics_mode(ctx: RuleContext) -> Iterable[Finding]:
+    engine = headless_engine(ctx)
+    next_mode = engine is not None and engine[1] == "next"
+    sent_ep = any(e.protocol == "ep" and (e.library or "").startswith("@coveo/headless") for e in ctx.events)
+    if next_mode or sent_ep:
+        version = engine[0] if engine else "?"
+        yield Finding(f"the Case Assist engine (@coveo/headless {version}) logs in 'next' analytics mode (Event Protocol); "
+                      "Headless itself warns that this mode is not available for Coveo for Service features, so Case "
+                      "Assist reports and models may not get these events",
+                      "set configuration.analytics.analyticsMode: 'legacy' in buildCaseAssistEngine (4.0.0 defaults to 'next')")

@@ -1,9 +1,14 @@
 // A hand-written Case Assist page, instrumented with coveoua as docs.coveo.com/en/3437 describes.
 // Under /broken/ it ships real instrumentation bugs (BUGS below) so the checker has something to find.
+// Under /multipage/ the review stage is a second page (review.html): the ticket travels in sessionStorage and
+// that page logs ticket_next_stage when it loads. The form itself (rendering, stages) is ui.js.
 (function () {
   'use strict';
   const cfg = window.DEMO_CONFIG;
+  const ui = window.CaseAssistUI;
+  const $ = ui.$;
   const broken = cfg.variant === 'broken';
+  const multipage = cfg.variant === 'multipage';
   const BUGS = {
     flowStartAsClick: broken,           // ticket_create_start sent as a 'click' event instead of 'flowStart'
     descriptionWithoutFieldName: broken, // ticket_field_update for the description has no fieldName
@@ -14,11 +19,11 @@
     inventedAction: broken,              // closing the quick view logs an action type the protocol doesn't have
     handRolledBeacon: broken,            // a leftover hand-built beacon with a form body the collector can't read
   };
+  const TICKET_KEY = 'demoCaseAssistTicket'; // multipage: the ticket carried from the form to the review page
   const apiBase = `/rest/organizations/${cfg.organizationId}/caseassists/${cfg.caseAssistId}`;
   const ticket = { subject: '', description: '', category: '', custom: { channel: 'web' } };
   let classification = null; // last classify answer
   let suggestion = null;     // last documents/suggest answer
-  const $ = (id) => document.getElementById(id);
 
   // --- analytics -----------------------------------------------------------------------------------
   function ticketPayload() {
@@ -83,64 +88,8 @@
     const answers = await Promise.all([callApi('classify'), callApi('documents/suggest')]);
     if (mine !== refreshes) return; // a newer refresh is under way: never show stale suggestions
     [classification, suggestion] = answers;
-    renderClassifications();
-    renderDocuments();
-  }
-
-  // --- rendering --------------------------------------------------------------------------------------
-  function renderClassifications() {
-    const box = $('classifications');
-    box.querySelectorAll('button').forEach((b) => b.remove());
-    const predictions = classification.fields.category.predictions;
-    predictions.forEach((p) => {
-      const chip = document.createElement('button');
-      chip.type = 'button';
-      chip.className = 'chip';
-      chip.textContent = p.value;
-      chip.dataset.classificationId = p.id;
-      chip.addEventListener('click', () => selectClassification(p));
-      box.appendChild(chip);
-    });
-    box.hidden = predictions.length === 0;
-  }
-
-  function renderDocuments() {
-    const list = $('documents');
-    list.textContent = '';
-    suggestion.documents.forEach((doc, i) => list.appendChild(documentItem(doc, i + 1)));
-    $('suggestions').hidden = suggestion.documents.length === 0;
-  }
-
-  function documentItem(doc, position) {
-    const item = document.createElement('li');
-    item.className = 'document';
-    item.dataset.position = String(position);
-    const link = document.createElement('a');
-    link.href = doc.clickUri;
-    link.target = '_blank';
-    link.className = 'doc-title';
-    link.textContent = doc.title;
-    link.addEventListener('click', () => openDocument(doc, position));
-    const excerpt = document.createElement('p');
-    excerpt.textContent = doc.excerpt;
-    const tools = document.createElement('div');
-    tools.className = 'doc-tools';
-    tools.append(
-      button('Quick view', 'quickview-button', () => quickView(doc, position)),
-      button('Helpful', 'rate-up', () => rate(doc, position, 1)),
-      button('Not helpful', 'rate-down', () => rate(doc, position, 0)),
-    );
-    item.append(link, excerpt, tools);
-    return item;
-  }
-
-  function button(text, cls, onClick) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = `small ${cls}`;
-    b.textContent = text;
-    b.addEventListener('click', onClick);
-    return b;
+    ui.renderChips(classification.fields.category.predictions, selectClassification);
+    ui.renderDocuments(suggestion.documents, { open: openDocument, quickView: quickView, rate: rate });
   }
 
   // --- user actions ---------------------------------------------------------------------------------
@@ -173,46 +122,36 @@
 
   function quickView(doc, position) {
     logDocumentClick('documentSuggestionQuickview', doc, position);
-    $('quickview-title').textContent = doc.title;
-    $('quickview-excerpt').textContent = doc.excerpt;
-    $('quickview').showModal();
+    ui.openQuickview(doc);
   }
 
   function rate(doc, position, value) {
     logSvc('suggestion_rate', Object.assign({ rate: value }, suggestionData(doc, position)));
-    document.querySelectorAll(`.document[data-position="${position}"] .rate-up, .document[data-position="${position}"] .rate-down`).forEach((b) => (b.disabled = true));
+    ui.disableRating(position);
   }
 
   function toReview() {
-    if (!BUGS.noNextStage) logSvc('ticket_next_stage');
-    const review = $('review');
-    review.textContent = '';
-    for (const key of ['subject', 'description', 'category']) {
-      const dt = document.createElement('dt');
-      dt.textContent = key;
-      const dd = document.createElement('dd');
-      dd.textContent = ticket[key] || '—';
-      review.append(dt, dd);
+    if (multipage) { // the review stage is another page, which logs ticket_next_stage when it loads
+      sessionStorage.setItem(TICKET_KEY, JSON.stringify(ticket));
+      location.assign('review');
+      return;
     }
-    $('stage-1').hidden = true;
-    $('stage-2').hidden = false;
-    $('stage-label-1').classList.remove('current');
-    $('stage-label-2').classList.add('current');
+    if (!BUGS.noNextStage) logSvc('ticket_next_stage');
+    ui.renderReview(ticket);
+    ui.showReviewStage();
   }
 
   async function submit() {
-    const response = await fetch('/api/cases', { method: 'POST', body: JSON.stringify(ticketPayload()) });
-    const created = await response.json();
-    if (!BUGS.createWithoutId) ticket.id = created.id;
+    const id = await ui.createCase(ticketPayload());
+    if (!BUGS.createWithoutId) ticket.id = id;
     if (BUGS.clientIdReset) {
       localStorage.removeItem('visitorId');
       document.cookie = 'coveo_visitorId=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/';
       coveoua('init', cfg.token, cfg.analyticsEndpoint);
     }
     logSvc('ticket_create');
-    $('stage-2').hidden = true;
-    $('case-id').textContent = created.id;
-    $('confirmation').hidden = false;
+    sessionStorage.removeItem(TICKET_KEY);
+    ui.showConfirmation(id);
   }
 
   function cancel(reason) {
@@ -220,13 +159,21 @@
     if (BUGS.handRolledBeacon) {
       navigator.sendBeacon(`${cfg.analyticsEndpoint}/rest/v15/analytics/collect`, `svc_action=ticket_cancel&reason=${reason}`);
     }
-    $('stage-1').hidden = true;
-    $('stage-2').hidden = true;
-    $('cancelled-text').textContent = reason === 'Solved' ? 'Glad the article helped!' : 'You left the case form.';
-    $('cancelled').hidden = false;
+    sessionStorage.removeItem(TICKET_KEY);
+    ui.showCancelled(reason);
   }
 
   // --- wiring ---------------------------------------------------------------------------------------
+  $('submit').addEventListener('click', submit);
+  $('cancel').addEventListener('click', () => cancel('Quit'));
+
+  if (document.body.dataset.page === 'review') { // multipage, second page: the flow goes on
+    Object.assign(ticket, JSON.parse(sessionStorage.getItem(TICKET_KEY) || '{}'));
+    logSvc('ticket_next_stage');
+    ui.renderReview(ticket);
+    return;
+  }
+
   $('subject').addEventListener('change', () => onFieldChange('subject'));
   $('description').addEventListener('change', () => onFieldChange('description'));
   $('category').addEventListener('change', () => {
@@ -234,12 +181,10 @@
     logSvc('ticket_field_update', { fieldName: 'category' });
   });
   $('next').addEventListener('click', toReview);
-  $('submit').addEventListener('click', submit);
-  $('cancel').addEventListener('click', () => cancel('Quit'));
   $('solved').addEventListener('click', () => cancel('Solved'));
   $('quickview-close').addEventListener('click', () => {
     if (BUGS.inventedAction) logSvc('ticket_quickview_close');
-    $('quickview').close();
+    ui.closeQuickview();
   });
 
   logSvc('ticket_create_start', undefined, BUGS.flowStartAsClick ? 'click' : 'flowStart');

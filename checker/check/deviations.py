@@ -1,0 +1,97 @@
+"""Known deviations of Coveo's own libraries from the protocol document.
+
+A page author cannot fix the library, so a finding caused by one of these is labelled with the library and its
+version instead of blaming the page; `rules.deviations` in the configuration says whether they count as warnings
+(default), errors, or are left out. Facts from `shared/reference/wire-format.md` §2, checked against
+@coveo/headless 4.0.0 in Chromium.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from checker.check.rules import RuleContext
+    from checker.models import Event
+
+
+@dataclass(frozen=True)
+class Deviation:
+    key: str
+    library: str
+    description: str
+    page_fix: str = ""  # when the page can avoid it after all
+
+
+HEADLESS = "@coveo/headless"
+DEVIATIONS: dict[str, Deviation] = {d.key: d for d in (
+    Deviation("headless.no-auto-selection", HEADLESS,
+              "ticket_classification_click carries autoSelection only for automatic selections, not manual ones"),
+    Deviation("headless.suggestion-id-unique-id", HEADLESS,
+              "suggestion_rate's suggestionId is the document's uniqueId, not its permanentid (sent as permanentId)"),
+    Deviation("headless.ticket-id-from-case-inputs", HEADLESS,
+              "logCreateCase takes no ticket id: ticket_create has one only if the page put it in the case inputs",
+              "engine.dispatch(loadCaseInputActions(engine).updateCaseInput({fieldName: 'id', fieldValue: caseId})) "
+              "before logCreateCase"),
+    Deviation("headless.classification-ticket-before-update", HEADLESS,
+              "ticket_classification_click is logged with the ticket as it was before the selected value was set"),
+    Deviation("headless.origin-context-search", HEADLESS,
+              "document suggestion click events carry originContext 'Search', not 'CaseAssist'"),
+    Deviation("headless.next-no-next-stage", HEADLESS,
+              "in next mode (Event Protocol) there is no event for ticket_next_stage"),
+    Deviation("headless.next-quickview-as-click", HEADLESS,
+              "in next mode a quick view is logged as CaseAssist.DocumentSuggestionClick, like opening the document"),
+    Deviation("headless.next-smaller-payload", HEADLESS,
+              "in next mode (Event Protocol) events carry fewer fields than the document's: a trackingId instead of "
+              "a search hub, no ticket on field updates, no classification value, no click metadata"),
+    Deviation("headless.sends-deprecated-fields", HEADLESS,
+              "suggestion_rate and document clicks still carry the deprecated documentUriHash"),
+    Deviation("headless.next-stage-payload", HEADLESS,
+              "ticket_next_stage carries {stage} (or {}) although the protocol defines no payload"),
+)}
+
+
+def headless_engine(ctx: "RuleContext") -> tuple[str, str] | None:
+    """(version, analytics mode) of the Headless engine the page built, if any."""
+    for call in ctx.result.js_calls:
+        if call.fn == "headless-engine":
+            version = call.args[0] if call.args and call.args[0] else "?"
+            mode = call.args[1] if len(call.args) > 1 and call.args[1] else "next"
+            return str(version), str(mode)
+    return None
+
+
+def headless_events(ctx: "RuleContext") -> set[int]:
+    """Indices of events that a Headless analytics action produced (per the reconciliation)."""
+    return {p.event_index for p in ctx.result.reconciliation
+            if p.source == "headless" and p.event_index is not None and p.level == "api"}
+
+
+def from_headless(ctx: "RuleContext", event: "Event | None") -> bool:
+    return event is not None and (event.index in headless_events(ctx) or (event.library or "").startswith(HEADLESS))
+
+
+def label(key: str, ctx: "RuleContext") -> str:
+    """How a deviation is named in a finding: '@coveo/headless 4.0.0: <description>'."""
+    deviation = DEVIATIONS[key]
+    engine = headless_engine(ctx)
+    version = engine[0] if engine else "?"
+    return f"{deviation.library} {version}: {deviation.description}"
+
+
+def explain_difference(path: str, observed: Any, action: str | None, protocol: str = "ua") -> str | None:
+    """The deviation that explains one differing field of a Headless event, if any."""
+    if protocol == "ep" and observed in (None, "<absent>"):
+        return "headless.next-smaller-payload"
+    if path == "data.autoSelection" and observed == "<absent>":
+        return "headless.no-auto-selection"
+    if path == "data.originContext" and observed == "Search":
+        return "headless.origin-context-search"
+    if path == "data.suggestionId":
+        return "headless.suggestion-id-unique-id"
+    if path == "ticket.id" and action == "ticket_create" and observed == "<absent>":
+        return "headless.ticket-id-from-case-inputs"
+    if path.startswith("ticket.") and action == "ticket_classification_click" and observed == "<absent>":
+        return "headless.classification-ticket-before-update"
+    return None

@@ -1,0 +1,149 @@
+"""Causal cross-checks: IDs in events must be ones the Customer Service API returned to the page, and field
+names must be fields the page has. Skipped (never guessed) when no API response was captured."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from checker.check.deviations import from_headless
+from checker.check.protocol import KNOWN_TICKET_FIELDS, value_at
+from checker.check.rules import Finding, RuleContext, rule
+from checker.decode.service_api import ServiceApiIndex, SuggestedDocument, index_service_api
+from checker.models import Event, Severity
+
+DOCUMENT_ACTIONS = ("documentSuggestionClick", "documentSuggestionQuickview")
+RATING_ACTIONS = ("suggestion_rate", "suggestion_click")
+
+
+def _index(ctx: RuleContext) -> ServiceApiIndex:
+    return index_service_api(ctx.result.requests)
+
+
+def _events(ctx: RuleContext, actions: tuple[str, ...]) -> list[Event]:
+    return [e for e in ctx.case_events if e.action in actions]
+
+
+def _label(event: Event) -> str:
+    return f"{event.action} (event #{event.index})"
+
+
+def _mismatches(pairs: list[tuple[str, object, object]]) -> list[str]:
+    return [f"{name} is {seen!r} but the API said {wanted!r}" for name, seen, wanted in pairs
+            if seen is not None and seen != wanted]
+
+
+@rule("causal.classification", Severity.error, "Classification not from the API", "Select a case classification")
+def classification(ctx: RuleContext) -> Iterable[Finding]:
+    index = _index(ctx)
+    if not index.classifications:
+        return
+    for event in _events(ctx, ("ticket_classification_click",)):
+        response_id, class_id = event.data.get("responseId"), event.data.get("classificationId")
+        predictions = index.classifications.get(response_id)
+        if predictions is None:
+            yield Finding(f"{_label(event)}: responseId {response_id!r} is not the responseId of any classify answer "
+                          f"the page received ({', '.join(index.classifications)})",
+                          "pass the responseId of the classify response that held the selected prediction",
+                          event=event, field="responseId")
+            continue
+        match = next((p for p in predictions if p.id == class_id), None)
+        if match is None:
+            yield Finding(f"{_label(event)}: classificationId {class_id!r} is not among the predictions of response "
+                          f"{response_id}", "pass the id of the prediction the user selected", event=event, field="classificationId")
+            continue
+        problems = _mismatches([("fieldName", event.data.get("fieldName"), match.field_name),
+                                ("classification.value", value_at(event.data, "classification.value")[1], match.value),
+                                ("classification.confidence", value_at(event.data, "classification.confidence")[1], match.confidence)])
+        if problems:
+            yield Finding(f"{_label(event)}: " + "; ".join(problems), "copy these values from the selected prediction",
+                          event=event, field=problems[0].split(" ")[0])
+
+
+def _document_problems(event: Event, docs: list[SuggestedDocument], doc_id: object, position: object,
+                       title: object, url: object, id_key: object = None) -> tuple[list[str], str | None]:
+    by_unique_id = isinstance(id_key, str) and id_key.lower() == "uniqueid"  # the Event Protocol's item key
+    doc = next((d for d in docs if (d.unique_id if by_unique_id else d.permanent_id) == doc_id), None)
+    if doc is None:
+        by_unique = next((d for d in docs if d.unique_id == doc_id), None)
+        if by_unique is not None:
+            return [f"the document id is the uniqueId {doc_id!r}, not the permanentid {by_unique.permanent_id!r}"], "suggestionId=uniqueId"
+        return [f"{doc_id!r} is not the permanentid of any document that response suggested"], None
+    return _mismatches([("documentPosition", position, doc.position), ("documentTitle", title, doc.title),
+                        ("documentUrl", url, doc.url)]), None
+
+
+@rule("causal.suggestion", Severity.error, "Rated document not from the API", "Rate a document suggestion")
+def suggestion(ctx: RuleContext) -> Iterable[Finding]:
+    index = _index(ctx)
+    if not index.suggestions:
+        return
+    for event in _events(ctx, RATING_ACTIONS):
+        response_id = event.data.get("responseId")
+        docs = index.suggestions.get(response_id)
+        if docs is None:
+            yield Finding(f"{_label(event)}: responseId {response_id!r} is not the responseId of any documents/suggest "
+                          "answer the page received", "pass the responseId of the suggestion list the document came from",
+                          event=event, field="responseId")
+            continue
+        problems, deviation = _document_problems(
+            event, docs, event.data.get("suggestionId"), value_at(event.data, "suggestion.documentPosition")[1],
+            value_at(event.data, "suggestion.documentTitle")[1], value_at(event.data, "suggestion.documentUrl")[1],
+            event.data.get("contentIDKey") if event.protocol == "ep" else None)
+        if problems:
+            headless = deviation and from_headless(ctx, event)
+            yield Finding(f"{_label(event)}: " + "; ".join(problems),
+                          "suggestionId is the document's fields.permanentid; position, title and URL those of the list",
+                          event=event, field="suggestionId",
+                          deviation="headless.suggestion-id-unique-id" if headless else None)
+
+
+@rule("causal.document-click", Severity.error, "Clicked document not from the API", "Select a document suggestion")
+def document_click(ctx: RuleContext) -> Iterable[Finding]:
+    index = _index(ctx)
+    if not index.suggestions:
+        return
+    for event in _events(ctx, DOCUMENT_ACTIONS):
+        query_uid = event.data.get("searchQueryUid")
+        docs = index.suggestions.get(query_uid)
+        if docs is None:
+            yield Finding(f"{_label(event)}: searchQueryUid {query_uid!r} is not the responseId of any documents/suggest "
+                          "answer the page received", "searchQueryUid is the suggest response's responseId",
+                          event=event, field="searchQueryUid")
+            continue
+        problems, _ = _document_problems(event, docs, event.data.get("contentIDValue"), event.data.get("documentPosition"),
+                                         event.data.get("documentTitle"), event.data.get("documentUrl"),
+                                         event.data.get("contentIDKey"))
+        if problems:
+            yield Finding(f"{_label(event)}: " + "; ".join(problems).replace("the document id", "contentIDValue"),
+                          "contentIDValue is the document's permanentid; position, title and URL those of the list",
+                          event=event, field="contentIDValue")
+
+
+@rule("causal.field-name", Severity.error, "Unknown field name", "Fill a field")
+def field_name(ctx: RuleContext) -> Iterable[Finding]:
+    index = _index(ctx)
+    known = set(ctx.result.page_fields) | index.request_fields | set(ctx.config.custom_ticket_fields) | set(KNOWN_TICKET_FIELDS)
+    known |= {p.field_name for preds in index.classifications.values() for p in preds}
+    if not ctx.result.page_fields and not index.request_fields:
+        return  # nothing to compare with
+    for event in _events(ctx, ("ticket_field_update", "ticket_classification_click")):
+        name = event.data.get("fieldName")
+        if isinstance(name, str) and name and name not in known:
+            yield Finding(f"{_label(event)}: fieldName {name!r} is not a field of the page "
+                          f"(known: {', '.join(sorted(known - {'custom', 'productId', 'product_id'}))})",
+                          "use the name of the field the user changed, or declare it under custom_ticket_fields",
+                          event=event, field="fieldName")
+
+
+@rule("ticket.updated-field", Severity.error, "Updated field missing from the ticket", "Fill a field")
+def updated_field(ctx: RuleContext) -> Iterable[Finding]:
+    for event in _events(ctx, ("ticket_field_update",)):
+        name = event.data.get("fieldName")
+        if not isinstance(name, str) or not name:
+            continue
+        custom = event.ticket.get("custom") if isinstance(event.ticket.get("custom"), dict) else {}
+        wire = {"productId": "product_id"}.get(name, name)
+        if wire not in event.ticket and name not in custom:
+            yield Finding(f"{_label(event)}: the ticket payload does not hold the updated field {name!r}",
+                          f"call coveoua('svc:setTicket', {{…, {name}: <new value>}}) before sending the event",
+                          event=event, field=f"ticket.{name}")
