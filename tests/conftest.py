@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 import threading
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from checker.demo import service_api
+from checker.demo.server import API as SERVICE_API
 from checker.demo.server import VENDOR_FILES, DemoServer
 from checker.drive.browser import LAUNCH_ARGS, find_browser
 from checker.models import RunResult
@@ -42,6 +45,23 @@ class _PagesHandler(SimpleHTTPRequestHandler):
         if path.split("?")[0] == "/vendor/coveoua.js":
             return str(VENDOR_FILES["coveoua.js"])
         return super().translate_path(path)
+
+    def do_POST(self):
+        """The fake Customer Service API (classify, documents/suggest), as the demo site answers it."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        match = SERVICE_API.match(self.path.split("?")[0])
+        if not match:
+            self.send_error(404)
+            return
+        base = f"http://{self.headers.get('Host')}"
+        answer = service_api.classify(body) if match.group(1) == "classify" else service_api.suggest(body, base)
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def end_headers(self):
         if "/csp-" in self.path:
