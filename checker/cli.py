@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run scenarios against a page and write the conformance report")
     run.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
     run.add_argument("--base-url", metavar="URL", help="base for relative `goto` URLs")
+    run.add_argument("--search-hub", metavar="HUB", help="the search hub every event must carry (overrides the config)")
     _run_options(run)
 
     demo = commands.add_parser("demo", help="run the demo scenarios against the bundled demo site")
@@ -66,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--no-browser", action="store_true")
     setup.add_argument("--no-npm", action="store_true")
 
-    commands.add_parser("rules", help="list every rule with its id, severity and source")
+    rules = commands.add_parser("rules", help="list every rule with its id, severity and source")
+    rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as this configuration sets them")
     return parser
 
 
@@ -94,7 +96,7 @@ def _execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) 
         base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
         report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
         screenshots=not args.no_screenshots, quiet_ms=args.settle,
-        rules=rule_config(config), extra_analytics_patterns=list(config.proxies),
+        rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
     )
     console = make_console()
     result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose))
@@ -145,11 +147,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_rules(args: argparse.Namespace) -> int:
     from checker.check.rules import all_rules
+    from checker.config import load_config
 
-    rules = all_rules()
+    config = load_config(args.config)
+    rules = sorted(all_rules(), key=lambda r: r.id)
     width = max(len(r.id) for r in rules)
+    print(f"{'rule':<{width}}  {'severity':<8}  what must hold  [source]")
     for r in rules:
-        print(f"{r.id:<{width}}  {r.severity.value:<7}  {r.title}  [{r.section}]")
+        severity = "off" if r.id in config.rules.disable else config.rules.severity.get(r.id, r.severity).value
+        print(f"{r.id:<{width}}  {severity:<8}  {r.title}  [{r.section}]")
+    if config.source:
+        print(f"\n(configuration: {config.source}; known library deviations count as {config.rules.deviations})")
     return EXIT_OK
 
 

@@ -21,9 +21,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from checker.errors import ConfigError, Problem, ScenarioError
+from checker.errors import ConfigError, ScenarioError
 from checker.models import Severity
-from checker.scenario.yaml_source import read_yaml
+from checker.scenario.validation_errors import problems_from_validation
+from checker.scenario.yaml_source import SourceMap, read_yaml
 
 CONFIG_NAMES = ("case-assist-check.yaml", "case-assist-check.yml")
 
@@ -76,21 +77,17 @@ def load_config(explicit: Path | None = None, folder: Path | None = None) -> Pro
         data, smap, problems = read_yaml(path, str(path))
         data = {} if data is None and not problems else data
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(problems, "configuration")
     try:
         config = ProjectConfig.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(path, e, smap) for e in exc.errors(include_url=False)]) from None
+        if smap is None:  # pyproject.toml: no positions
+            smap = SourceMap(str(path))
+        raise ScenarioError(problems_from_validation(exc, data, smap, [ProjectConfig], "the configuration"),
+                            "configuration") from None
     _check_rule_ids(config, path)
     config.source = str(path)
     return config
-
-
-def _problem(path: Path, error: dict, smap) -> Problem:
-    loc = tuple(error["loc"])
-    line, col = smap.locate(loc) if smap is not None else (None, None)
-    where = ".".join(str(p) for p in loc) or "the config"
-    return Problem(str(path), line, col, f"{where}: {error['msg'].lower()}")
 
 
 def _check_rule_ids(config: ProjectConfig, path: Path) -> None:

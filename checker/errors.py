@@ -46,10 +46,12 @@ class Problem:
 
 
 class ScenarioError(CheckerError):
-    def __init__(self, problems: list[Problem]) -> None:
+    """Located problems in input files: scenario files, or the configuration (`what`)."""
+
+    def __init__(self, problems: list[Problem], what: str = "scenario files") -> None:
         self.problems = problems
         count = len(problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in scenario files")
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in {what}")
 
     def render(self) -> str:
         return "\n".join(p.render() for p in self.problems) + f"\n{self.message}"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from checker.check.protocol import DOC_URL
 from checker.check.rules import all_rules
 from checker.models import (Event, ExpectationResult, JsCall, Pairing, RunResult, ScenarioResult, Severity, StepResult,
                             Violation)
@@ -113,6 +115,14 @@ def _recon_row(p: Pairing, result: ScenarioResult) -> ReconRow:
     )
 
 
+def section_url(section: str) -> str | None:
+    """The document's anchor for a section title (docs.coveo.com/en/3437#fill-a-field); None for non-document ones."""
+    if not section or section.startswith("Scenario"):
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-")
+    return DOC_URL if section == "Summary table" else f"{DOC_URL}#{slug}"
+
+
 def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
 
@@ -133,7 +143,7 @@ def render_html(run: RunResult, report_dir: Path) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pretty=pretty, short=short)
-    env.globals.update(key_fields=key_fields)
+    env.globals.update(key_fields=key_fields, section_url=section_url)
     template = env.get_template("report.html.j2")
     scenarios = [_scenario_view(i, r, report_dir) for i, r in enumerate(run.scenarios)]
     rules = {r.id: r for r in all_rules()}

@@ -7,10 +7,8 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import junitparser
-import pytest
 
 from tests.conftest import DEMO_SCENARIOS, ROOT
 
