@@ -138,8 +138,12 @@ class ExpectationResult(_Model):
 
     expected: dict[str, Any]
     line: int | None = None
+    file: str | None = None  # where it was written (an included file, or the scenario's)
     step: int | None = None  # None for scenario-level expectations
-    matched: bool = False
+    kind: Literal["expect", "none", "extra"] = "expect"  # expect / expect_none / an event `order: exact` did not allow
+    order: str = "in_order"
+    count: int | None = None  # how many events matched, when the expectation has a `count`
+    matched: bool = False  # the expectation holds (for `none`: no such event was sent)
     event_index: int | None = None  # the matching event, or the closest candidate when unmatched
     diffs: list[FieldDiff] = Field(default_factory=list)
 

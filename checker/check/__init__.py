@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checker.check.expectations import match_in_order
+from checker.check.expectations import evaluate_scenario
 from checker.check.reconcile import reconcile
 from checker.check.rules import RuleConfig, RuleContext, evaluate
 from checker.models import ScenarioResult, Severity, Status, StepStatus
@@ -24,15 +24,8 @@ def check_scenario(result: ScenarioResult, scenario: Scenario, config: RuleConfi
 
 
 def _expectations(result: ScenarioResult, scenario: Scenario):
-    outcomes = []
     ran = {s.index for s in result.steps if s.status not in (StepStatus.error, StepStatus.skipped)}
-    for index, step in enumerate(scenario.steps):
-        if index in ran and step.expect:
-            step_events = [e for e in result.events if e.step == index]
-            outcomes.extend(match_in_order(step.expect, step_events, step=index))
-    if scenario.expect and result.error is None:
-        outcomes.extend(match_in_order(scenario.expect, result.events))
-    return outcomes
+    return evaluate_scenario(scenario, result.events, ran, include_flow=result.error is None)
 
 
 def _verdict(result: ScenarioResult) -> Status:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable
 from urllib.parse import urljoin
 
 from checker.errors import ConfigError
-from checker.scenario.model import ClickArgs, WaitForArgs, step_kind
+from checker.scenario.model import CheckArgs, ClickArgs, WaitForArgs, step_kind
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -78,6 +78,30 @@ def _wait(page: "Page", step, ctx: "StepContext") -> None:
     page.wait_for_timeout(step.wait)
 
 
+def _check(page: "Page", step, ctx: "StepContext") -> None:
+    arg = step.check
+    checked = arg.checked if isinstance(arg, CheckArgs) else True
+    _root(page, step).locator(_selector(arg)).first.set_checked(checked, timeout=ctx.timeout_ms)
+
+
+def _hover(page: "Page", step, ctx: "StepContext") -> None:
+    _root(page, step).locator(step.hover).first.hover(timeout=ctx.timeout_ms)
+
+
+def _evaluate(page: "Page", step, ctx: "StepContext") -> None:
+    target = page.main_frame
+    for selector in [step.frame] if isinstance(step.frame, str) else (step.frame or []):
+        handle = target.locator(selector).first.element_handle(timeout=ctx.timeout_ms)
+        target = handle.content_frame() if handle else None
+        if target is None:
+            raise StepError(f"frame {selector!r} not found")
+    target.evaluate(step.evaluate)
+
+
+def _nothing(page: "Page", step, ctx: "StepContext") -> None:
+    """wait_for_event and screenshot act after the step: the session waits / photographs."""
+
+
 class StepContext:
     def __init__(self, base_url: str | None, timeout_ms: float) -> None:
         self.base_url = base_url
@@ -92,6 +116,11 @@ PERFORMERS: dict[str, Callable[["Page", object, StepContext], None]] = {
     "press": _press,
     "wait_for": _wait_for,
     "wait": _wait,
+    "check": _check,
+    "hover": _hover,
+    "evaluate": _evaluate,
+    "wait_for_event": _nothing,
+    "screenshot": _nothing,
 }
 
 

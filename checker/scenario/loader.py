@@ -1,31 +1,49 @@
-"""Scenario files → validated `Scenario` models, or every problem found with file:line:column and a hint."""
+"""Scenario files → validated `Scenario` models, or every problem found with file:line:column and a hint.
+
+Loading a file: parse YAML (positions kept) → substitute `${VARS}` → expand `include:` steps → validate with
+pydantic → apply folder and file `defaults:` → check matchers and `capture`/`same_as` references.
+Files whose name starts with `_` (included steps, `_defaults.yaml`) are never run as scenarios.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from pydantic import ValidationError
 
-from checker.check.matchers import MatcherError, compile_value
 from checker.errors import ConfigError, Problem, ScenarioError
-from checker.scenario.model import STEP_KINDS, Expectation, Scenario
+from checker.scenario.checks import attach_lines, reference_problems
+from checker.scenario.includes import expand_includes
+from checker.scenario.model import STEP_KINDS, Defaults, Expectation, ExpectBlock, Scenario
 from checker.scenario.validation_errors import problems_from_validation
-from checker.scenario.yaml_source import SourceMap, read_yaml
+from checker.scenario.variables import Variables, substitute
+from checker.scenario.yaml_source import SourceMap, StepOrigin, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
-MATCHED_FIELDS = ("event_type", "data", "ticket", "client_id", "search_hub")
+DEFAULTS_FILE = "_defaults.yaml"
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Scenario files named on the command line: files as given, folders searched recursively, sorted."""
-    found: list[Path] = []
+@dataclass
+class LoadOptions:
+    vars: Mapping[str, str] = field(default_factory=dict)  # --var NAME=VALUE
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+def discover(paths: Iterable[str | Path]) -> list[tuple[Path, Path]]:
+    """(scenario file, root it was found under), files as given, folders searched recursively, sorted."""
+    found: list[tuple[Path, Path]] = []
+    paths = list(paths)
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()))
+            files = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()
+                           and not p.name.startswith("_"))
+            found.extend((p, path) for p in files)
         elif path.is_file():
-            found.append(path)
+            found.append((path, path.parent))
         else:
             raise ConfigError(f"no such file or folder: {raw}", "give scenario files or folders holding *.yaml")
     if not found:
@@ -33,14 +51,16 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def load_scenarios(paths: Iterable[str | Path]) -> list[Scenario]:
+def load_scenarios(paths: Iterable[str | Path], options: LoadOptions | None = None) -> list[Scenario]:
     """Load every scenario, raising one ScenarioError listing all problems of all files."""
+    options = options or LoadOptions()
     scenarios: list[Scenario] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
-    for path in discover(paths):
-        scenario, file_problems = load_file(path)
-        problems.extend(file_problems)
+    for path, root in discover(paths):
+        defaults, default_problems = folder_defaults(path, root)
+        scenario, file_problems = load_file(path, options, defaults)
+        problems.extend(default_problems + file_problems)
         if scenario is None:
             continue
         if scenario.name in first_seen:
@@ -50,57 +70,87 @@ def load_scenarios(paths: Iterable[str | Path]) -> list[Scenario]:
         first_seen[scenario.name] = scenario.file
         scenarios.append(scenario)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_unique(problems))
     return scenarios
 
 
-def load_file(path: Path) -> tuple[Scenario | None, list[Problem]]:
-    name = _display_name(path)
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def folder_defaults(path: Path, root: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """`_defaults.yaml` of every folder from `root` down to the file's own, the deeper winning."""
+    merged: dict[str, Any] = {}
+    problems: list[Problem] = []
+    folders = [path.parent]
+    while folders[-1] != root and root in folders[-1].parents:
+        folders.append(folders[-1].parent)
+    for folder in reversed(folders):
+        candidate = folder / DEFAULTS_FILE
+        if candidate.is_file():
+            data, smap, found = read_yaml(candidate, display_name(candidate))
+            problems.extend(found)
+            if isinstance(data, dict):
+                try:
+                    Defaults.model_validate(data)
+                    merged.update(data)
+                except ValidationError as exc:
+                    problems.extend(problems_from_validation(exc, data, smap, [Defaults], "the folder defaults"))
+    return merged, problems
+
+
+def load_file(path: Path, options: LoadOptions | None = None,
+              inherited: dict[str, Any] | None = None) -> tuple[Scenario | None, list[Problem]]:
+    options = options or LoadOptions()
+    name = display_name(path)
     data, smap, problems = read_yaml(path, name)
     if problems:
         return None, problems
     if not isinstance(data, dict):
         return None, [Problem(name, 1, 1, "a scenario file must be a mapping", "start with `name:` and `steps:`")]
+    variables = _variables(data, options)
+    data, problems = substitute(data, variables, smap)
+    origins: list[StepOrigin] = []
+    if isinstance(data.get("steps"), list):
+        data["steps"], origins, include_problems = expand_includes(data["steps"], path, smap, variables)
+        problems += include_problems
+    if problems:
+        return None, problems
+    if isinstance(data.get("defaults"), dict) or data.get("defaults") is None:
+        data["defaults"] = {**(inherited or {}), **(data.get("defaults") or {})}
+    located = smap.with_steps(origins)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, problems_from_validation(exc, data, smap, [Scenario, Expectation, *STEP_KINDS.values()])
+        return None, problems_from_validation(exc, data, located, [Scenario, Expectation, ExpectBlock, *STEP_KINDS.values()])
     scenario._file = name
-    _attach_lines(scenario, smap)
-    problems = list(_matcher_problems(scenario, smap))
+    scenario._secret_values = sorted(variables.secret_values)
+    _apply_defaults(scenario)
+    attach_lines(scenario, located)
+    problems = list(reference_problems(scenario, located))
     return (None if problems else scenario), problems
 
 
-def _display_name(path: Path) -> str:
+def _variables(data: dict[str, Any], options: LoadOptions) -> Variables:
+    file_vars = data.get("vars") if isinstance(data.get("vars"), dict) else {}
+    secrets = data.get("secrets") if isinstance(data.get("secrets"), list) else []
+    return Variables(cli=dict(options.vars), env=options.env, file=file_vars, secret_names={str(s) for s in secrets})
+
+
+def _apply_defaults(scenario: Scenario) -> None:
+    defaults = scenario.defaults
+    scenario.search_hub = scenario.search_hub or defaults.search_hub
+    if defaults.frame is not None:
+        for step in scenario.steps:
+            if step.frame is None and not hasattr(step, "goto"):
+                step.frame = defaults.frame
+
+
+def display_name(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
 
-def _expectations_with_paths(scenario: Scenario) -> Iterable[tuple[tuple[Any, ...], Expectation]]:
-    for index, step in enumerate(scenario.steps):
-        for j, expectation in enumerate(step.expect):
-            yield ("steps", index, "expect", j), expectation
-    for j, expectation in enumerate(scenario.expect):
-        yield ("expect", j), expectation
-
-
-def _attach_lines(scenario: Scenario, smap: SourceMap) -> None:
-    for index, step in enumerate(scenario.steps):
-        step._line = smap.line_of(("steps", index))
-    for path, expectation in _expectations_with_paths(scenario):
-        expectation._line = smap.line_of(path)
-
-
-def _matcher_problems(scenario: Scenario, smap: SourceMap) -> Iterable[Problem]:
-    for path, expectation in _expectations_with_paths(scenario):
-        for field in MATCHED_FIELDS:
-            value = getattr(expectation, field)
-            if value is None:
-                continue
-            try:
-                compile_value(value, path + (field,))
-            except MatcherError as exc:
-                line, col = smap.locate(exc.path)
-                yield Problem(smap.file, line, col, exc.message, exc.hint)
+__all__ = ["LoadOptions", "discover", "load_scenarios", "load_file", "SourceMap"]

@@ -8,7 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from checker.errors import Problem
-from checker.scenario.model import STEP_KINDS
+from checker.scenario.model import STEP_KINDS, _StepBase
+
+COMMON_STEP_KEYS = set(_StepBase.model_fields)
 from checker.scenario.yaml_source import SourceMap
 
 _BRANCH_ERRORS = {"string_type", "model_type", "dict_type", "model_attributes_type", "int_type", "float_type"}
@@ -70,15 +72,15 @@ def _problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap, voca
     if kind == "extra_forbidden":
         key = path[-1] if path else "?"
         line, col = smap.locate_key(path)
-        return Problem(smap.file, line, col, f"unknown key {key!r} in {_describe_path(path[:-1], root)}",
+        return Problem(smap.file_for(path), line, col, f"unknown key {key!r} in {_describe_path(path[:-1], root)}",
                        _suggest(str(key), vocabulary))
     if kind == "missing":
         line, col = smap.locate(path[:-1])
-        return Problem(smap.file, line, col, f"{_describe_path(path[:-1], root)}: required key {path[-1]!r} is missing")
+        return Problem(smap.file_for(path), line, col, f"{_describe_path(path[:-1], root)}: required key {path[-1]!r} is missing")
     if kind == "step_kind":
         return _step_kind_problem(path, error, smap)
     line, col = smap.locate(path)
-    return Problem(smap.file, line, col, f"{where}: {error['msg'].lower()}", _type_hint(kind))
+    return Problem(smap.file_for(path), line, col, f"{where}: {error['msg'].lower()}", _type_hint(kind))
 
 
 def _step_kind_problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap) -> Problem:
@@ -86,17 +88,17 @@ def _step_kind_problem(path: tuple[Any, ...], error: dict[str, Any], smap: Sourc
     line, col = smap.locate(path)
     where = _describe_path(path)
     if not isinstance(step, dict):
-        return Problem(smap.file, line, col, f"{where}: a step must be a mapping such as `- click: \"#submit\"`")
+        return Problem(smap.file_for(path), line, col, f"{where}: a step must be a mapping such as `- click: \"#submit\"`")
     kinds = [k for k in step if k in STEP_KINDS]
     if len(kinds) > 1:
-        return Problem(smap.file, line, col, f"{where} has several kinds ({', '.join(kinds)})", "split it into one step per kind")
-    unknown = [k for k in step if k not in ("name", "timeout", "expect")]
+        return Problem(smap.file_for(path), line, col, f"{where} has several kinds ({', '.join(kinds)})", "split it into one step per kind")
+    unknown = [k for k in step if k not in COMMON_STEP_KEYS]
     if unknown:
         guess = difflib.get_close_matches(str(unknown[0]), STEP_KINDS, n=1)
         hint = f"did you mean {guess[0]!r}?" if guess else "step kinds: " + ", ".join(STEP_KINDS)
         line, col = smap.locate_key(path + (unknown[0],))
-        return Problem(smap.file, line, col, f"{where}: unknown step kind {unknown[0]!r}", hint)
-    return Problem(smap.file, line, col, f"{where} has no kind", "step kinds: " + ", ".join(STEP_KINDS))
+        return Problem(smap.file_for(path), line, col, f"{where}: unknown step kind {unknown[0]!r}", hint)
+    return Problem(smap.file_for(path), line, col, f"{where} has no kind", "step kinds: " + ", ".join(STEP_KINDS))
 
 
 def _describe_path(path: tuple[Any, ...], root: str = "the scenario") -> str:

@@ -39,6 +39,45 @@ class SourceMap:
     def line_of(self, path: Path_) -> int | None:
         return self.locate(path)[0]
 
+    def file_for(self, path: Path_) -> str:
+        return self.file
+
+    def with_steps(self, origins: list["StepOrigin"]) -> "SourceMap":
+        """A view in which ('steps', i, …) points where step i was written (this file or an included one)."""
+        return StepsSourceMap(self, origins) if origins else self
+
+
+@dataclass(frozen=True)
+class StepOrigin:
+    """Where one step of a scenario (after includes are expanded) was written."""
+
+    file: str
+    smap: SourceMap
+    path: Path_  # the step's path inside its own file
+
+
+class StepsSourceMap(SourceMap):
+    def __init__(self, base: SourceMap, origins: list[StepOrigin]) -> None:
+        super().__init__(base.file, base.keys, base.values)
+        self.origins = origins
+
+    def _translate(self, path: Path_) -> tuple[SourceMap, Path_]:
+        if len(path) >= 2 and path[0] == "steps" and isinstance(path[1], int) and path[1] < len(self.origins):
+            origin = self.origins[path[1]]
+            return origin.smap, origin.path + tuple(path[2:])
+        return SourceMap(self.file, self.keys, self.values), tuple(path)
+
+    def locate(self, path: Path_) -> tuple[int | None, int | None]:
+        smap, inner = self._translate(path)
+        return smap.locate(inner)
+
+    def locate_key(self, path: Path_) -> tuple[int | None, int | None]:
+        smap, inner = self._translate(path)
+        return smap.locate_key(inner)
+
+    def file_for(self, path: Path_) -> str:
+        return self._translate(path)[0].file
+
 
 def _plain(node: Any, path: Path_, smap: SourceMap) -> Any:
     """Convert ruamel's round-trip nodes to plain Python, recording positions on the way."""

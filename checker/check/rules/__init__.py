@@ -88,7 +88,7 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
             return None
         deviation = label(finding.deviation, context)
         severity = Severity.error if config.deviations == "error" else Severity.warning
-        message = f"{message} — known deviation of {deviation}"
+        message = f"{message} (a known deviation of {deviation.split(':', 1)[0]})"
         hint = DEVIATIONS[finding.deviation].page_fix or "the library does this, not your page: report it to Coveo"
     event = finding.event
     return Violation(

@@ -33,12 +33,15 @@ def single_client_id(ctx: RuleContext) -> Iterable[Finding]:
 @rule("scenario.expected-event", Severity.error, "Expected event not sent", "Scenario expectations")
 def expected_events(ctx: RuleContext) -> Iterable[Finding]:
     for result in ctx.result.expectations:
-        if result.matched:
+        if result.matched or result.kind != "expect":
             continue
-        where = f"step #{result.step + 1}" if result.step is not None else "the scenario"
+        where = _where(result)
         action = result.expected.get("action")
         wrong = [d for d in result.diffs if not d.ok]
-        if result.event_index is None:
+        if result.count is not None and result.event_index is not None and not wrong:
+            message = f"{where} expected {_count_text(result.expected['count'])} {action} event(s), saw {result.count}"
+            hint = "a duplicate or a missing event: compare the events of this step in the report"
+        elif result.event_index is None:
             message = f"{where} expected {action} but no such event was sent"
             hint = "check that the page logs this action, and that the step really triggers it"
         else:
@@ -46,6 +49,33 @@ def expected_events(ctx: RuleContext) -> Iterable[Finding]:
             message = f"{where} expected {action}; the closest event #{result.event_index} differs: {fields}"
             hint = "compare expected and observed fields in the report; the page may send the wrong value"
         yield Finding(message, hint, action=action, step=result.step, deviation=_expectation_deviation(ctx, result))
+
+
+def _where(result) -> str:
+    where = f"step #{result.step + 1}" if result.step is not None else "the scenario"
+    return where + (f" (line {result.line})" if result.line else "")
+
+
+def _count_text(count) -> str:
+    if isinstance(count, dict):
+        low, high = count.get("min"), count.get("max")
+        return f"{low}–{high}" if low is not None and high is not None else (f"at least {low}" if low is not None else f"at most {high}")
+    return str(count)
+
+
+@rule("scenario.unexpected-event", Severity.error, "Event that must not happen", "Scenario expectations")
+def unexpected_events(ctx: RuleContext) -> Iterable[Finding]:
+    for result in ctx.result.expectations:
+        if result.matched or result.kind == "expect" or result.event_index is None:
+            continue
+        event = ctx.events[result.event_index]
+        if result.kind == "none":
+            message = f"{_where(result)} says {result.expected.get('action')} must not happen, but event #{event.index} is one"
+            hint = "the page logs an event it should not (e.g. ticket_create on a cancelled flow)"
+        else:
+            message = f"{_where(result)} expects exactly its events (order: exact), but {event.action} (event #{event.index}) came too"
+            hint = "an extra or duplicate event; use order: in_order if others may come between"
+        yield Finding(message, hint, event=event)
 
 
 def _expectation_deviation(ctx: RuleContext, result) -> str | None:

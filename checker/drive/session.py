@@ -1,0 +1,228 @@
+"""Stage 2: drive one scenario in a fresh browser context, with both capture layers attached.
+
+For each step: stamp its start (the capture attributes requests and JS calls by it), perform it, wait, event by
+event, for the events it expects, remember the page's form fields, take its screenshot. After the last step,
+settle: wait for sends still on their way, then a short quiet window. A step that cannot be performed ends the
+scenario as `error`; what was captured until then is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from checker.capture.js_layer import JsCapture
+from checker.capture.network import NetworkCapture
+from checker.check.expectations import evaluate_scenario, step_outcomes
+from checker.decode import decode_all
+from checker.decode.redact import Redactor
+from checker.drive.screens import ScreenRecorder
+from checker.drive.steps import StepContext, StepError, perform
+from checker.models import JsCall, ScenarioResult, StepResult, StepStatus
+from checker.options import RunEvent, RunOptions
+from checker.scenario.model import Scenario, ScreenshotStep, WaitForEventStep, describe_step, step_kind
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
+TRANSPORT_FNS = ("fetch", "sendBeacon", "xhr", "image")
+
+FIELDS_JS = """() => {
+  const names = new Set();
+  const visit = (root) => {
+    root.querySelectorAll('input, select, textarea').forEach((el) => { if (el.name) names.add(el.name); else if (el.id) names.add(el.id); });
+    root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) visit(el.shadowRoot); });
+  };
+  visit(document);
+  return [...names];
+}"""
+
+PAGE_STATE_JS = """() => {
+  const out = {};
+  try { out.visitorId = localStorage.getItem('visitorId'); } catch (e) {}
+  try {
+    window.__caCheckQuiet = true;
+    if (window.coveoanalytics && typeof coveoua === 'function') out.coveo_analytics_version = coveoua('version');
+  } catch (e) {} finally { window.__caCheckQuiet = false; }
+  return out;
+}"""
+
+
+class ScenarioSession:
+    def __init__(self, browser: "Browser", scenario: Scenario, options: RunOptions, result: ScenarioResult,
+                 on_event=lambda e: None) -> None:
+        self.scenario, self.options, self.result, self.on_event = scenario, options, result, on_event
+        redactor = Redactor([*options.secrets, *scenario.secret_values])
+        self.capture = NetworkCapture(redactor, options.analytics, options.extra_analytics_patterns)
+        self.js = JsCapture(redactor, self.capture.started_at, self.capture.step_at, options.extra_analytics_patterns)
+        self.browser = browser
+        self.context = None
+        self.page = None
+        self.screens: ScreenRecorder | None = None
+
+    def _context_options(self) -> dict[str, Any]:
+        defaults = self.scenario.defaults
+        options: dict[str, Any] = {}
+        if defaults.viewport:
+            options["viewport"] = {"width": defaults.viewport.width, "height": defaults.viewport.height}
+        if defaults.locale:
+            options["locale"] = defaults.locale
+        if self.options.storage_state:
+            options["storage_state"] = str(self.options.storage_state)
+        return options
+
+    # --- the run ------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.context = self.browser.new_context(**self._context_options())
+            self.js.attach(self.context)
+            self.capture.attach(self.context)
+            self.page = self.context.new_page()
+            self._watch_page()
+            self.screens = ScreenRecorder(self.context, self.page, enabled=self.options.screenshots)
+            self._steps()
+            self._settle()
+            self._read_page_state()
+        except Exception as exc:  # the browser died or the context broke: keep what was captured
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.result.error = self.result.error or f"browser failure: {self.capture.redactor.text(text)}"
+
+    def close(self) -> None:
+        try:
+            if self.context is not None:
+                self.context.close()
+        except Exception:
+            pass  # the browser is already gone
+
+    def _steps(self) -> None:
+        failed = False
+        for index, step in enumerate(self.scenario.steps):
+            step_result = StepResult(index=index, kind=step_kind(step), line=step.line,
+                                     description=self.capture.redactor.text(describe_step(step)) or "")
+            self.result.steps.append(step_result)
+            if failed:
+                step_result.status = StepStatus.skipped
+                continue
+            failed = self._step(index, step, step_result)
+            self.on_event(RunEvent("step_finished", self.scenario.name, index, len(self.scenario.steps), step=step_result))
+
+    def _step(self, index: int, step, step_result: StepResult) -> bool:
+        """Perform one step; True when it could not be performed (the scenario stops)."""
+        defaults = self.scenario.defaults
+        timeout_s = step.timeout or defaults.timeout or self.options.step_timeout_s
+        expect_timeout_s = step.timeout or defaults.expect_timeout or self.options.expect_timeout_s
+        self.capture.step_starts.append(time.time())
+        begun = time.monotonic()
+        failed = False
+        try:
+            perform(self.page, step, StepContext(self.options.base_url, timeout_s * 1000))
+            if step.expect_block.events or isinstance(step, WaitForEventStep):
+                self._wait_for_expected(index, expect_timeout_s)
+        except StepError as exc:
+            error = self.capture.redactor.text(str(exc))
+            step_result.status, step_result.error, failed = StepStatus.error, error, True
+            self.result.error = f"step #{index + 1} ({step_result.description}) failed: {error}"
+        step_result.duration_s = round(time.monotonic() - begun, 3)
+        step_result.url = self._safe_url()
+        self._collect_fields()
+        self._screenshot(index, step, step_result, exact=failed or isinstance(step, ScreenshotStep))
+        return failed
+
+    def _screenshot(self, index: int, step, step_result: StepResult, exact: bool) -> None:
+        from checker.runner import slug
+
+        if not (self.options.screenshots or exact):
+            return
+        name = f"step-{index + 1:02d}" + (f"-{slug(step.screenshot)}" if isinstance(step, ScreenshotStep) else "")
+        shot = self.options.report_dir / "screenshots" / slug(self.scenario.name) / f"{name}.jpg"
+        if self.screens is not None and self.screens.snapshot(shot, exact=exact):
+            step_result.screenshot = shot.relative_to(self.options.report_dir).as_posix()
+
+    # --- waiting ------------------------------------------------------------------------------------------
+    def _wait_for_expected(self, step: int, timeout_s: float) -> None:
+        """Wait, event by event, until the step's expected events have all arrived or the timeout passes.
+
+        An expected action that has not come at all gets the whole timeout (it may be late); one that came with
+        wrong values only gets a quiet period for a corrected event, so a broken page does not cost minutes.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            events = decode_all(self.capture.requests, self.js.calls)
+            outcomes = step_outcomes(evaluate_scenario(self.scenario, events, set(range(step + 1)), upto=step), step)
+            unmet = [o for o in outcomes if not o.matched and o.kind == "expect"]
+            if not unmet:
+                return
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if all(o.event_index is not None for o in unmet):
+                remaining_ms = min(remaining_ms, self.options.quiet_ms)
+            if remaining_ms <= 0 or not self._next_analytics_request(remaining_ms):
+                return
+
+    def _settle(self) -> None:
+        """Catch late events. While the JS layer shows a send whose request has not been seen, wait for it
+        (bounded); then wait until no analytics request came for `quiet_ms`. `settle_max_s` bounds the whole."""
+        deadline = time.monotonic() + self.options.settle_max_s
+        pending_until = time.monotonic() + PENDING_MAX_S
+        while time.monotonic() < deadline:
+            waiting_for_send = time.monotonic() < pending_until and sends_pending(self.js.calls, self.capture.requests)
+            window = (deadline - time.monotonic()) * 1000 if waiting_for_send else self.options.quiet_ms
+            window = min(window, (deadline - time.monotonic()) * 1000)
+            if window <= 0 or not self._next_analytics_request(window):
+                if not waiting_for_send:
+                    return
+
+    def _next_analytics_request(self, timeout_ms: float) -> bool:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.context.wait_for_event("request", predicate=self.capture.is_analytics, timeout=max(timeout_ms, 1))
+            return True
+        except PlaywrightTimeout:
+            return False
+
+    # --- what the page holds ---------------------------------------------------------------------------------
+    def _watch_page(self) -> None:
+        errors: list[str] = self.result.page_info.setdefault("page_errors", [])
+
+        def on_error(error) -> None:
+            if len(errors) < 50:
+                errors.append((self.capture.redactor.text(str(error)) or "")[:500])
+
+        self.page.on("pageerror", on_error)
+        self.page.on("crash", lambda _: errors.append("the page crashed"))
+
+    def _collect_fields(self) -> None:
+        """Remember the form fields the page has (open shadow roots included), for the fieldName cross-check."""
+        try:
+            names = self.page.evaluate(FIELDS_JS)
+        except Exception:
+            return  # the page is navigating or gone
+        self.result.page_fields = sorted(set(self.result.page_fields) | {n for n in names if isinstance(n, str)})
+
+    def _read_page_state(self) -> None:
+        """The client ID the page stored, and the library versions it runs, for cross-checks and the report."""
+        try:
+            state = self.page.evaluate(PAGE_STATE_JS)
+        except Exception:
+            state = {}
+        cookie = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)
+        self.result.stored_client_id = state.get("visitorId") or cookie
+        self.result.page_info.update({k: v for k, v in state.items() if k != "visitorId" and v})
+
+    def _safe_url(self) -> str | None:
+        try:
+            return self.capture.redactor.url(self.page.url)
+        except Exception:
+            return None
+
+
+def sends_pending(calls: list[JsCall], requests: list) -> bool:
+    """True when the page asked for an analytics request that has not left the browser yet."""
+    transports = [c for c in calls if c.fn in TRANSPORT_FNS]
+    if len(transports) > sum(1 for r in requests if r.kind == "analytics"):
+        return True  # handed to fetch/sendBeacon, not on the network yet
+    if not any(c.fn == "library" and not c.info.get("dnt") == "1" for c in calls):
+        return False  # coveo.analytics never loaded (or Do Not Track): its sends will never leave
+    sends = [c for c in calls if c.fn == "coveoua" and c.args[:1] == ["send"]]
+    return bool(sends) and sends[-1].time_ms > max((c.time_ms for c in transports), default=float("-inf"))

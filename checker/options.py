@@ -1,0 +1,38 @@
+"""Options of a run and the progress events it emits (shared by the runner, the driver and the reporters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from checker.check.rules import RuleConfig
+from checker.models import ScenarioResult, StepResult
+
+
+@dataclass
+class RunOptions:
+    base_url: str | None = None
+    analytics: Literal["block", "pass"] = "block"
+    browser_path: str | None = None
+    headed: bool = False
+    report_dir: Path = Path("reports")
+    step_timeout_s: float = 10.0
+    expect_timeout_s: float = 5.0
+    quiet_ms: int = 100  # a scenario ends once no analytics request came for this long…
+    settle_max_s: float = 5.0  # …or after this much waiting, whichever first
+    screenshots: bool = True
+    secrets: list[str] = field(default_factory=list)
+    rules: RuleConfig = field(default_factory=RuleConfig)
+    extra_analytics_patterns: list[str] = field(default_factory=list)
+    storage_state: Path | None = None  # a Playwright storage state (cookies, localStorage) to start logged in
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    kind: Literal["run_started", "scenario_started", "step_finished", "scenario_finished", "run_finished"]
+    scenario: str | None = None
+    index: int = 0
+    total: int = 0
+    step: StepResult | None = None
+    result: ScenarioResult | None = None
