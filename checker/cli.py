@@ -1,4 +1,4 @@
-"""The command line: a thin layer over scenario loading, the runner and the reporters.
+"""The command line: argument parsing and dispatch; the commands live in `checker.commands`.
 
 Exit codes: 0 every scenario conforms · 1 a scenario failed or errored · 2 invalid input or setup · 3 internal error.
 """
@@ -6,17 +6,27 @@ Exit codes: 0 every scenario conforms · 1 a scenario failed or errored · 2 inv
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import traceback
 from pathlib import Path
 from typing import Callable
 
 from checker import __version__
-from checker.errors import CheckerError, ConfigError
+from checker.commands import EXIT_INPUT, EXIT_INTERNAL
+from checker.commands.audit import DEMO_SCENARIOS, cmd_demo, cmd_run, cmd_serve_demo
+from checker.commands.authoring import KINDS, cmd_init, cmd_login, cmd_record, cmd_schema, cmd_validate
+from checker.commands.tooling import cmd_rules, cmd_setup
+from checker.errors import CheckerError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-DEMO_SCENARIOS = Path("scenarios") / "demo"
+
+def _variables(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--var", action="append", metavar="NAME=VALUE",
+                        help="a ${NAME} value for the scenarios (repeatable; secrets come from the environment only)")
+
+
+def _config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="project configuration (default: ./case-assist-check.yaml or [tool.case-assist-check] in pyproject.toml)")
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +38,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
                              "pass: let them through and check they are delivered")
     parser.add_argument("--browser-path", metavar="PATH", help="Chromium/Chrome executable to use")
     parser.add_argument("--headed", action="store_true", help="show the browser window")
+    parser.add_argument("--storage-state", type=Path, metavar="FILE",
+                        help="start logged in: a Playwright storage state saved by `case-assist-check login`")
     parser.add_argument("--no-screenshots", action="store_true", help="skip per-step screenshots (kept on errors)")
     parser.add_argument("--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)")
     parser.add_argument("--expect-timeout", type=float, default=5.0, metavar="S",
@@ -35,8 +47,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settle", type=int, default=100, metavar="MS",
                         help="after the last step and any send still on its way, wait until no analytics request "
                              "came for this long (default 100)")
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="project configuration (default: ./case-assist-check.yaml or [tool.case-assist-check] in pyproject.toml)")
+    _config(parser)
+    _variables(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")
 
 
@@ -63,106 +75,48 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve-demo", help="serve the demo site for a person to click through")
     serve.add_argument("--port", type=int, default=8765)
 
+    validate = commands.add_parser("validate", help="check scenario files and report every problem with file:line")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("--no-env", action="store_true", help="ignore the environment (as on a machine without secrets)")
+    _config(validate)
+    _variables(validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
+    schema.add_argument("-o", "--output", type=Path, metavar="FILE")
+
+    init = commands.add_parser("init", help="write starter scenarios (coveoua snippet, Headless, Quantic)")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("scenarios"))
+    init.add_argument("--kind", choices=(*KINDS, "all"), default="all")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    login = commands.add_parser("login", help="log in once and save the session for nightly runs (--storage-state)")
+    login.add_argument("url")
+    login.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="storage state to write")
+    login.add_argument("--steps", type=Path, metavar="FILE", help="log in with these steps instead of by hand")
+    login.add_argument("--headed", action="store_true", help="show the browser even with --steps")
+    login.add_argument("--timeout", type=float, default=30.0, metavar="S")
+    login.add_argument("--browser-path", metavar="PATH")
+    _variables(login)
+
+    record = commands.add_parser("record", help="go through the flow in a browser; write the scenario it makes")
+    record.add_argument("url")
+    record.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    record.add_argument("--base-url", metavar="URL", help="write gotos relative to this URL")
+    record.add_argument("--name", help="scenario name (default: the page title)")
+    record.add_argument("--browser-path", metavar="PATH")
+
     setup = commands.add_parser("setup", help="install what is missing: demo npm packages and a Chromium")
     setup.add_argument("--no-browser", action="store_true")
     setup.add_argument("--no-npm", action="store_true")
 
     rules = commands.add_parser("rules", help="list every rule with its id, severity and source")
-    rules.add_argument("--config", type=Path, metavar="FILE", help="show severities as this configuration sets them")
+    _config(rules)
     return parser
 
 
-def _report_dir(args: argparse.Namespace) -> Path:
-    if args.report:
-        return args.report
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("reports") / stamp
-
-
-def _execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
-    from checker.report import write_reports
-    from checker.report.console import ProgressPrinter, make_console, print_summary
-    from checker.runner import RunOptions, run
-    from checker.scenario import load_scenarios
-
-    from checker.config import load_config, rule_config
-
-    config = load_config(args.config)
-    scenarios = load_scenarios(paths)
-    if args.step_timeout <= 0 or args.expect_timeout <= 0 or args.settle < 0:
-        raise ConfigError("timeouts must be positive numbers (seconds; --settle in milliseconds)")
-    report_dir = _report_dir(args)
-    options = RunOptions(
-        base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
-        report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
-        screenshots=not args.no_screenshots, quiet_ms=args.settle,
-        rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
-    )
-    console = make_console()
-    result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose))
-    report = write_reports(result, report_dir, args.json, args.junit)
-    print_summary(console, result, report)
-    return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    return _execute(args, [Path(p) for p in args.paths], args.base_url)
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from checker.demo.server import DemoServer
-
-    scenarios = args.scenarios
-    if not scenarios.exists():
-        raise ConfigError(f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios")
-    with DemoServer() as server:
-        base = server.base_url + ("/broken" if args.broken else "")
-        print(f"Demo site ({'broken' if args.broken else 'clean'} variant) on {base}")
-        return _execute(args, [scenarios], base)
-
-
-def cmd_serve_demo(args: argparse.Namespace) -> int:
-    from checker.demo.server import DemoServer
-
-    server = DemoServer(port=args.port, analytics_endpoint=f"http://127.0.0.1:{args.port}/rest/ua")
-    server.start()
-    print(f"Demo site: {server.base_url}/create-case  (broken variant: {server.base_url}/broken/create-case)")
-    print("Analytics go to the site's own stand-in collector. Ctrl-C to stop.")
-    try:
-        server._thread.join()  # type: ignore[union-attr]
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return EXIT_OK
-
-
-def cmd_setup(args: argparse.Namespace) -> int:
-    from checker.setup_env import setup
-
-    for line in setup(browser=not args.no_browser, npm=not args.no_npm):
-        print(f"✓ {line}")
-    return EXIT_OK
-
-
-def cmd_rules(args: argparse.Namespace) -> int:
-    from checker.check.rules import all_rules
-    from checker.config import load_config
-
-    config = load_config(args.config)
-    rules = sorted(all_rules(), key=lambda r: r.id)
-    width = max(len(r.id) for r in rules)
-    print(f"{'rule':<{width}}  {'severity':<8}  what must hold  [source]")
-    for r in rules:
-        severity = "off" if r.id in config.rules.disable else config.rules.severity.get(r.id, r.severity).value
-        print(f"{r.id:<{width}}  {severity:<8}  {r.title}  [{r.section}]")
-    if config.source:
-        print(f"\n(configuration: {config.source}; known library deviations count as {config.rules.deviations})")
-    return EXIT_OK
-
-
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": cmd_run, "demo": cmd_demo, "serve-demo": cmd_serve_demo, "setup": cmd_setup, "rules": cmd_rules,
+    "run": cmd_run, "demo": cmd_demo, "serve-demo": cmd_serve_demo, "validate": cmd_validate, "schema": cmd_schema,
+    "init": cmd_init, "login": cmd_login, "record": cmd_record, "setup": cmd_setup, "rules": cmd_rules,
 }
 
 

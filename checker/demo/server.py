@@ -251,6 +251,14 @@ class DemoServer(ThreadingHTTPServer):
         self._thread.start()
         return self
 
+    def serve_until_interrupted(self) -> None:
+        """Block until Ctrl-C (for `serve-demo`)."""
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        except KeyboardInterrupt:
+            pass
+
     def stop(self) -> None:
         self.shutdown()
         self.server_close()

@@ -91,3 +91,16 @@ def _steps_of(target: Path, variables: Variables, stack: tuple[Path, ...]) -> tu
         located = SourceMap(smap.file).with_steps(origins)
         return [], [], problems_from_validation(exc, {"steps": steps}, located, list(STEP_KINDS.values()))
     return steps, origins, []
+
+
+def load_steps(path: Path, cli_vars: dict[str, str] | None = None) -> list[Any]:
+    """A file of steps (e.g. a login) as step models, variables substituted; raises ScenarioError."""
+    import os
+
+    from checker.errors import ScenarioError
+
+    variables = Variables(cli=cli_vars or {}, env=dict(os.environ))
+    steps, _origins, problems = _steps_of(Path(path), variables, ())
+    if problems:
+        raise ScenarioError(problems)
+    return _IncludedSteps.model_validate({"steps": steps}).steps

@@ -1,0 +1,89 @@
+"""`run`, `demo`, `serve-demo`: audit pages and write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from checker.commands import EXIT_FINDINGS, EXIT_OK
+from checker.errors import ConfigError
+
+DEMO_SCENARIOS = Path("scenarios") / "demo"
+
+
+def parse_vars(pairs: list[str] | None) -> dict[str, str]:
+    """--var NAME=VALUE, repeatable."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise ConfigError(f"--var {pair!r} is not NAME=VALUE", "e.g. --var SUBJECT='GC110 malfunction'")
+        out[name] = value
+    return out
+
+
+def _report_dir(args: argparse.Namespace) -> Path:
+    if args.report:
+        return args.report
+    return Path("reports") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
+    from checker.config import load_config, rule_config
+    from checker.report import write_reports
+    from checker.report.console import ProgressPrinter, make_console, print_summary
+    from checker.runner import RunOptions, run
+    from checker.scenario import LoadOptions, load_scenarios
+
+    config = load_config(args.config)
+    scenarios = load_scenarios(paths, LoadOptions(vars=parse_vars(args.var)))
+    if args.step_timeout <= 0 or args.expect_timeout <= 0 or args.settle < 0:
+        raise ConfigError("timeouts must be positive numbers (seconds; --settle in milliseconds)")
+    if args.storage_state and not args.storage_state.is_file():
+        raise ConfigError(f"--storage-state {args.storage_state} not found", "create one with `case-assist-check login`")
+    report_dir = _report_dir(args)
+    secrets = sorted({value for s in scenarios for value in s.secret_values})
+    options = RunOptions(
+        base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
+        report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
+        screenshots=not args.no_screenshots, quiet_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
+        rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
+    )
+    console = make_console()
+    result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose))
+    report = write_reports(result, report_dir, args.json, args.junit, secrets=secrets)
+    print_summary(console, result, report)
+    return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return execute(args, [Path(p) for p in args.paths], args.base_url)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from checker.demo.server import DemoServer
+
+    scenarios = args.scenarios
+    if not scenarios.exists():
+        raise ConfigError(f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios")
+    with DemoServer() as server:
+        base = server.base_url + ("/broken" if args.broken else "")
+        print(f"Demo site ({'broken' if args.broken else 'clean'} variant) on {base}")
+        return execute(args, [scenarios], base)
+
+
+def cmd_serve_demo(args: argparse.Namespace) -> int:
+    from checker.demo.server import VARIANTS, DemoServer
+
+    server = DemoServer(port=args.port, analytics_endpoint=f"http://127.0.0.1:{args.port}/rest/ua")
+    server.start()
+    print("Demo site variants:")
+    for prefix, variant in VARIANTS.items():
+        print(f"  {variant.name:14} {server.base_url}{'/' + prefix if prefix else ''}/create-case")
+    print("Analytics go to the site's own stand-in collector. Ctrl-C to stop.")
+    try:
+        server.serve_until_interrupted()
+    finally:
+        server.stop()
+    return EXIT_OK
