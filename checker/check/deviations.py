@@ -47,6 +47,9 @@ DEVIATIONS: dict[str, Deviation] = {d.key: d for d in (
               "a search hub, no ticket on field updates, no classification value, no click metadata"),
     Deviation("headless.sends-deprecated-fields", HEADLESS,
               "suggestion_rate and document clicks still carry the deprecated documentUriHash"),
+    Deviation("headless.content-id-key", HEADLESS,
+              "document suggestion click events name the content ID key 'permanentId'; the index field (and the "
+              "document's example) is 'permanentid'"),
     Deviation("headless.next-stage-payload", HEADLESS,
               "ticket_next_stage carries {stage} (or {}) although the protocol defines no payload"),
 )}
@@ -90,6 +93,10 @@ def explain_difference(path: str, observed: Any, action: str | None, protocol: s
         return "headless.origin-context-search"
     if path == "data.suggestionId":
         return "headless.suggestion-id-unique-id"
+    if path.endswith(".documentUriHash") and observed != "<absent>":
+        return "headless.sends-deprecated-fields"
+    if path == "data.contentIDKey" and observed == "permanentId":
+        return "headless.content-id-key"
     if path == "ticket.id" and action == "ticket_create" and observed == "<absent>":
         return "headless.ticket-id-from-case-inputs"
     if path.startswith("ticket.") and action == "ticket_classification_click" and observed == "<absent>":

@@ -88,7 +88,7 @@ def _in_order(block: ExpectBlock, events: list[Event], step: int | None, capture
             position = found + 1
             results.append(_result(expectation, step, events[found], _count_ok(expectation.count, seen), block.order, seen, captures))
         else:
-            results.append(_result(expectation, step, _closest(expectation, events, position), False, block.order, seen, captures))
+            results.append(_result(expectation, step, _closest(expectation, events, position, captures), False, block.order, seen, captures))
     return results
 
 
@@ -117,7 +117,7 @@ def _any_order(block: ExpectBlock, events: list[Event], step: int | None, captur
             matches(expectation, event, captures)  # commit its captures
             results.append(_result(expectation, step, event, _count_ok(expectation.count, seen), "any_order", seen, captures))
         else:
-            results.append(_result(expectation, step, _closest(expectation, events, 0), False, "any_order", seen, captures))
+            results.append(_result(expectation, step, _closest(expectation, events, 0, captures), False, "any_order", seen, captures))
     return results
 
 
@@ -150,13 +150,21 @@ def evaluate_none(expectations: list[Expectation], events: list[Event], step: in
     return results
 
 
-def _closest(expectation: Expectation, events: list[Event], position: int) -> Event | None:
-    """The same-action event with the most matching fields, preferring those after the previous match."""
+def _closest(expectation: Expectation, events: list[Event], position: int, captures: Captures | None = None) -> Event | None:
+    """The same-action event with the most matching fields, preferring those after the previous match.
+
+    Its `capture`d values are still remembered: one wrong field must not make every later `same_as` fail too."""
     candidates = [e for e in events[position:] if e.action == expectation.action] or \
                  [e for e in events if e.action == expectation.action]
     if not candidates:
         return None
-    return max(candidates, key=lambda e: (sum(d.ok for d in field_diffs(expectation, e)), -e.index))
+    closest = max(candidates, key=lambda e: (sum(d.ok for d in field_diffs(expectation, e)), -e.index))
+    if captures is not None:
+        trial = Captures(values=captures.values)
+        field_diffs(expectation, closest, trial)
+        captures.pending = trial.pending
+        captures.commit()
+    return closest
 
 
 def _result(expectation: Expectation, step: int | None, event: Event | None, matched: bool, order: str,

@@ -21,8 +21,8 @@ def test_submit_flow_events_in_order_with_steps(clean_demo_run):
     actions = [(e.action, e.step) for e in result.events]
     assert actions == [
         ("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
-        ("ticket_classification_click", 3), ("suggestion_rate", 4), ("documentSuggestionQuickview", 5),
-        ("ticket_next_stage", 7), ("ticket_create", 8),
+        ("ticket_classification_click", 3), ("suggestion_rate", 4), ("documentSuggestionQuickview", 6),
+        ("ticket_next_stage", 8), ("ticket_create", 11),
     ]
     start = result.events[0]
     assert start.event_type == "flowStart" and start.search_hub == "demo_case_assist"
@@ -69,7 +69,9 @@ def test_steps_have_screenshots_and_lines(clean_demo_run):
     result = by_name(clean_demo_run, "Quit from the review stage")
     assert all(s.status == StepStatus.passed for s in result.steps)
     assert all(s.screenshot and s.screenshot.endswith(".jpg") for s in result.steps)
-    assert [s.line for s in result.steps] == [4, 5, 6, 11, 14, 19]
+    # lines of the included opening steps point into the included file
+    assert [(s.line, s.kind) for s in result.steps] == [
+        (3, "goto"), (8, "fill"), (7, "press"), (8, "select"), (13, "evaluate"), (14, "click"), (18, "click"), (23, "wait_for")]
 
 
 def rules_found(run):
@@ -91,7 +93,7 @@ def test_broken_findings_point_at_the_right_event(broken_demo_run):
     by_rule = {v.rule: v for v in result.violations}
     assert by_rule["event.type"].event_index == 0 and by_rule["event.type"].action == "ticket_create_start"
     missing = by_rule["payload.required-action-fields"]
-    assert missing.field == "fieldName" and missing.step == 2
+    assert missing.field == "fieldName" and missing.step == 2  # the description's update
     assert by_rule["payload.required-ticket-fields"].action == "ticket_create"
     client = by_rule["flow.single-client-id"]
     assert result.events[client.event_index].action == "ticket_create"

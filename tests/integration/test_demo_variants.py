@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import urllib.request
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
@@ -31,14 +31,17 @@ OPTIONAL = "optional"
 EP_URL = "https://demoorg.analytics.org.coveo.com/rest/organizations/demoorg/events/v1?access_token=[REDACTED]"
 
 # What the coveoua snippet pages send (same as the root page), whatever the page layout.
+# Steps: SUBMIT 0 goto, 1 subject, 2 description, 3 chip, 4 rate, 5 hover, 6 quick view, 7 close, 8 next,
+# 9 consent, 10 screenshot, 11 submit; SOLVED 0 goto, 1 subject, 2 wait, 3 open, 4 solved, 5 wait_for_event;
+# QUIT 0 goto, 1 subject, 2 Tab, 3 category, 4 evaluate, 5 next, 6 cancel.
 SNIPPET_FLOWS = {
     SUBMIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
-             ("ticket_classification_click", 3), ("suggestion_rate", 4), ("documentSuggestionQuickview", 5),
-             ("ticket_next_stage", 7), ("ticket_create", 8)],
-    SOLVED: [("ticket_create_start", {0, 1}), ("ticket_field_update", 1), ("documentSuggestionClick", 2),
-             ("ticket_cancel", 3)],
-    QUIT: [("ticket_create_start", {0, 1}), ("ticket_field_update", {1, 2}), ("ticket_field_update", 2),
-           ("ticket_next_stage", 3), ("ticket_cancel", 4)],
+             ("ticket_classification_click", 3), ("suggestion_rate", 4), ("documentSuggestionQuickview", 6),
+             ("ticket_next_stage", 8), ("ticket_create", 11)],
+    SOLVED: [("ticket_create_start", 0), ("ticket_field_update", 1), ("documentSuggestionClick", 3),
+             ("ticket_cancel", 4)],
+    QUIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 3),
+           ("ticket_next_stage", 5), ("ticket_cancel", 6)],
 }
 
 
@@ -132,14 +135,13 @@ def test_headless_legacy_variant(run_variant, demo_server):
         # CaseField.update logs ticket_classification_click, then ticket_field_update for the same field
         SUBMIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
                  ("ticket_classification_click", 3), ("ticket_field_update", 3), ("suggestion_rate", 4),
-                 ("documentSuggestionQuickview", 5), ("ticket_next_stage", 7), ("ticket_create", 8)],
-        SOLVED: [("ticket_create_start", {0, 1}), ("ticket_field_update", 1), ("documentSuggestionClick", 2),
-                 ("ticket_cancel", 3)],
-        # choosing "Billing" by hand is a classification click too when classify already suggested it: the
-        # scenario selects right after typing, so whether the answer is back yet is a race
-        QUIT: [("ticket_create_start", {0, 1}), ("ticket_field_update", {1, 2}),
-               ("ticket_classification_click", 2, OPTIONAL), ("ticket_field_update", 2),
-               ("ticket_next_stage", 3), ("ticket_cancel", 4)],
+                 ("documentSuggestionQuickview", 6), ("ticket_next_stage", 8), ("ticket_create", 11)],
+        SOLVED: [("ticket_create_start", 0), ("ticket_field_update", 1), ("documentSuggestionClick", 3),
+                 ("ticket_cancel", 4)],
+        # choosing "Billing" by hand is a classification click too when classify already suggested it
+        QUIT: [("ticket_create_start", 0), ("ticket_field_update", 1),
+               ("ticket_classification_click", 3, OPTIONAL), ("ticket_field_update", 3),
+               ("ticket_next_stage", 5), ("ticket_cancel", 6)],
     })
     assert_one_stored_client_id(result)
     for scenario in result.scenarios:
@@ -163,12 +165,18 @@ def test_headless_legacy_variant(run_variant, demo_server):
     assert quickview.data["originContext"] == "Search" and quickview.data["contentIDKey"] == "permanentId"
 
     # the scenario expectations that Headless' own deviations make fail; nothing else
-    assert unmatched(submit) == {("ticket_classification_click", 3)}
-    assert unmatched(by_name(result, SOLVED)) == {("documentSuggestionClick", 2)}  # originContext "Search"
+    assert unmatched(submit) == {("ticket_classification_click", 3), ("suggestion_rate", 4),
+                                 ("documentSuggestionQuickview", 6)}  # autoSelection, documentUriHash, originContext
+    assert unmatched(by_name(result, SOLVED)) == {("documentSuggestionClick", 3)}  # originContext, permanentId
     assert unmatched(by_name(result, QUIT)) == set()
+    # … and all of them are labelled as the library's, so the clean Headless page passes
+    assert [s.status.value for s in result.scenarios] == ["passed"] * 3
+    for scenario in result.scenarios:
+        assert all(v.deviation for v in scenario.violations), [v.message for v in scenario.violations if not v.deviation]
     findings = {(v.rule, v.action, v.field) for v in submit.violations}
     assert ("payload.required-action-fields", "ticket_classification_click", "autoSelection") in findings
     assert ("payload.required-ticket-fields", "ticket_create", "ticket.id") not in findings
+    assert not any(v.rule == "library.analytics-mode" for s in result.scenarios for v in s.violations)  # legacy mode
 
 
 # --- Headless, next analytics (Event Protocol through Relay) ---------------------------------------------
@@ -179,11 +187,11 @@ def test_headless_next_variant(run_variant, demo_server):
         # no event for the next stage; the quick view is a CaseAssist.DocumentSuggestionClick like an open
         SUBMIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
                  ("ticket_classification_click", 3), ("ticket_field_update", 3), ("suggestion_rate", 4),
-                 ("documentSuggestionClick", 5), ("ticket_create", 8)],
-        SOLVED: [("ticket_create_start", {0, 1}), ("ticket_field_update", 1), ("documentSuggestionClick", 2),
-                 ("ticket_cancel", 3)],
-        QUIT: [("ticket_create_start", {0, 1}), ("ticket_field_update", {1, 2}),
-               ("ticket_classification_click", 2, OPTIONAL), ("ticket_field_update", 2), ("ticket_cancel", 4)],
+                 ("documentSuggestionClick", 6), ("ticket_create", 11)],
+        SOLVED: [("ticket_create_start", 0), ("ticket_field_update", 1), ("documentSuggestionClick", 3),
+                 ("ticket_cancel", 4)],
+        QUIT: [("ticket_create_start", 0), ("ticket_field_update", 1),
+               ("ticket_classification_click", 3, OPTIONAL), ("ticket_field_update", 3), ("ticket_cancel", 6)],
     })
     assert_one_stored_client_id(result)
     for scenario in result.scenarios:
@@ -212,10 +220,13 @@ def test_headless_next_variant(run_variant, demo_server):
     assert json.loads(solved.requests[solved.events[-1].request_id].body)[0]["reason"] == "solved"
 
     # deviations the scenarios must report: no next-stage event, no quick-view event
-    assert {("ticket_next_stage", 7), ("ticket_next_stage", None), ("documentSuggestionQuickview", 5)} <= unmatched(submit)
-    assert ("ticket_create", 8) not in unmatched(submit)
-    assert {("ticket_next_stage", 3), ("ticket_next_stage", None)} <= unmatched(by_name(result, QUIT))
+    assert {("ticket_next_stage", 8), ("ticket_next_stage", None), ("documentSuggestionQuickview", 6)} <= unmatched(submit)
+    assert ("ticket_create", 11) not in unmatched(submit)
+    assert {("ticket_next_stage", 5), ("ticket_next_stage", None)} <= unmatched(by_name(result, QUIT))
     assert all(s.status.value == "failed" for s in result.scenarios)
+    for scenario in result.scenarios:  # the engine's own mode is a finding of its own, once per scenario
+        (mode,) = [v for v in scenario.violations if v.rule == "library.analytics-mode"]
+        assert mode.severity.value == "error" and "@coveo/headless 4.0.0" in mode.message and "legacy" in mode.hint
 
 
 # --- the snippet page over two real pages ------------------------------------------------------------------
@@ -237,19 +248,13 @@ def test_multipage_variant(run_variant, demo_server):
 
 # --- the snippet page inside an iframe ----------------------------------------------------------------------
 def test_iframe_variant(run_variant, demo_server, tmp_path):
-    # the demo scenarios' steps, each acting inside the frame (Playwright selectors do not pierce iframes)
+    # the demo scenarios unchanged; a folder default sends every step into the frame
     folder = tmp_path / "iframe-scenarios"
-    folder.mkdir()
-    yaml = YAML()
-    for source in sorted(DEMO_SCENARIOS.glob("*.yaml")):
-        scenario = yaml.load(source.read_text())
-        for step in scenario["steps"]:
-            if "goto" not in step:
-                step["frame"] = "#case-frame"
-        with (folder / source.name).open("w") as out:
-            yaml.dump(scenario, out)
+    shutil.copytree(DEMO_SCENARIOS, folder)
+    defaults = folder / "_defaults.yaml"
+    defaults.write_text(defaults.read_text() + 'frame: "#case-frame"\n')
     result = run_variant([folder], demo_server.base_url + "/iframe", expect_timeout_s=2.0)
-    assert [s.status.value for s in result.scenarios] == ["passed"] * 3
+    assert [s.status.value for s in result.scenarios] == ["passed"] * 3, [s.error for s in result.scenarios]
     assert_flows(result, SNIPPET_FLOWS)
     assert_one_stored_client_id(result)  # same origin: the top page reads the frame's localStorage
     for scenario in result.scenarios:

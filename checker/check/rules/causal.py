@@ -47,6 +47,13 @@ def classification(ctx: RuleContext) -> Iterable[Finding]:
                           event=event, field="responseId")
             continue
         match = next((p for p in predictions if p.id == class_id), None)
+        holder = next((rid for rid in _later(index.classifications, response_id)
+                       if any(p.id == class_id for p in index.classifications[rid])), None) if match is None else None
+        if holder is not None:  # a stale responseId next to the prediction of a later answer
+            yield Finding(f"{_label(event)}: classificationId {class_id!r} is a prediction of classify response {holder}, "
+                          f"but responseId is {response_id!r}", "pass the responseId of the classify response that held "
+                          "the selected prediction (the latest one shown, not an earlier one)", event=event, field="responseId")
+            continue
         if match is None:
             yield Finding(f"{_label(event)}: classificationId {class_id!r} is not among the predictions of response "
                           f"{response_id}", "pass the id of the prediction the user selected", event=event, field="classificationId")
@@ -60,7 +67,7 @@ def classification(ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _document_problems(event: Event, docs: list[SuggestedDocument], doc_id: object, position: object,
-                       title: object, url: object, id_key: object = None) -> tuple[list[str], str | None]:
+                       title: object, url: object, id_key: object = None, prefix: str = "") -> tuple[list[str], str | None]:
     by_unique_id = isinstance(id_key, str) and id_key.lower() == "uniqueid"  # the Event Protocol's item key
     doc = next((d for d in docs if (d.unique_id if by_unique_id else d.permanent_id) == doc_id), None)
     if doc is None:
@@ -68,8 +75,26 @@ def _document_problems(event: Event, docs: list[SuggestedDocument], doc_id: obje
         if by_unique is not None:
             return [f"the document id is the uniqueId {doc_id!r}, not the permanentid {by_unique.permanent_id!r}"], "suggestionId=uniqueId"
         return [f"{doc_id!r} is not the permanentid of any document that response suggested"], None
-    return _mismatches([("documentPosition", position, doc.position), ("documentTitle", title, doc.title),
-                        ("documentUrl", url, doc.url)]), None
+    return _mismatches([(f"{prefix}documentPosition", position, doc.position), (f"{prefix}documentTitle", title, doc.title),
+                        (f"{prefix}documentUrl", url, doc.url)]), None
+
+
+def _later(answers: dict[str, list], response_id: object) -> list[str]:
+    """The responseIds of the answers to requests the page made after the one that got `response_id`."""
+    ids = list(answers)
+    return ids[ids.index(response_id) + 1:] if response_id in answers else []
+
+
+def _holder(index: ServiceApiIndex, response_id: object, problems_in) -> str | None:
+    """A later documents/suggest answer in which the event's document is exactly as the event says: then the
+    event names a stale answer, not a wrong document."""
+    return next((rid for rid in _later(index.suggestions, response_id) if not problems_in(index.suggestions[rid])[0]), None)
+
+
+def _field(problems: list[str], default: str) -> str:
+    """The field a finding points at: the first mismatching field, else the document id."""
+    first = problems[0].split(" ")[0]
+    return first if first.split(".")[-1] in ("documentPosition", "documentTitle", "documentUrl") else default
 
 
 @rule("causal.suggestion", Severity.error, "Rated document not from the API", "Rate a document suggestion")
@@ -85,15 +110,25 @@ def suggestion(ctx: RuleContext) -> Iterable[Finding]:
                           "answer the page received", "pass the responseId of the suggestion list the document came from",
                           event=event, field="responseId")
             continue
-        problems, deviation = _document_problems(
-            event, docs, event.data.get("suggestionId"), value_at(event.data, "suggestion.documentPosition")[1],
-            value_at(event.data, "suggestion.documentTitle")[1], value_at(event.data, "suggestion.documentUrl")[1],
-            event.data.get("contentIDKey") if event.protocol == "ep" else None)
-        if problems:
+
+        def problems_in(docs: list[SuggestedDocument], event: Event = event) -> tuple[list[str], str | None]:
+            return _document_problems(
+                event, docs, event.data.get("suggestionId"), value_at(event.data, "suggestion.documentPosition")[1],
+                value_at(event.data, "suggestion.documentTitle")[1], value_at(event.data, "suggestion.documentUrl")[1],
+                event.data.get("contentIDKey") if event.protocol == "ep" else None, prefix="suggestion.")
+
+        problems, deviation = problems_in(docs)
+        holder = _holder(index, response_id, problems_in) if problems else None
+        if holder is not None:
+            yield Finding(f"{_label(event)}: the rated document is as documents/suggest response {holder} listed it, "
+                          f"but responseId is {response_id!r}, where " + "; ".join(problems),
+                          "pass the responseId of the suggestion list the document was rated in (the latest one shown)",
+                          event=event, field="responseId")
+        elif problems:
             headless = deviation and from_headless(ctx, event)
             yield Finding(f"{_label(event)}: " + "; ".join(problems),
                           "suggestionId is the document's fields.permanentid; position, title and URL those of the list",
-                          event=event, field="suggestionId",
+                          event=event, field=_field(problems, "suggestionId"),
                           deviation="headless.suggestion-id-unique-id" if headless else None)
 
 
@@ -110,13 +145,23 @@ def document_click(ctx: RuleContext) -> Iterable[Finding]:
                           "answer the page received", "searchQueryUid is the suggest response's responseId",
                           event=event, field="searchQueryUid")
             continue
-        problems, _ = _document_problems(event, docs, event.data.get("contentIDValue"), event.data.get("documentPosition"),
-                                         event.data.get("documentTitle"), event.data.get("documentUrl"),
-                                         event.data.get("contentIDKey"))
-        if problems:
+
+        def problems_in(docs: list[SuggestedDocument], event: Event = event) -> tuple[list[str], str | None]:
+            return _document_problems(event, docs, event.data.get("contentIDValue"), event.data.get("documentPosition"),
+                                      event.data.get("documentTitle"), event.data.get("documentUrl"),
+                                      event.data.get("contentIDKey"))
+
+        problems, _ = problems_in(docs)
+        holder = _holder(index, query_uid, problems_in) if problems else None
+        if holder is not None:
+            yield Finding(f"{_label(event)}: the document is as documents/suggest response {holder} listed it, but "
+                          f"searchQueryUid is {query_uid!r}, where " + "; ".join(problems).replace("the document id", "contentIDValue"),
+                          "searchQueryUid is the responseId of the suggestion list the document was clicked in "
+                          "(the latest one shown, not an earlier one)", event=event, field="searchQueryUid")
+        elif problems:
             yield Finding(f"{_label(event)}: " + "; ".join(problems).replace("the document id", "contentIDValue"),
                           "contentIDValue is the document's permanentid; position, title and URL those of the list",
-                          event=event, field="contentIDValue")
+                          event=event, field=_field(problems, "contentIDValue"))
 
 
 @rule("causal.field-name", Severity.error, "Unknown field name", "Fill a field")
