@@ -98,10 +98,10 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
     return check_scenario(result, scenario, options.rules)
 
 
-def slug(name: str) -> str:
-    """A file-name-safe, unique form of a scenario name: it can never escape the report folder."""
+def slug(name: str, unique: bool = True) -> str:
+    """A file-name-safe form of a name (unique: with a short hash): it can never escape the report folder."""
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:60] or "scenario"
-    return f"{cleaned}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
+    return f"{cleaned}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}" if unique else cleaned
 
 
 def _now() -> str:

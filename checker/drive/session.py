@@ -134,7 +134,8 @@ class ScenarioSession:
 
         if not (self.options.screenshots or exact):
             return
-        name = f"step-{index + 1:02d}" + (f"-{slug(step.screenshot)}" if isinstance(step, ScreenshotStep) else "")
+        label = f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}" if isinstance(step, ScreenshotStep) else ""
+        name = f"step-{index + 1:02d}{label}"
         shot = self.options.report_dir / "screenshots" / slug(self.scenario.name) / f"{name}.jpg"
         if self.screens is not None and self.screens.snapshot(shot, exact=exact):
             step_result.screenshot = shot.relative_to(self.options.report_dir).as_posix()

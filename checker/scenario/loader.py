@@ -107,7 +107,8 @@ def load_file(path: Path, options: LoadOptions | None = None,
     if problems:
         return None, problems
     if not isinstance(data, dict):
-        return None, [Problem(name, 1, 1, "a scenario file must be a mapping", "start with `name:` and `steps:`")]
+        line, col = smap.locate((0,)) if isinstance(data, list) else (1, 1)
+        return None, [Problem(name, line, col, "a scenario file must be a mapping", "start with `name:` and `steps:`")]
     variables = _variables(data, options)
     data, problems = substitute(data, variables, smap)
     origins: list[StepOrigin] = []

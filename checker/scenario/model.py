@@ -10,9 +10,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
 
-Selector = Annotated[str, Field(min_length=1, description="A Playwright selector (CSS, text=, role=…); pierces open shadow roots.")]
+from checker.scenario.selectors import selector_problem
+
+
+def _well_formed(selector: str) -> str:
+    problem = selector_problem(selector)
+    if problem:
+        raise ValueError(problem)
+    return selector
+
+
+Selector = Annotated[str, Field(min_length=1, description="A Playwright selector (CSS, text=, role=…); pierces open shadow roots."),
+                     AfterValidator(_well_formed)]
 Matcher = Annotated[Any, Field(description="A literal, or {regex|any|absent|type|range|one_of|capture|same_as: …}.")]
 Order = Literal["in_order", "exact", "any_order"]
 
@@ -71,7 +82,7 @@ class _StepBase(_Strict):
     timeout: float | None = Field(None, gt=0, description="Seconds for this step and its expected events.")
     expect: ExpectSpec = Field(default_factory=list, description="Events this step must cause.")
     expect_none: list[Expectation] = Field(default_factory=list, description="Events this step must not cause.")
-    frame: str | list[str] | None = Field(
+    frame: Selector | list[Selector] | None = Field(
         None, description="Act inside this iframe (a selector; a list for nested frames), e.g. '#case-frame'.")
 
     @property
@@ -212,7 +223,7 @@ class Defaults(_Strict):
     expect_timeout: float | None = Field(None, gt=0, description="Seconds to wait for a step's expected events.")
     viewport: Viewport | None = None
     locale: str | None = Field(None, description="Browser locale, e.g. fr-CA.")
-    frame: str | list[str] | None = Field(None, description="Default `frame` of every step (e.g. an embedded form).")
+    frame: Selector | list[Selector] | None = Field(None, description="Default `frame` of every step (e.g. an embedded form).")
 
 
 class Scenario(_Strict):

@@ -80,7 +80,8 @@ def _problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap, voca
     if kind == "step_kind":
         return _step_kind_problem(path, error, smap)
     line, col = smap.locate(path)
-    return Problem(smap.file_for(path), line, col, f"{where}: {error['msg'].lower()}", _type_hint(kind))
+    message = error["msg"].removeprefix("Value error, ") if kind == "value_error" else error["msg"][:1].lower() + error["msg"][1:]
+    return Problem(smap.file_for(path), line, col, f"{where}: {message}", _type_hint(kind))
 
 
 def _step_kind_problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap) -> Problem:

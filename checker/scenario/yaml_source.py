@@ -31,7 +31,9 @@ class SourceMap:
             pos = pos or self.keys.get(prefix) or self.values.get(prefix)
             if pos:
                 return pos
-        return (1, 1)
+        first = min((p for k, p in self.keys.items() if len(k) == 1), default=None) or \
+            min((p for k, p in self.values.items() if len(k) == 1), default=None)
+        return first or (1, 1)  # the document itself: where its first entry is
 
     def locate_key(self, path: Path_) -> tuple[int | None, int | None]:
         return self.keys.get(tuple(path)) or self.locate(path)
@@ -123,4 +125,6 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap, list[Probl
         return None, smap, [Problem(display_name, line, col, message, "check indentation and quoting around this spot")]
     except Exception as exc:  # ruamel raises a few unmarked errors (e.g. duplicate keys)
         return None, smap, [Problem(display_name, None, None, f"invalid YAML: {exc}")]
+    if node is None:
+        return None, smap, [Problem(display_name, 1, 1, "the file is empty", "a scenario needs `name:` and `steps:`")]
     return _plain(node, (), smap), smap, []
