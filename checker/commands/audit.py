@@ -51,7 +51,7 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
         rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
     )
     console = make_console()
-    result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose))
+    result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, secrets))
     report = write_reports(result, report_dir, args.json, args.junit, secrets=secrets)
     print_summary(console, result, report)
     return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS

@@ -334,7 +334,16 @@ ACTIONS_JS = r"""
     deliver(record);
   }
 
+  // A change the page dispatches itself while handling what the person did is not a step of its own.
+  let inAction = false;
+  function actionTask() {
+    if (inAction) return;
+    inAction = true;
+    setTimeout(() => { inAction = false; }, 0);
+  }
+
   function onClick(event) {
+    if (event.isTrusted) actionTask();
     const path = event.composedPath();
     const el = clickable(path);
     if (!el) return;
@@ -368,8 +377,11 @@ ACTIONS_JS = r"""
 
   function onChange(event) {
     const el = fieldOf(event);
-    if (!el || !event.isTrusted) return;
+    if (!el) return;
+    // Untrusted: the page's own doing, except a <select> changed by automation (Playwright's select_option)
+    if (!event.isTrusted && (el.localName !== 'select' || inAction)) return;
     const time = Date.now();
+    actionTask();
     if (el.localName === 'select') {
       const option = el.selectedOptions && el.selectedOptions[0];
       report('select', el, { value: el.value, option: option ? norm(option.textContent) : null }, time);
@@ -382,6 +394,7 @@ ACTIONS_JS = r"""
 
   function onKeydown(event) {
     if (!event.isTrusted || event.isComposing) return;
+    actionTask();
     const el = fieldOf(event);
     const time = Date.now();
     if (event.key === 'Escape') { report('press', null, { key: 'Escape' }, time); return; }

@@ -125,7 +125,7 @@ def step_node(step: RecordedStep, base_url: str | None, secret_name: str | None 
 
 def _comment(step: RecordedStep, selector: str | None) -> str | None:
     label = re.sub(r"\s+", " ", step.label or "").strip()
-    if step.kind == "goto" or not label or (selector and label.lower() in selector.lower()):
+    if step.kind == "goto" or not label or (selector and label.lower() in selector.lower()) or label == step.value:
         return None
     return json.dumps(label[:60], ensure_ascii=False)
 
