@@ -41,6 +41,11 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--storage-state", type=Path, metavar="FILE",
                         help="start logged in: a Playwright storage state saved by `case-assist-check login`")
     parser.add_argument("--no-screenshots", action="store_true", help="skip per-step screenshots (kept on errors)")
+    parser.add_argument("--trace", choices=("off", "on", "retain-on-failure"), default="off",
+                        help="keep a Playwright trace per scenario, linked from the report (open with `playwright show-trace`)")
+    parser.add_argument("--baseline", type=Path, metavar="RESULTS.json", help="show what changed since this earlier run")
+    parser.add_argument("--history", type=Path, metavar="DIR",
+                        help="keep runs in this folder; compare with the last one and draw the trend")
     parser.add_argument("--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)")
     parser.add_argument("--expect-timeout", type=float, default=5.0, metavar="S",
                         help="seconds to wait for a step's expected events (default 5)")

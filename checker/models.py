@@ -186,6 +186,66 @@ class ScenarioResult(_Model):
     page_fields: list[str] = Field(default_factory=list)  # form fields seen on the page (name or id)
     stored_client_id: str | None = None  # what the page stored (localStorage visitorId / coveo_visitorId)
     page_info: dict[str, Any] = Field(default_factory=dict)  # library versions detected on the page
+    trace: str | None = None  # Playwright trace, relative to the report folder (--trace)
+    attempts: int = 1  # how many runs it took (--retries)
+    flaky: bool = False  # failed first, passed on a retry
+
+
+class CoverageRow(_Model):
+    """Which action types and required fields the run exercised, against the document's table."""
+
+    action: str
+    events: int = 0
+    scenarios: list[str] = Field(default_factory=list)
+    required_fields: dict[str, bool] = Field(default_factory=dict)  # field → seen on at least one event
+    status: Literal["covered", "partial", "not exercised"] = "not exercised"
+
+
+class FindingChange(_Model):
+    scenario: str
+    rule: str
+    severity: Severity
+    action: str | None = None
+    field: str | None = None
+    message: str = ""
+
+
+class StatusChange(_Model):
+    scenario: str
+    before: Status | None  # None: a new scenario
+    after: Status | None  # None: the scenario is gone
+
+
+class EventChange(_Model):
+    scenario: str
+    action: str | None
+    step: int | None
+    change: Literal["appeared", "disappeared"]
+    count: int = 1
+
+
+class Comparison(_Model):
+    """What changed since a previous run (--baseline / --history)."""
+
+    baseline_started_at: str
+    baseline_status: Status
+    new_findings: list[FindingChange] = Field(default_factory=list)
+    fixed_findings: list[FindingChange] = Field(default_factory=list)
+    status_changes: list[StatusChange] = Field(default_factory=list)
+    event_changes: list[EventChange] = Field(default_factory=list)
+
+    @property
+    def regressed(self) -> bool:
+        return bool(self.new_findings) or any(c.after != Status.passed and c.before == Status.passed for c in self.status_changes)
+
+
+class HistoryPoint(_Model):
+    started_at: str
+    status: Status
+    passed: int
+    failed: int
+    error: int
+    violations: dict[str, int]
 
 
 class RunResult(_Model):
@@ -198,4 +258,8 @@ class RunResult(_Model):
     browser: str = ""
     status: Status = Status.passed
     summary: ScenarioSummary = Field(default_factory=ScenarioSummary)
+    libraries: dict[str, str] = Field(default_factory=dict)  # versions detected on the pages: coveo.analytics, @coveo/headless
+    coverage: list[CoverageRow] = Field(default_factory=list)
+    comparison: Comparison | None = None
+    history: list[HistoryPoint] = Field(default_factory=list)
     scenarios: list[ScenarioResult] = Field(default_factory=list)

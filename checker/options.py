@@ -26,6 +26,7 @@ class RunOptions:
     rules: RuleConfig = field(default_factory=RuleConfig)
     extra_analytics_patterns: list[str] = field(default_factory=list)
     storage_state: Path | None = None  # a Playwright storage state (cookies, localStorage) to start logged in
+    trace: Literal["off", "on", "retain-on-failure"] = "off"  # a Playwright trace per scenario, linked from the report
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,12 @@ def _run_all(browser: "Browser", scenarios: list[Scenario], options: RunOptions,
 
 
 def finish_run(run_result: RunResult, duration_s: float) -> None:
+    from checker.report.analysis import coverage, libraries
+
     run_result.duration_s = round(duration_s, 3)
     run_result.summary = summarize(run_result.scenarios)
+    run_result.coverage = coverage(run_result)
+    run_result.libraries = libraries(run_result)
     ok = all(s.status == Status.passed for s in run_result.scenarios)
     run_result.status = Status.passed if ok else Status.failed
 
@@ -95,7 +99,11 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
     result.js_calls = session.js.calls
     result.events = decode_all(session.capture.requests, session.js.calls)
     result.duration_s = round(time.monotonic() - started, 3)
-    return check_scenario(result, scenario, options.rules)
+    check_scenario(result, scenario, options.rules)
+    if options.trace == "retain-on-failure" and result.status == Status.passed and result.trace:
+        (options.report_dir / result.trace).unlink(missing_ok=True)
+        result.trace = None
+    return result
 
 
 def slug(name: str, unique: bool = True) -> str:

@@ -31,7 +31,8 @@ def _report_dir(args: argparse.Namespace) -> Path:
 
 def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
     from checker.config import load_config, rule_config
-    from checker.report import write_reports
+    from checker.report import redact_run, write_reports
+    from checker.report.analysis import annotate, remember
     from checker.report.console import ProgressPrinter, make_console, print_summary
     from checker.runner import RunOptions, run
     from checker.scenario import LoadOptions, load_scenarios
@@ -48,13 +49,33 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
         base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
         report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
         screenshots=not args.no_screenshots, quiet_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
+        trace=args.trace,
         rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
     )
+    baseline, history = _earlier_runs(args)
     console = make_console()
     result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, secrets))
+    annotate(result, baseline, history)
     report = write_reports(result, report_dir, args.json, args.junit, secrets=secrets)
+    if args.history:
+        remember(redact_run(result, secrets), args.history)
     print_summary(console, result, report)
     return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS
+
+
+def _earlier_runs(args: argparse.Namespace):
+    from checker.report import read_json
+    from checker.report.analysis import load_history
+
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = read_json(args.baseline)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"--baseline {args.baseline}: not a results.json of this tool ({str(exc).splitlines()[0]})",
+                              "pass the results.json (or --json file) of an earlier run") from None
+    history = load_history(args.history) if args.history else None
+    return baseline, history
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -76,6 +76,8 @@ class ScenarioSession:
     def run(self) -> None:
         try:
             self.context = self.browser.new_context(**self._context_options())
+            if self.options.trace != "off":
+                self.context.tracing.start(screenshots=True, snapshots=True, title=self.scenario.name)
             self.js.attach(self.context)
             self.capture.attach(self.context)
             self.page = self.context.new_page()
@@ -91,9 +93,23 @@ class ScenarioSession:
     def close(self) -> None:
         try:
             if self.context is not None:
+                self._stop_trace()
                 self.context.close()
         except Exception:
             pass  # the browser is already gone
+
+    def _stop_trace(self) -> None:
+        from checker.runner import slug
+
+        if self.options.trace == "off":
+            return
+        path = self.options.report_dir / "traces" / f"{slug(self.capture.redactor.text(self.scenario.name) or '')}.zip"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.context.tracing.stop(path=str(path))
+            self.result.trace = path.relative_to(self.options.report_dir).as_posix()
+        except Exception:
+            pass  # no trace rather than no result
 
     def _steps(self) -> None:
         failed = False

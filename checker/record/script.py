@@ -239,7 +239,9 @@ ACTIONS_JS = r"""
       if (siblings.filter((x) => x.matches(s)).length === 1) return s;
     }
     const sameTag = siblings.filter((x) => x.localName === el.localName);
-    return sameTag.length === 1 ? tag : `${tag}:nth-of-type(${sameTag.indexOf(el) + 1})`;
+    if (sameTag.length === 1) return tag;
+    const classes = stableClasses(el);
+    return `${tag}${classes.length ? '.' + cssIdent(classes[0]) : ''}:nth-of-type(${sameTag.indexOf(el) + 1})`;
   }
   function cssPath(el) {
     const root = el.getRootNode();

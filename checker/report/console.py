@@ -65,5 +65,28 @@ def print_summary(console: Console, run: RunResult, report: Path | None) -> None
                   f"· {run.duration_s:.1f}s")
     if run.analytics_mode == "block":
         console.print("[dim]Analytics requests were answered locally: nothing reached the Coveo organization.[/dim]")
+    if run.comparison is not None:
+        print_comparison(console, run)
     if report is not None:
         console.print(f"Report: {report.resolve()}")
+
+
+def print_comparison(console: Console, run: RunResult) -> None:
+    c = run.comparison
+    assert c is not None
+    style = "red" if c.regressed else "green"
+    console.print(f"[{style}]Since the run of {c.baseline_started_at} ({c.baseline_status.value}):[/{style}] "
+                  f"{len(c.new_findings)} new finding(s), {len(c.fixed_findings)} fixed, "
+                  f"{len(c.status_changes)} scenario(s) changed status, {len(c.event_changes)} event change(s)")
+    for change in c.status_changes:
+        before = change.before.value if change.before else "new"
+        after = change.after.value if change.after else "gone"
+        console.print(f"    {escape(change.scenario)}: {before} → {after}")
+    for finding in c.new_findings[:10]:
+        console.print(f"    [red]+[/red] {finding.rule} ({escape(finding.scenario)}): {escape(finding.message)}")
+    for finding in c.fixed_findings[:10]:
+        console.print(f"    [green]−[/green] {finding.rule} ({escape(finding.scenario)})")
+    for change in c.event_changes[:10]:
+        sign = "+" if change.change == "appeared" else "−"
+        step = f"step #{change.step + 1}" if change.step is not None else "no step"
+        console.print(f"    {sign} event {change.action or '(unreadable)'} ×{change.count} at {step} ({escape(change.scenario)})")

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from checker.check.protocol import DOC_URL
 from checker.check.rules import all_rules
+from checker.report.trend import trend_svg
 from checker.models import (Event, ExpectationResult, JsCall, Pairing, RunResult, ScenarioResult, Severity, StepResult,
                             Violation)
 
@@ -143,11 +145,15 @@ def render_html(run: RunResult, report_dir: Path) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pretty=pretty, short=short)
-    env.globals.update(key_fields=key_fields, section_url=section_url)
+    env.globals.update(key_fields=key_fields, section_url=section_url, call_text=call_text)
     template = env.get_template("report.html.j2")
     scenarios = [_scenario_view(i, r, report_dir) for i, r in enumerate(run.scenarios)]
     rules = {r.id: r for r in all_rules()}
-    return template.render(run=run, scenarios=scenarios, rules=rules, css=(TEMPLATES / "report.css").read_text())
+    actions = sorted({e.action for s in run.scenarios for e in s.events if e.action} |
+                     {v.action for s in run.scenarios for v in s.violations if v.action})
+    return template.render(run=run, scenarios=scenarios, rules=rules, actions=actions, trend=Markup(trend_svg(run.history)),
+                           css=Markup((TEMPLATES / "report.css").read_text()),  # our own files, not page data
+                           script=Markup((TEMPLATES / "report.js").read_text()))
 
 
 def write_html(run: RunResult, report_dir: Path) -> Path:

@@ -1,0 +1,140 @@
+"""What a run says as a whole: coverage of the protocol, library versions seen, and what changed since earlier
+runs (a baseline, or a history folder). Pure functions of `RunResult`s; their output is stored in the JSON."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from checker.check.protocol import ACTIONS
+from checker.models import (Comparison, CoverageRow, EventChange, FindingChange, HistoryPoint, RunResult,
+                            ScenarioResult, StatusChange, Violation)
+
+HISTORY_KEEP = 30
+
+
+def coverage(run: RunResult) -> list[CoverageRow]:
+    """For every action of the document's table: how many events, in which scenarios, which required fields."""
+    rows = []
+    for name, spec in ACTIONS.items():
+        events = [(s.name, e) for s in run.scenarios for e in s.events if e.action == name]
+        required = {f: False for f in spec.required_data + spec.disputed_data}
+        required.update({f"ticket.{f}": False for f in spec.required_ticket})
+        for _, event in events:
+            for field in required:
+                source = event.ticket if field.startswith("ticket.") else event.data
+                key = field.removeprefix("ticket.")
+                required[field] = required[field] or source.get(key) not in (None, "")
+        status = "not exercised" if not events else ("covered" if all(required.values()) else "partial")
+        rows.append(CoverageRow(action=name, events=len(events), scenarios=sorted({s for s, _ in events}),
+                                required_fields=required, status=status))
+    return rows
+
+
+def libraries(run: RunResult) -> dict[str, str]:
+    """Versions of Coveo's libraries detected on the pages (coveoua('version'), the Headless engine's state)."""
+    found: dict[str, str] = {}
+    for scenario in run.scenarios:
+        if scenario.page_info.get("coveo_analytics_version"):
+            found["coveo.analytics"] = str(scenario.page_info["coveo_analytics_version"])
+        for call in scenario.js_calls:
+            if call.fn == "library" and call.args and call.args[0]:
+                found.setdefault("coveo.analytics", str(call.args[0]))
+            if call.fn == "headless-engine" and call.args and call.args[0]:
+                found["@coveo/headless"] = str(call.args[0])
+                if len(call.args) > 1 and call.args[1]:
+                    found["@coveo/headless analytics mode"] = str(call.args[1])
+    return found
+
+
+# --- comparison with a previous run ----------------------------------------------------------------------------
+
+def _finding_key(scenario: str, v: Violation) -> tuple:
+    """What identifies a finding across runs: not its message (IDs change), not its event number."""
+    return (scenario, v.rule, v.action, v.field, v.step)
+
+
+def _findings(run: RunResult) -> dict[tuple, FindingChange]:
+    return {_finding_key(s.name, v): FindingChange(scenario=s.name, rule=v.rule, severity=v.severity, action=v.action,
+                                                   field=v.field, message=v.message)
+            for s in run.scenarios for v in s.violations}
+
+
+def _event_counts(scenario: ScenarioResult) -> Counter:
+    return Counter((e.action, e.step) for e in scenario.events)
+
+
+def compare(current: RunResult, baseline: RunResult) -> Comparison:
+    now, before = _findings(current), _findings(baseline)
+    comparison = Comparison(
+        baseline_started_at=baseline.started_at, baseline_status=baseline.status,
+        new_findings=[now[k] for k in now if k not in before],
+        fixed_findings=[before[k] for k in before if k not in now],
+    )
+    old = {s.name: s for s in baseline.scenarios}
+    new = {s.name: s for s in current.scenarios}
+    for name in sorted(set(old) | set(new), key=str):
+        a, b = old.get(name), new.get(name)
+        if a is None or b is None or a.status != b.status:
+            comparison.status_changes.append(StatusChange(scenario=name, before=a.status if a else None,
+                                                          after=b.status if b else None))
+        if a is not None and b is not None:
+            comparison.event_changes.extend(_event_changes(name, _event_counts(a), _event_counts(b)))
+    return comparison
+
+
+def _event_changes(name: str, before: Counter, after: Counter) -> list[EventChange]:
+    changes = []
+    for key in sorted(set(before) | set(after), key=str):
+        delta = after[key] - before[key]
+        if delta:
+            changes.append(EventChange(scenario=name, action=key[0], step=key[1],
+                                       change="appeared" if delta > 0 else "disappeared", count=abs(delta)))
+    return changes
+
+
+# --- history ---------------------------------------------------------------------------------------------------
+
+def point(run: RunResult) -> HistoryPoint:
+    s = run.summary
+    return HistoryPoint(started_at=run.started_at, status=run.status, passed=s.passed, failed=s.failed,
+                        error=s.error, violations=dict(s.violations))
+
+
+def load_history(folder: Path) -> list[RunResult]:
+    """Earlier runs kept in a history folder, oldest first (unreadable files are skipped, not fatal)."""
+    runs = []
+    for path in sorted(folder.glob("run-*.json")):
+        try:
+            runs.append(RunResult.model_validate_json(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return runs
+
+
+def remember(run: RunResult, folder: Path, keep: int = HISTORY_KEEP) -> Path:
+    """Keep this run in the history folder, and only the last `keep` runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = run.started_at.replace(":", "").replace("-", "").replace("+0000", "Z")
+    path = folder / f"run-{stamp}.json"
+    counter = 1
+    while path.exists():
+        path = folder / f"run-{stamp}-{counter}.json"
+        counter += 1
+    path.write_text(json.dumps(run.model_dump(mode="json")), encoding="utf-8")
+    for old in sorted(folder.glob("run-*.json"))[:-keep]:
+        old.unlink()
+    return path
+
+
+def annotate(run: RunResult, baseline: RunResult | None = None, history: list[RunResult] | None = None) -> RunResult:
+    """Fill the comparison with the baseline (default: the last run of the history) and the trend."""
+    earlier = list(history or [])
+    if baseline is None and earlier:
+        baseline = earlier[-1]
+    if baseline is not None:
+        run.comparison = compare(run, baseline)
+    if history is not None:
+        run.history = [point(r) for r in earlier] + [point(run)]
+    return run
