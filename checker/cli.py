@@ -13,7 +13,7 @@ from typing import Callable
 
 from checker import __version__
 from checker.commands import EXIT_INPUT, EXIT_INTERNAL
-from checker.commands.audit import DEMO_SCENARIOS, cmd_demo, cmd_run, cmd_serve_demo
+from checker.commands.audit import DEMO_SCENARIOS, cmd_demo, cmd_report, cmd_run, cmd_serve_demo
 from checker.commands.authoring import KINDS, cmd_init, cmd_login, cmd_record, cmd_schema, cmd_validate
 from checker.commands.tooling import cmd_rules, cmd_setup
 from checker.errors import CheckerError
@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--name", help="scenario name (default: the page title)")
     record.add_argument("--browser-path", metavar="PATH")
 
+    report = commands.add_parser("report", help="make the report again from a run's folder (results.json or its journals)")
+    report.add_argument("folder", type=Path, metavar="DIR")
+    report.add_argument("--out", type=Path, metavar="DIR", help="write the report here (default: DIR)")
+
     setup = commands.add_parser("setup", help="install what is missing: demo npm packages and a Chromium")
     setup.add_argument("--no-browser", action="store_true")
     setup.add_argument("--no-npm", action="store_true")
@@ -122,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run, "demo": cmd_demo, "serve-demo": cmd_serve_demo, "validate": cmd_validate, "schema": cmd_schema,
     "init": cmd_init, "login": cmd_login, "record": cmd_record, "setup": cmd_setup, "rules": cmd_rules,
+    "report": cmd_report,
 }
 
 

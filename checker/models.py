@@ -262,4 +262,5 @@ class RunResult(_Model):
     coverage: list[CoverageRow] = Field(default_factory=list)
     comparison: Comparison | None = None
     history: list[HistoryPoint] = Field(default_factory=list)
+    interrupted: bool = False  # stopped early (Ctrl-C, SIGTERM): the results cover what finished
     scenarios: list[ScenarioResult] = Field(default_factory=list)

@@ -27,6 +27,7 @@ class RunOptions:
     extra_analytics_patterns: list[str] = field(default_factory=list)
     storage_state: Path | None = None  # a Playwright storage state (cookies, localStorage) to start logged in
     trace: Literal["off", "on", "retain-on-failure"] = "off"  # a Playwright trace per scenario, linked from the report
+    journal: bool = True  # append captures to <report>/raw/<scenario>.jsonl as they arrive
 
 
 @dataclass(frozen=True)

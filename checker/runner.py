@@ -19,6 +19,7 @@ from checker.drive.browser import find_browser, launch
 from checker.drive.session import ScenarioSession
 from checker.drive.steps import resolve_url
 from checker.options import RunEvent, RunOptions
+from checker.report.journal import Journal
 from checker.models import RunResult, ScenarioResult, ScenarioSummary, Status, StepResult
 from checker.scenario.model import Scenario, step_kind
 
@@ -43,26 +44,56 @@ def run(scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunE
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        own = launch(pw, find_browser(pw, options.browser_path), options.headed)
+        executable = find_browser(pw, options.browser_path)
+        holder = {"browser": launch(pw, executable, options.headed)}
+
+        def relaunch() -> "Browser":  # the browser died mid-run: the next scenarios get a new one
+            holder["browser"] = launch(pw, executable, options.headed)
+            return holder["browser"]
+
         try:
-            return _run_all(own, scenarios, options, on_event)
+            return _run_all(holder["browser"], scenarios, options, on_event, relaunch)
         finally:
-            own.close()
+            _quietly(holder["browser"].close)
 
 
-def _run_all(browser: "Browser", scenarios: list[Scenario], options: RunOptions, on_event) -> RunResult:
+def _run_all(browser: "Browser", scenarios: list[Scenario], options: RunOptions, on_event,
+             relaunch: Callable[[], "Browser"] | None = None) -> RunResult:
     started = time.monotonic()
     run_result = RunResult(tool_version=__version__, started_at=_now(), analytics_mode=options.analytics,
                            base_url=options.base_url, browser=f"Chromium {browser.version}")
     on_event(RunEvent("run_started", total=len(scenarios)))
-    for index, scenario in enumerate(scenarios):
-        on_event(RunEvent("scenario_started", scenario.name, index, len(scenarios)))
-        result = run_scenario(browser, scenario, options, on_event)
-        run_result.scenarios.append(result)
-        on_event(RunEvent("scenario_finished", scenario.name, index, len(scenarios), result=result))
+    try:
+        for index, scenario in enumerate(scenarios):
+            if relaunch is not None and not browser.is_connected():
+                browser = relaunch()
+            on_event(RunEvent("scenario_started", scenario.name, index, len(scenarios)))
+            result = run_scenario(browser, scenario, options, on_event)
+            run_result.scenarios.append(result)
+            on_event(RunEvent("scenario_finished", scenario.name, index, len(scenarios), result=result))
+    except Interrupted as stop:
+        run_result.scenarios.append(stop.result)
+        run_result.interrupted = True
+    except KeyboardInterrupt:
+        run_result.interrupted = True
     finish_run(run_result, time.monotonic() - started)
     on_event(RunEvent("run_finished", total=len(scenarios)))
     return run_result
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM during a scenario; carries what that scenario captured until then."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        super().__init__(result.name)
+        self.result = result
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    try:
+        action()
+    except Exception:
+        pass  # closing what is already gone
 
 
 def finish_run(run_result: RunResult, duration_s: float) -> None:
@@ -91,10 +122,15 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
                             expected_search_hub=scenario.search_hub or options.rules.expected_search_hub)
     started = time.monotonic()
     session = ScenarioSession(browser, scenario, options, result, on_event)
+    journal = _journal(options, scenario, session)
+    interrupted = False
     try:
         session.run()
+    except KeyboardInterrupt:
+        interrupted = True
+        result.error = "interrupted (Ctrl-C or SIGTERM) before the scenario finished; what it captured is kept"
     finally:
-        session.close()
+        _quietly(session.close)
     result.requests = session.capture.requests
     result.js_calls = session.js.calls
     result.events = decode_all(session.capture.requests, session.js.calls)
@@ -103,7 +139,21 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
     if options.trace == "retain-on-failure" and result.status == Status.passed and result.trace:
         (options.report_dir / result.trace).unlink(missing_ok=True)
         result.trace = None
+    if journal is not None:
+        journal.write("result", result)
+        journal.close()
+    if interrupted:
+        raise Interrupted(result)
     return result
+
+
+def _journal(options: RunOptions, scenario: Scenario, session: ScenarioSession) -> Journal | None:
+    if not options.journal:
+        return None
+    name = session.capture.redactor.text(scenario.name) or "scenario"
+    journal = Journal(options.report_dir / "raw" / f"{slug(name)}.jsonl", session.capture.redactor)
+    session.journal(journal)
+    return journal
 
 
 def slug(name: str, unique: bool = True) -> str:

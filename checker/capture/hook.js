@@ -33,12 +33,23 @@
     }
   }
 
-  function deliver(record) {
+  // Records are sent in batches, one binding call per task: a page that logs thousands of events must not
+  // pay a round trip to the checker for each of its calls.
+  let flushScheduled = false;
+  function flush() {
+    flushScheduled = false;
     const binding = window[BINDING];
-    if (typeof binding !== 'function') { pending.push(record); return; }
-    while (pending.length) binding(pending.shift()).catch(() => {});
-    binding(record).catch(() => {});
+    if (typeof binding !== 'function' || !pending.length) return;
+    binding(pending.splice(0, pending.length)).catch(() => {});
   }
+  function deliver(record) {
+    pending.push(record);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flush);
+    }
+  }
+  window.addEventListener('pagehide', flush);
 
   function record(fn, args, extra) {
     if (window.__caCheckQuiet) return; // the checker's own probes (e.g. coveoua('version')) are not the page's

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 HOOK_SOURCE = (Path(__file__).parent / "hook.js").read_text(encoding="utf-8")
 BINDING = "__caCheckRecord"
+TRANSPORTS = ("fetch", "sendBeacon", "xhr", "image")
 
 
 def hook_script(extra_patterns: list[str]) -> str:
@@ -37,16 +38,44 @@ class JsCapture:
         self.step_at = step_at  # wall time → step index (shared with the network capture)
         self.extra_patterns = extra_patterns or []
         self.calls: list[JsCall] = []
+        self.listeners: list = []  # called with each new JsCall (the journal)
+        # running tallies, so "is a send still on its way?" costs nothing however many calls there are
+        self.transports = 0
+        self.last_transport_ms = float("-inf")
+        self.last_send_ms = float("-inf")
+        self.library_loaded = False
 
     def attach(self, context: "BrowserContext") -> None:
         context.expose_binding(BINDING, self._on_record)
         context.add_init_script(hook_script(self.extra_patterns))
 
-    def _on_record(self, source: Any, record: dict[str, Any]) -> None:
-        try:
-            self.calls.append(self._call(record))
-        except Exception:  # a malformed report must not break the run; the wire layer still has the event
-            pass
+    def _on_record(self, source: Any, records: Any) -> None:
+        """A batch of records from one frame (a single record is accepted too)."""
+        for record in records if isinstance(records, list) else [records]:
+            try:
+                call = self._call(record)
+            except Exception:  # a malformed report must not break the run; the wire layer still has the event
+                continue
+            self.calls.append(call)
+            self._tally(call)
+            for listener in self.listeners:
+                listener(call)
+
+    def _tally(self, call: JsCall) -> None:
+        if call.fn in TRANSPORTS:
+            self.transports += 1
+            self.last_transport_ms = max(self.last_transport_ms, call.time_ms)
+        elif call.fn == "coveoua" and call.args[:1] == ["send"]:
+            self.last_send_ms = max(self.last_send_ms, call.time_ms)
+        elif call.fn == "library" and call.info.get("dnt") not in ("1", "yes") and not call.info.get("gpc"):
+            self.library_loaded = True
+
+    def sends_pending(self, analytics_requests: int) -> bool:
+        """True when the page asked for an analytics request that has not left the browser yet."""
+        if self.transports > analytics_requests:
+            return True  # handed to fetch/sendBeacon, not on the network yet
+        # coveo.analytics never loaded (or Do Not Track): its sends will never leave
+        return self.library_loaded and self.last_send_ms > self.last_transport_ms
 
     def _call(self, record: dict[str, Any]) -> JsCall:
         args = self._args(record.get("args"))

@@ -50,6 +50,7 @@ class NetworkCapture:
         self.mode = mode
         self.extra_patterns = extra_patterns or []
         self.requests: list[CapturedRequest] = []
+        self.analytics_count = 0
         self.step_starts: list[float] = []  # wall-clock seconds at which step i started
         self.started_at = time.time()
         self._live: dict[int, CapturedRequest] = {}  # id(playwright Request) → record
@@ -80,6 +81,7 @@ class NetworkCapture:
             return
         record = self._record(request, kind)
         self.requests.append(record)
+        self.analytics_count += kind == "analytics"
         self._live[id(request)] = record
         for listener in self.listeners:
             listener(record)
@@ -117,6 +119,12 @@ class NetworkCapture:
         return step
 
     def _on_route(self, route: "Route", request: "Request") -> None:
+        try:
+            self._answer(route, request)
+        except Exception:
+            pass  # the page or context closed while the request waited: nothing left to answer
+
+    def _answer(self, route: "Route", request: "Request") -> None:
         if request.method == "OPTIONS":
             route.fulfill(status=204, headers=cors_headers(request))
             return

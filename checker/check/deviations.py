@@ -67,8 +67,8 @@ def headless_engine(ctx: "RuleContext") -> tuple[str, str] | None:
 
 def headless_events(ctx: "RuleContext") -> set[int]:
     """Indices of events that a Headless analytics action produced (per the reconciliation)."""
-    return {p.event_index for p in ctx.result.reconciliation
-            if p.source == "headless" and p.event_index is not None and p.level == "api"}
+    return ctx.once("headless_events", lambda: {p.event_index for p in ctx.result.reconciliation
+                                                if p.source == "headless" and p.event_index is not None and p.level == "api"})
 
 
 def from_headless(ctx: "RuleContext", event: "Event | None") -> bool:

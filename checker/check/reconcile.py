@@ -9,10 +9,12 @@ sent_without_call (another integration), duplicate (the same event twice within 
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from checker.decode.intents import SKEW_MS, TICKET_KEYS, Intent, intents_from_calls, pair_intents, wire_ticket
+from checker.decode.intents import SKEW_MS, TICKET_KEYS, Intent, TimeBuckets, intents_from_calls, pair_intents, wire_ticket
 from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult
 
 DUPLICATE_WINDOW_MS = 1000.0
@@ -88,6 +90,8 @@ def _diffs(intent: Intent, event: Event) -> list[FieldDiff]:
     if intent.source != "coveoua":
         return []  # a Headless action carries no payload we can see: nothing to compare
     diffs: list[FieldDiff] = []
+    if event.action != intent.action:
+        diffs.append(FieldDiff(path="action", expected=intent.action, observed=event.action or DROPPED))
     if intent.transport == "collect":
         for name, wanted, seen in (("event_type", intent.event_type, event.event_type),
                                    ("search_hub", intent.search_hub, event.search_hub)):
@@ -110,10 +114,10 @@ def _dict_diffs(prefix: str, wanted: dict[str, Any], seen: dict[str, Any]) -> li
 def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> list[Pairing]:
     pairings: list[Pairing] = []
     analytics = [r for r in requests if r.kind == "analytics" and r.method != "OPTIONS"]
+    buckets = TimeBuckets(analytics, lambda r: _target(r.url, r.method == "GET"), lambda r: r.time_ms)
     used: set[int] = set()
     for call in (c for c in calls if c.fn in TRANSPORTS):
-        request = next((r for r in analytics if r.id not in used and _same_target(call, r)
-                        and r.time_ms >= call.time_ms - SKEW_MS), None)
+        request = buckets.take([_target(call.url or "", call.fn == "image")], call.time_ms - SKEW_MS)
         if request is not None:
             used.add(request.id)
             pairings.append(Pairing(outcome="paired", level="transport", call_ids=[call.id], request_id=request.id, step=call.step))
@@ -129,12 +133,11 @@ def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> li
     return pairings
 
 
-def _same_target(call: JsCall, request: CapturedRequest) -> bool:
-    wanted, seen = urlsplit(call.url or ""), urlsplit(request.url)
-    if wanted.path.rstrip("/") != seen.path.rstrip("/") and not seen.path.endswith(wanted.path):
-        return False
-    method_ok = (call.fn == "image") == (request.method == "GET")
-    return method_ok
+def _target(url: str, is_get: bool) -> tuple[str, bool]:
+    """What pairs a JS transport call with a request: the analytics path it ends with, and GET or not."""
+    path = urlsplit(url).path.rstrip("/")
+    match = re.search(r"/(?:rest/(?:ua/)?v15/analytics/\w+|rest/organizations/[^/]+/events/v1)$", path)
+    return (match.group(0) if match else path, is_get)
 
 
 def _why_request_missing(call: JsCall) -> str:
@@ -152,15 +155,18 @@ def _duplicates(events: list[Event], intents: list[Intent], requests: list[Captu
     def frame(event: Event) -> str | None:
         return requests[event.request_id].frame_url if event.request_id < len(requests) else None
 
+    asked = _intent_counts(intents)
+    last_seen: dict[str, Event] = {}
     pairings: list[Pairing] = []
     for later in events:
         if later.action is None:
             continue
-        earlier = next((e for e in events if e.index < later.index and e.step == later.step and frame(e) == frame(later)
-                        and _same_event(e, later) and later.time_ms - e.time_ms <= DUPLICATE_WINDOW_MS), None)
-        if earlier is None:
+        key = _event_key(later, frame(later))
+        earlier = last_seen.get(key)
+        last_seen[key] = later
+        if earlier is None or later.time_ms - earlier.time_ms > DUPLICATE_WINDOW_MS:
             continue
-        asked_twice = sum(1 for i in intents if i.action == later.action and i.data == _comparable(later.data)) > 1
+        asked_twice = asked.get((later.action, _canonical(_comparable(later.data))), 0) > 1
         cause = (f"the same {later.action} as event #{earlier.index}, {later.time_ms - earlier.time_ms:.0f} ms apart; "
                  + ("the page asked for it twice" if asked_twice else "sent twice"))
         pairings.append(Pairing(outcome="duplicate", event_index=later.index, request_id=later.request_id,
@@ -169,9 +175,22 @@ def _duplicates(events: list[Event], intents: list[Intent], requests: list[Captu
     return pairings
 
 
-def _same_event(a: Event, b: Event) -> bool:
-    return (a.action, a.event_type, a.client_id, a.protocol) == (b.action, b.event_type, b.client_id, b.protocol) \
-        and _comparable(a.data) == _comparable(b.data) and a.ticket == b.ticket
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _event_key(event: Event, frame: str | None) -> str:
+    """Two events with the same key are the same event (step and document included)."""
+    return _canonical([event.step, frame, event.action, event.event_type, event.client_id, event.protocol,
+                       _comparable(event.data), event.ticket])
+
+
+def _intent_counts(intents: list[Intent]) -> dict[tuple[str | None, str], int]:
+    counts: dict[tuple[str | None, str], int] = {}
+    for intent in intents:
+        key = (intent.action, _canonical(intent.data))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:

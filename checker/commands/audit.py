@@ -108,3 +108,15 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from checker.report import write_reports
+    from checker.report.console import make_console, print_summary
+    from checker.report.rebuild import rebuild
+
+    result = rebuild(args.folder)
+    out = args.out or args.folder
+    report = write_reports(result, out)
+    print_summary(make_console(), result, report)
+    return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS

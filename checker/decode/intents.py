@@ -7,6 +7,7 @@ the page meant, to be compared with the event that left the browser.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,15 +139,46 @@ def _send(state: _FrameState, call: JsCall, args: list[Any]) -> Intent | None:
     return None
 
 
+class TimeBuckets:
+    """Items grouped by a key and sorted by time, to take 'the first unused one at or after t' quickly."""
+
+    def __init__(self, items, key, time) -> None:
+        self.groups: dict[Any, list] = {}
+        for item in sorted(items, key=time):
+            self.groups.setdefault(key(item), []).append(item)
+        self.times = {k: [time(i) for i in group] for k, group in self.groups.items()}
+        self.used: set[int] = set()
+
+    def take(self, keys, after: float):
+        """The earliest unused item under any of `keys` whose time is ≥ `after` (marked used), or None."""
+        best = None
+        for key in keys:
+            group, times = self.groups.get(key, []), self.times.get(key, [])
+            for position in range(bisect.bisect_left(times, after), len(group)):
+                if id(group[position]) not in self.used:
+                    if best is None or times[position] < best[0]:
+                        best = (times[position], group[position])
+                    break
+        if best is None:
+            return None
+        self.used.add(id(best[1]))
+        return best[1]
+
+
 def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:
-    """Each intent with the first unpaired wire event of the same action and transport sent after it."""
+    """Each intent with the first unpaired wire event of the same action and transport sent after it; failing that,
+    an svc event that lost its action on the way (coveo.analytics races when a page logs twice in one tick)."""
+    def key(e: Event):
+        return (e.protocol, e.action, e.transport if e.protocol == "ua" else "event_protocol")
+
+    buckets = TimeBuckets(events, key, lambda e: e.time_ms)
     pairs: list[tuple[Intent, Event | None]] = []
-    used: set[int] = set()
     for intent in intents:
-        event = next((e for e in events if e.index not in used and intent.accepts(e)
-                      and e.time_ms >= intent.time_ms - SKEW_MS), None)
-        if event is not None:
-            used.add(event.index)
+        transport = intent.transport if intent.protocol == "ua" else "event_protocol"
+        keys = [(intent.protocol, action, transport) for action in (intent.actions or (intent.action,))]
+        event = buckets.take(keys, intent.time_ms - SKEW_MS)
+        if event is None and intent.source == "coveoua" and intent.transport == "collect":
+            event = buckets.take([(intent.protocol, None, transport)], intent.time_ms - SKEW_MS)
         pairs.append((intent, event))
     return pairs
 

@@ -6,6 +6,7 @@ Redaction happens at capture time, so no later stage (JSON, HTML, JUnit, logs) e
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
@@ -41,6 +42,16 @@ class Redactor:
         if parts.password or parts.username:
             parts = parts._replace(netloc=f"{MASK}@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
         return self.text(urlunsplit(parts)) or ""
+
+    def value(self, value: Any) -> Any:
+        """Every string inside a JSON-like value, keys included, with the known secrets masked."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {self.value(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        return value
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {k: (MASK if k.lower() in SECRET_HEADERS else self.text(v) or "") for k, v in headers.items()}

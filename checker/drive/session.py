@@ -18,7 +18,7 @@ from checker.decode import decode_all
 from checker.decode.redact import Redactor
 from checker.drive.screens import ScreenRecorder
 from checker.drive.steps import StepContext, StepError, perform
-from checker.models import JsCall, ScenarioResult, StepResult, StepStatus
+from checker.models import ScenarioResult, StepResult, StepStatus
 from checker.options import RunEvent, RunOptions
 from checker.scenario.model import Scenario, ScreenshotStep, WaitForEventStep, describe_step, step_kind
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
-TRANSPORT_FNS = ("fetch", "sendBeacon", "xhr", "image")
 
 FIELDS_JS = """() => {
   const names = new Set();
@@ -57,9 +56,18 @@ class ScenarioSession:
         self.capture = NetworkCapture(redactor, options.analytics, options.extra_analytics_patterns)
         self.js = JsCapture(redactor, self.capture.started_at, self.capture.step_at, options.extra_analytics_patterns)
         self.browser = browser
+        self.on_step = lambda step: None
         self.context = None
         self.page = None
         self.screens: ScreenRecorder | None = None
+
+    def journal(self, journal) -> None:
+        """Append every request, JS call and step to the scenario's journal as it happens."""
+        journal.write("scenario", {"name": self.result.name, "file": self.result.file,
+                                   "started_at": self.capture.started_at})
+        self.capture.listeners.append(lambda record: journal.write("request", record))
+        self.js.listeners.append(lambda call: journal.write("js_call", call))
+        self.on_step = lambda step: journal.write("step", step)
 
     def _context_options(self) -> dict[str, Any]:
         defaults = self.scenario.defaults
@@ -121,6 +129,7 @@ class ScenarioSession:
                 step_result.status = StepStatus.skipped
                 continue
             failed = self._step(index, step, step_result)
+            self.on_step(step_result)
             self.on_event(RunEvent("step_finished", self.scenario.name, index, len(self.scenario.steps), step=step_result))
 
     def _step(self, index: int, step, step_result: StepResult) -> bool:
@@ -182,7 +191,7 @@ class ScenarioSession:
         deadline = time.monotonic() + self.options.settle_max_s
         pending_until = time.monotonic() + PENDING_MAX_S
         while time.monotonic() < deadline:
-            waiting_for_send = time.monotonic() < pending_until and sends_pending(self.js.calls, self.capture.requests)
+            waiting_for_send = time.monotonic() < pending_until and self.js.sends_pending(self.capture.analytics_count)
             window = (deadline - time.monotonic()) * 1000 if waiting_for_send else self.options.quiet_ms
             window = min(window, (deadline - time.monotonic()) * 1000)
             if window <= 0 or not self._next_analytics_request(window):
@@ -232,14 +241,3 @@ class ScenarioSession:
             return self.capture.redactor.url(self.page.url)
         except Exception:
             return None
-
-
-def sends_pending(calls: list[JsCall], requests: list) -> bool:
-    """True when the page asked for an analytics request that has not left the browser yet."""
-    transports = [c for c in calls if c.fn in TRANSPORT_FNS]
-    if len(transports) > sum(1 for r in requests if r.kind == "analytics"):
-        return True  # handed to fetch/sendBeacon, not on the network yet
-    if not any(c.fn == "library" and not c.info.get("dnt") == "1" for c in calls):
-        return False  # coveo.analytics never loaded (or Do Not Track): its sends will never leave
-    sends = [c for c in calls if c.fn == "coveoua" and c.args[:1] == ["send"]]
-    return bool(sends) and sends[-1].time_ms > max((c.time_ms for c in transports), default=float("-inf"))

@@ -24,7 +24,6 @@ from checker.capture.js_layer import JsCapture
 from checker.capture.network import NetworkCapture
 from checker.decode import decode_all
 from checker.decode.redact import Redactor
-from checker.drive.session import sends_pending
 from checker.errors import ConfigError
 from checker.models import Event
 from checker.record.script import ACTIONS_JS
@@ -34,10 +33,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request
 
 ACTION_BINDING = "__caCheckRecordAction"
-# Chromium's transition types of navigations a person starts from the browser itself.
-USER_TRANSITIONS = frozenset({"typed", "address_bar", "auto_bookmark", "generated", "keyword", "keyword_generated"})
-CAUSED_WITHIN_MS = 1500.0  # a reload or history move this soon after a recorded action is the page's doing
+CAUSED_WITHIN_MS = 1500.0  # without CDP: a navigation this soon after a recorded action is the page's doing
+REQUESTED_WITHIN_MS = 2000.0  # a navigation the page requested this long before one started is that one
 SETTLE_MAX_S = 3.0
+TRANSPORT_FNS = ("fetch", "sendBeacon", "xhr", "image")  # the JS layer's records of an analytics send
 FRAME_SELECTOR_JS = """(el) => {
   if (window.__caRecordSelector) { const s = window.__caRecordSelector(el); if (s) return s; }
   if (el.id) return '#' + CSS.escape(el.id);
@@ -97,7 +96,8 @@ class Recorder:
         self._title: str | None = None
         self._nav_start: tuple[str, float] | None = None  # main-frame navigation under way: (URL, start ms)
         self._own_navigation = False
-        self._seen_entries: set[int] = set()
+        self._requested: list[float] = []  # when the page itself asked for a main-frame navigation (ms)
+        self._main_frame_id: str | None = None
         self._cdp = None
         self._context_closed = False
 
@@ -123,10 +123,7 @@ class Recorder:
         page.on("request", self._on_request)
         page.on("framenavigated", self._on_navigated)
         page.on("load", lambda _: self._read_title())
-        try:
-            self._cdp = context.new_cdp_session(page)
-        except Exception:  # not Chromium: navigations are told apart by timing only
-            self._cdp = None
+        self._watch_requested_navigations(context, page)
         self._add(RecordedStep("goto", time.time() * 1000, value=self.url))
         self._own_navigation = True
         try:
@@ -134,8 +131,23 @@ class Recorder:
         except Exception as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"could not open {self.url}: {first}", "check the URL and that the site is reachable") from None
+        finally:
+            self._own_navigation = False
+            self._nav_start = None
         self._read_title()
         return page
+
+    def _watch_requested_navigations(self, context: "BrowserContext", page: "Page") -> None:
+        """Chromium reports every navigation a document asks for (link, form, script, meta refresh) as
+        Page.frameRequestedNavigation; one started from the browser itself (address bar, reload, back/forward
+        buttons) has none. Without CDP (another browser), timing tells them apart."""
+        try:
+            self._cdp = context.new_cdp_session(page)
+            self._cdp.on("Page.frameRequestedNavigation", self._on_requested_navigation)
+            self._cdp.send("Page.enable")
+            self._main_frame_id = self._cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
+        except Exception:
+            self._cdp = self._cdp if self._main_frame_id else None
 
     def close(self) -> None:
         try:
@@ -260,48 +272,29 @@ class Recorder:
         except Exception:
             pass
 
+    def _on_requested_navigation(self, event: dict[str, Any]) -> None:
+        if self._main_frame_id and event.get("frameId") != self._main_frame_id:
+            return
+        if event.get("disposition", "currentTab") == "currentTab":
+            self._requested.append(time.time() * 1000)
+
     def _on_navigated(self, frame: "Frame") -> None:
         try:
             if frame != self.page.main_frame:
                 return
             nav, self._nav_start = self._nav_start, None
-            if nav is None:
-                return  # same-document navigation (history API, hash): the page's own doing
-            entry = self._history_entry()
-            if self._own_navigation:
-                self._own_navigation = False
-                if entry:
-                    self._seen_entries.add(entry[0])
-                return
+            requested, self._requested = self._requested, []
+            if nav is None or self._own_navigation:
+                return  # same-document (history API, hash): the page's doing; or the recording's first goto
             url, start_ms = nav
-            if self._person_navigated(entry, start_ms):
+            if self._cdp is not None:
+                by_page = any(t >= start_ms - REQUESTED_WITHIN_MS for t in requested)
+            else:
+                by_page = any(s.kind != "goto" and start_ms - CAUSED_WITHIN_MS <= s.time_ms <= start_ms for s in self.steps)
+            if not by_page:  # typed in the address bar, reload, back/forward: the person's own step
                 self._add(RecordedStep("goto", start_ms, value=url))
         except Exception:
             pass
-
-    def _history_entry(self) -> tuple[int, str] | None:
-        if self._cdp is None:
-            return None
-        try:
-            history = self._cdp.send("Page.getNavigationHistory")
-            entry = history["entries"][history["currentIndex"]]
-            return int(entry["id"]), str(entry.get("transitionType", ""))
-        except Exception:
-            return None
-
-    def _person_navigated(self, entry: tuple[int, str] | None, start_ms: float) -> bool:
-        """Did the person start this navigation from the browser (address bar, reload, back/forward)?"""
-        caused = any(s.kind != "goto" and start_ms - CAUSED_WITHIN_MS <= s.time_ms <= start_ms for s in self.steps)
-        if entry is None:
-            return not caused
-        entry_id, transition = entry
-        seen = entry_id in self._seen_entries
-        self._seen_entries.add(entry_id)
-        if transition in USER_TRANSITIONS and not seen:
-            return True
-        if transition == "reload" or seen:  # reload, back or forward
-            return not caused
-        return False  # a link, a form, a script: the step that caused it replays it
 
     # --- end of the recording -------------------------------------------------------------------------------------
     def _drain(self) -> None:
@@ -317,12 +310,17 @@ class Recorder:
                 try:
                     self.context.wait_for_event("request", predicate=self.capture.is_analytics, timeout=self.settle_ms)
                 except PlaywrightTimeout:
-                    if not sends_pending(self.js.calls, self.capture.requests):
+                    if not self._sends_pending():
                         break
             self.page.evaluate("() => true")  # a round trip: binding calls made before it have been handled
             self._read_title()
         except Exception:
             pass  # closed meanwhile: keep what was captured
+
+    def _sends_pending(self) -> bool:
+        """The page handed an analytics request to fetch/sendBeacon that has not reached the network yet."""
+        handed = sum(1 for c in list(self.js.calls) if c.fn in TRANSPORT_FNS)
+        return handed > sum(1 for r in list(self.capture.requests) if r.kind == "analytics")
 
     def _read_title(self) -> None:
         try:

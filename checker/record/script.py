@@ -336,13 +336,17 @@ ACTIONS_JS = r"""
     deliver(record);
   }
 
-  // A change the page dispatches itself while handling what the person did is not a step of its own.
+  // A change the page dispatches itself while handling what the person did is not a step of its own: `inAction`
+  // is true from the capture phase of the person's event to the end of its dispatch (a bubble-phase listener on
+  // window; a posted message, should the page stop the propagation).
   let inAction = false;
+  const endOfTask = new MessageChannel();
+  endOfTask.port1.onmessage = () => { inAction = false; };
   function actionTask() {
-    if (inAction) return;
     inAction = true;
-    setTimeout(() => { inAction = false; }, 0);
+    try { endOfTask.port2.postMessage(0); } catch (e) { setTimeout(() => { inAction = false; }, 0); }
   }
+  function actionDispatched() { inAction = false; }
 
   function onClick(event) {
     if (event.isTrusted) actionTask();
@@ -415,6 +419,7 @@ ACTIONS_JS = r"""
     target.addEventListener('focusin', onFocus, { capture: true, passive: true });
   }
   listen(window);
+  for (const type of ['click', 'change', 'keydown']) window.addEventListener(type, actionDispatched, { passive: true });
   // `change` does not cross shadow boundaries: listen in every shadow root as it is attached.
   try {
     const attach = Element.prototype.attachShadow;

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from checker.decode.redact import Redactor
 from checker.models import RunResult
@@ -20,17 +20,7 @@ def redact_run(run: RunResult, secrets: Iterable[str]) -> RunResult:
     redactor = Redactor(list(secrets))
     if not redactor.secrets:
         return run
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            return redactor.text(value)
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, dict):
-            return {walk(k) if isinstance(k, str) else k: walk(v) for k, v in value.items()}
-        return value
-
-    return RunResult.model_validate(walk(run.model_dump(mode="json")))
+    return RunResult.model_validate(redactor.value(run.model_dump(mode="json")))
 
 
 def write_reports(run: RunResult, report_dir: Path, json_path: Path | None = None, junit_path: Path | None = None,

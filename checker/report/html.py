@@ -23,6 +23,8 @@ from checker.models import (Event, ExpectationResult, JsCall, Pairing, RunResult
                             Violation)
 
 TEMPLATES = Path(__file__).parent / "templates"
+# What one scenario shows in the HTML at most; everything stays in results.json. Keeps a 10,000-event run readable.
+SHOWN = {"violations": 300, "events": 500, "step_events": 40, "requests": 200, "js_calls": 500, "pairings": 300}
 KEY_FIELDS = ("fieldName", "reason", "rate", "classificationId", "documentPosition", "documentTitle", "actionCause")
 
 
@@ -56,6 +58,8 @@ class ScenarioView:
     steps: list[StepView]
     flow_expectations: list[ExpectationResult]
     counts: dict[str, int]
+    shown: dict[str, list] = field(default_factory=dict)  # capped lists for the page
+    hidden: dict[str, int] = field(default_factory=dict)  # how many of each were left out
     other_violations: list[Violation] = field(default_factory=list)
     reconciliation: list[ReconRow] = field(default_factory=list)
     transport_rows: list[ReconRow] = field(default_factory=list)
@@ -76,11 +80,14 @@ def _data_uri(report_dir: Path, relative: str | None) -> str | None:
 
 def _scenario_view(index: int, result: ScenarioResult, report_dir: Path) -> ScenarioView:
     steps = []
+    by_step: dict[int | None, list[Event]] = {}
+    for event in result.events:
+        by_step.setdefault(event.step, []).append(event)
     for step in result.steps:
         steps.append(StepView(
             step=step,
             screenshot=_data_uri(report_dir, step.screenshot),
-            events=[e for e in result.events if e.step == step.index],
+            events=by_step.get(step.index, [])[: SHOWN["step_events"]],
             expectations=[x for x in result.expectations if x.step == step.index],
             violations=[v for v in result.violations if v.step == step.index],
         ))
@@ -92,9 +99,18 @@ def _scenario_view(index: int, result: ScenarioResult, report_dir: Path) -> Scen
         flow_expectations=[x for x in result.expectations if x.step is None],
         counts=counts,
         other_violations=[v for v in result.violations if v.step is None],
-        reconciliation=[_recon_row(p, result) for p in result.reconciliation if p.level == "api"],
-        transport_rows=[_recon_row(p, result) for p in result.reconciliation if p.level == "transport"],
+        reconciliation=[_recon_row(p, result) for p in _interesting_first(result, "api")],
+        transport_rows=[_recon_row(p, result) for p in _interesting_first(result, "transport")],
+        shown={name: getattr(result, name)[: SHOWN[name]] for name in ("violations", "events", "requests", "js_calls")},
+        hidden={name: max(0, len(getattr(result, name)) - SHOWN[name]) for name in ("violations", "events", "requests", "js_calls")},
     )
+
+
+def _interesting_first(result: ScenarioResult, level: str) -> list[Pairing]:
+    """Reconciliation rows of a level, problems before plain pairings, capped."""
+    rows = [p for p in result.reconciliation if p.level == level]
+    rows.sort(key=lambda p: p.outcome == "paired")
+    return rows[: SHOWN["pairings"]]
 
 
 def call_text(call: JsCall) -> str:

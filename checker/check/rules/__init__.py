@@ -8,6 +8,7 @@ findings into `Violation`s with the rule's severity (or the one the configuratio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Iterable
 
 from checker.models import SEVERITY_ORDER, Event, ScenarioResult, Severity, Violation
@@ -41,15 +42,21 @@ class RuleConfig:
 class RuleContext:
     result: ScenarioResult
     config: RuleConfig = field(default_factory=RuleConfig)
+    memo: dict = field(default_factory=dict)  # what several rules derive from the same result, computed once
 
     @property
     def events(self) -> list[Event]:
         return self.result.events
 
-    @property
+    @cached_property
     def case_events(self) -> list[Event]:
         """Events that name an action (Case Assist or not); undecodable requests are left to their own rule."""
         return [e for e in self.result.events if e.action is not None and e.decode_error is None]
+
+    def once(self, key: str, compute):
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 RuleFn = Callable[[RuleContext], Iterable[Finding]]

@@ -16,7 +16,7 @@ RATING_ACTIONS = ("suggestion_rate", "suggestion_click")
 
 
 def _index(ctx: RuleContext) -> ServiceApiIndex:
-    return index_service_api(ctx.result.requests)
+    return ctx.once("service_api", lambda: index_service_api(ctx.result.requests))
 
 
 def _events(ctx: RuleContext, actions: tuple[str, ...]) -> list[Event]:

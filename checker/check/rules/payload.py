@@ -40,6 +40,19 @@ def unknown_action(ctx: RuleContext) -> Iterable[Finding]:
             )
 
 
+@rule("action.missing", Severity.error, "svc event without an action", "1: Register a Case Assist action")
+def missing_action(ctx: RuleContext) -> Iterable[Finding]:
+    for event in ctx.events:
+        if event.action is None and event.transport == "collect" and event.protocol == "ua" \
+                and event.decode_error is None and event.event_type in ("flowStart", "click"):
+            yield Finding(
+                f"an svc event (#{event.index}, {event.event_type}) left without svc_action: Case Assist reports cannot "
+                "count it",
+                "call coveoua('svc:setAction', …) right before each send; coveo.analytics sends asynchronously and "
+                "clears the action after each send, so two logs in the same tick lose the second action",
+                event=event)
+
+
 @rule("action.deprecated", Severity.warning, "Deprecated action", "Select a document suggestion")
 def deprecated_action(ctx: RuleContext) -> Iterable[Finding]:
     for event, spec in _ua_case_events(ctx):

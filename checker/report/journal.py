@@ -1,0 +1,56 @@
+"""Nothing lost: what a scenario captures is appended, as it arrives, to a JSON Lines journal
+(`<report>/raw/<scenario>.jsonl`), so a crash of the tool or the browser leaves a readable record, and
+`case-assist-check report DIR` can rebuild the report from it.
+
+    {"kind": "scenario", "name": …, "file": …, "started_at": …}
+    {"kind": "request", …CapturedRequest}      as each analytics / Service API request leaves the page
+    {"kind": "js_call", …JsCall}               as each coveoua / Headless / transport call is made
+    {"kind": "step", …StepResult}              as each step ends
+    {"kind": "result", …ScenarioResult}        when the scenario is checked (absent if the run died first)
+
+Everything written is already redacted (capture redacts before anything is stored).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import BaseModel
+
+from checker.decode.redact import Redactor
+
+
+class Journal:
+    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.redactor = redactor or Redactor()
+        self._file = path.open("a", encoding="utf-8", buffering=1)  # line-buffered: each record reaches the disk
+
+    def write(self, kind: str, payload: BaseModel | dict[str, Any]) -> None:
+        data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
+        data = self.redactor.value(data)  # names, descriptions and errors may hold a secret variable's value
+        try:
+            self._file.write(json.dumps({"kind": kind, **data}, ensure_ascii=False, default=str) + "\n")
+        except (OSError, ValueError):
+            pass  # a full disk must not stop the audit; results.json is still written at the end
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+        except OSError:
+            pass
+
+
+def read_journal(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a journal; a line cut short by a crash is skipped."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and "kind" in record:
+                yield record
