@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import signal
 from pathlib import Path
 
-from checker.commands import EXIT_FINDINGS, EXIT_OK
+from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from checker.errors import ConfigError
 
 DEMO_SCENARIOS = Path("scenarios") / "demo"
@@ -54,13 +56,34 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     )
     baseline, history = _earlier_runs(args)
     console = make_console()
-    result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, secrets))
+    with stop_on_sigterm():
+        result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, secrets))
     annotate(result, baseline, history)
     report = write_reports(result, report_dir, args.json, args.junit, secrets=secrets)
     if args.history:
         remember(redact_run(result, secrets), args.history)
     print_summary(console, result, report)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """SIGTERM (a CI job cancelled, a container stopped) stops the run like Ctrl-C: the report of what finished is
+    still written."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _earlier_runs(args: argparse.Namespace):

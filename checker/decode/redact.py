@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
+LEARNT_MIN = 8  # a value learnt from a token parameter is masked everywhere only when it cannot be a common word
 SECRET_PARAM = re.compile(r"(token|secret|password|passwd|api[-_]?key|apikey|auth|session|signature|sig)$", re.I)
 SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key", "x-auth-token"}
 BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
@@ -22,8 +23,8 @@ class Redactor:
     def __init__(self, secrets: list[str] | None = None) -> None:
         self.secrets = sorted({s for s in (secrets or []) if s and len(s) >= 4}, key=len, reverse=True)
 
-    def add_secret(self, value: str) -> None:
-        if value and len(value) >= 4 and value not in self.secrets:
+    def add_secret(self, value: str, min_length: int = 4) -> None:
+        if value and len(value) >= min_length and value not in self.secrets:
             self.secrets = sorted([*self.secrets, value], key=len, reverse=True)
 
     def text(self, value: str | None) -> str | None:
@@ -37,7 +38,11 @@ class Redactor:
     def url(self, url: str) -> str:
         parts = urlsplit(url)
         if parts.query:
-            pairs = [(k, MASK if SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+            for key, value in pairs:
+                if SECRET_PARAM.search(key):
+                    self.add_secret(value, LEARNT_MIN)  # learnt: the same token elsewhere (a trace, a log) is masked too
+            pairs = [(k, MASK if SECRET_PARAM.search(k) else v) for k, v in pairs]
             parts = parts._replace(query=urlencode(pairs, safe="[]"))
         if parts.password or parts.username:
             parts = parts._replace(netloc=f"{MASK}@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
@@ -54,4 +59,7 @@ class Redactor:
         return value
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
+        for key, value in headers.items():
+            if key.lower() in ("authorization", "proxy-authorization", "x-api-key", "x-auth-token"):
+                self.add_secret(value.split(" ", 1)[-1], LEARNT_MIN)  # learnt, like tokens in URLs
         return {k: (MASK if k.lower() in SECRET_HEADERS else self.text(v) or "") for k, v in headers.items()}

@@ -115,9 +115,10 @@ class ScenarioSession:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.context.tracing.stop(path=str(path))
+            redact_zip(path, self.capture.redactor)
             self.result.trace = path.relative_to(self.options.report_dir).as_posix()
         except Exception:
-            pass  # no trace rather than no result
+            path.unlink(missing_ok=True)  # no trace rather than one that may leak a token
 
     def _steps(self) -> None:
         failed = False
@@ -241,3 +242,21 @@ class ScenarioSession:
             return self.capture.redactor.url(self.page.url)
         except Exception:
             return None
+
+
+def redact_zip(path, redactor: Redactor) -> None:
+    """Mask tokens and secrets inside a Playwright trace (its network log, its snapshots): a trace is an artefact
+    like the others. Binary entries (screenshots) are kept as they are."""
+    import zipfile
+
+    cleaned = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(cleaned, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                target.writestr(entry, data)
+                continue
+            target.writestr(entry, (redactor.text(text) or "").encode("utf-8"))
+    cleaned.replace(path)

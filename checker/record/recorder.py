@@ -142,12 +142,16 @@ class Recorder:
         Page.frameRequestedNavigation; one started from the browser itself (address bar, reload, back/forward
         buttons) has none. Without CDP (another browser), timing tells them apart."""
         try:
-            self._cdp = context.new_cdp_session(page)
-            self._cdp.on("Page.frameRequestedNavigation", self._on_requested_navigation)
-            self._cdp.send("Page.enable")
-            self._main_frame_id = self._cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
+            cdp = context.new_cdp_session(page)
+            cdp.on("Page.frameRequestedNavigation", self._on_requested_navigation)
+            cdp.send("Page.enable")
         except Exception:
-            self._cdp = self._cdp if self._main_frame_id else None
+            return
+        self._cdp = cdp
+        try:
+            self._main_frame_id = cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
+        except Exception:
+            pass  # every frame's requests then count: an iframe's may hide a typed URL, rarely
 
     def close(self) -> None:
         try:

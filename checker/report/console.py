@@ -63,6 +63,8 @@ def print_summary(console: Console, run: RunResult, report: Path | None) -> None
     console.print(f"[bold {style}]{verdict}[/bold {style}]: {s.passed} passed, {s.failed} failed, {s.error} errored "
                   f"of {s.total} scenarios · findings: {s.violations['error']} errors, {s.violations['warning']} warnings "
                   f"· {run.duration_s:.1f}s")
+    if run.interrupted:
+        console.print("[yellow]The run was interrupted: the report covers the scenarios that ran.[/yellow]")
     if run.analytics_mode == "block":
         console.print("[dim]Analytics requests were answered locally: nothing reached the Coveo organization.[/dim]")
     if run.comparison is not None:
