@@ -13,7 +13,7 @@ from typing import Callable
 
 from checker import __version__
 from checker.commands import EXIT_INPUT, EXIT_INTERNAL
-from checker.commands.audit import DEMO_SCENARIOS, cmd_demo, cmd_report, cmd_run, cmd_serve_demo
+from checker.commands.audit import DEMO_SCENARIOS, cmd_demo, cmd_merge, cmd_report, cmd_run, cmd_serve_demo
 from checker.commands.authoring import KINDS, cmd_init, cmd_login, cmd_record, cmd_schema, cmd_validate
 from checker.commands.tooling import cmd_rules, cmd_setup
 from checker.errors import CheckerError
@@ -41,6 +41,13 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--storage-state", type=Path, metavar="FILE",
                         help="start logged in: a Playwright storage state saved by `case-assist-check login`")
     parser.add_argument("--no-screenshots", action="store_true", help="skip per-step screenshots (kept on errors)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N", help="run N scenarios at once, each with its own browser")
+    parser.add_argument("--shard", metavar="I/N", help="run only the I-th of N equal parts of the scenarios (CI jobs); join with `merge`")
+    parser.add_argument("--retries", type=int, default=0, metavar="N",
+                        help="run a scenario that did not pass again, up to N times; a later pass is reported as flaky")
+    parser.add_argument("--fail-on-flaky", action="store_true", help="a flaky scenario fails the run")
+    parser.add_argument("--browser-endpoint", metavar="WS_URL",
+                        help="use a remote browser (playwright run-server, or a grid speaking its protocol)")
     parser.add_argument("--trace", choices=("off", "on", "retain-on-failure"), default="off",
                         help="keep a Playwright trace per scenario, linked from the report (open with `playwright show-trace`)")
     parser.add_argument("--baseline", type=Path, metavar="RESULTS.json", help="show what changed since this earlier run")
@@ -110,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--name", help="scenario name (default: the page title)")
     record.add_argument("--browser-path", metavar="PATH")
 
+    merge = commands.add_parser("merge", help="join the results of several runs (e.g. shards) into one report")
+    merge.add_argument("inputs", nargs="+", type=Path, metavar="RESULTS", help="results.json files or report folders")
+    merge.add_argument("--report", type=Path, required=True, metavar="DIR")
+    merge.add_argument("--json", type=Path, metavar="FILE")
+    merge.add_argument("--junit", type=Path, metavar="FILE")
+
     report = commands.add_parser("report", help="make the report again from a run's folder (results.json or its journals)")
     report.add_argument("folder", type=Path, metavar="DIR")
     report.add_argument("--out", type=Path, metavar="DIR", help="write the report here (default: DIR)")
@@ -126,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run, "demo": cmd_demo, "serve-demo": cmd_serve_demo, "validate": cmd_validate, "schema": cmd_schema,
     "init": cmd_init, "login": cmd_login, "record": cmd_record, "setup": cmd_setup, "rules": cmd_rules,
-    "report": cmd_report,
+    "report": cmd_report, "merge": cmd_merge,
 }
 
 

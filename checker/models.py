@@ -28,6 +28,7 @@ class Status(str, Enum):
     passed = "passed"
     failed = "failed"
     error = "error"
+    flaky = "flaky"  # failed or errored, then passed on a retry (--retries)
 
 
 class StepStatus(str, Enum):
@@ -165,6 +166,7 @@ class ScenarioSummary(_Model):
     passed: int = 0
     failed: int = 0
     error: int = 0
+    flaky: int = 0
     violations: dict[str, int] = Field(default_factory=lambda: {s.value: 0 for s in Severity})
 
 
@@ -188,7 +190,13 @@ class ScenarioResult(_Model):
     page_info: dict[str, Any] = Field(default_factory=dict)  # library versions detected on the page
     trace: str | None = None  # Playwright trace, relative to the report folder (--trace)
     attempts: int = 1  # how many runs it took (--retries)
-    flaky: bool = False  # failed first, passed on a retry
+    earlier_attempts: list["AttemptSummary"] = Field(default_factory=list)  # what the failed attempts found
+
+
+class AttemptSummary(_Model):
+    status: Status
+    error: str | None = None
+    findings: list[str] = Field(default_factory=list)  # "rule: message" of the error-severity findings
 
 
 class CoverageRow(_Model):

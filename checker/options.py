@@ -28,6 +28,10 @@ class RunOptions:
     storage_state: Path | None = None  # a Playwright storage state (cookies, localStorage) to start logged in
     trace: Literal["off", "on", "retain-on-failure"] = "off"  # a Playwright trace per scenario, linked from the report
     journal: bool = True  # append captures to <report>/raw/<scenario>.jsonl as they arrive
+    workers: int = 1  # scenarios run in parallel, each worker its own browser
+    retries: int = 0  # run a scenario that did not pass again, up to this many times (a pass then is "flaky")
+    fail_on_flaky: bool = False  # a flaky scenario makes the run fail
+    browser_endpoint: str | None = None  # ws://… of a remote browser (playwright run-server) instead of a local one
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,21 @@ class _PagesHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    counters: dict[str, int] = {}
+
+    def do_GET(self):
+        """/counter/NAME answers 1, 2, 3… on each call: pages that behave differently on a retry use it."""
+        if self.path.startswith("/counter/"):
+            name = self.path.split("/")[2]
+            _PagesHandler.counters[name] = _PagesHandler.counters.get(name, 0) + 1
+            data = str(_PagesHandler.counters[name]).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        super().do_GET()
+
     def translate_path(self, path):
         if path.split("?")[0] == "/vendor/coveoua.js":
             return str(VENDOR_FILES["coveoua.js"])

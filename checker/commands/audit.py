@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import re
 import signal
 from pathlib import Path
 
@@ -40,7 +41,9 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     from checker.scenario import LoadOptions, load_scenarios
 
     config = load_config(args.config)
-    scenarios = load_scenarios(paths, LoadOptions(vars=parse_vars(args.var)))
+    scenarios = shard(load_scenarios(paths, LoadOptions(vars=parse_vars(args.var))), args.shard)
+    if args.workers < 1 or args.retries < 0:
+        raise ConfigError("--workers must be at least 1 and --retries at least 0")
     if args.step_timeout <= 0 or args.expect_timeout <= 0 or args.settle < 0:
         raise ConfigError("timeouts must be positive numbers (seconds; --settle in milliseconds)")
     if args.storage_state and not args.storage_state.is_file():
@@ -51,7 +54,8 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
         base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
         report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
         screenshots=not args.no_screenshots, quiet_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
-        trace=args.trace,
+        trace=args.trace, workers=args.workers, retries=args.retries, fail_on_flaky=args.fail_on_flaky,
+        browser_endpoint=args.browser_endpoint,
         rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
     )
     baseline, history = _earlier_runs(args)
@@ -101,6 +105,17 @@ def _earlier_runs(args: argparse.Namespace):
     return baseline, history
 
 
+def shard(scenarios: list, spec: str | None) -> list:
+    """--shard I/N: scenarios I, I+N, I+2N… (1-based) of the sorted list; every scenario is in exactly one shard."""
+    if not spec:
+        return scenarios
+    match = re.fullmatch(r"(\d+)/(\d+)", spec.strip())
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise ConfigError(f"--shard {spec!r} is not I/N with 1 ≤ I ≤ N", "e.g. --shard 2/4 in the second of four CI jobs")
+    index, count = int(match.group(1)), int(match.group(2))
+    return [s for k, s in enumerate(scenarios) if k % count == index - 1]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     return execute(args, [Path(p) for p in args.paths], args.base_url)
 
@@ -141,5 +156,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     result = rebuild(args.folder)
     out = args.out or args.folder
     report = write_reports(result, out)
+    print_summary(make_console(), result, report)
+    return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Join shards (or any runs) into one report: scenarios side by side, summary and coverage recomputed."""
+    from checker.report import write_reports
+    from checker.report.console import make_console, print_summary
+    from checker.report.merge import copy_artefacts, merge_runs
+
+    result = merge_runs(args.inputs)
+    copy_artefacts(args.inputs, args.report)
+    report = write_reports(result, args.report, args.json, args.junit)
     print_summary(make_console(), result, report)
     return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS

@@ -7,6 +7,7 @@ is found: `playwright install chromium`, then, on Debian/Ubuntu as root, `apt-ge
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -84,6 +85,19 @@ def ensure_browser(log=print) -> str:
         "could not get a Chromium",
         "install one (`apt-get install chromium`, `playwright install chromium`) or pass --browser-path",
     )
+
+
+def connect(pw: "Playwright", endpoint: str, executable: str | None = None) -> "Browser":
+    """A browser on a remote Playwright server (`playwright run-server`, or a grid speaking its protocol). The launch
+    options travel in a header; a server started with --unsafe honours their executable path."""
+    options: dict = {"args": LAUNCH_ARGS, "headless": True}
+    if executable:
+        options["executablePath"] = executable
+    try:
+        return pw.chromium.connect(endpoint, headers={"x-playwright-launch-options": json.dumps(options)}, timeout=30_000)
+    except Exception as exc:
+        raise SetupError(f"could not connect to the browser at {endpoint}: {str(exc).splitlines()[0]}",
+                         "start one with `playwright run-server --port 3000 --host 0.0.0.0 --unsafe`, or check the URL") from None
 
 
 def launch(pw: "Playwright", executable: str | None, headed: bool = False) -> "Browser":

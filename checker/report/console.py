@@ -13,7 +13,7 @@ from checker.decode.redact import Redactor
 from checker.models import RunResult, Severity, Status
 from checker.options import RunEvent
 
-STATUS_STYLE = {Status.passed: "green", Status.failed: "red", Status.error: "yellow"}
+STATUS_STYLE = {Status.passed: "green", Status.failed: "red", Status.error: "yellow", Status.flaky: "magenta"}
 SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "blue"}
 
 
@@ -60,7 +60,8 @@ def print_summary(console: Console, run: RunResult, report: Path | None) -> None
     style = STATUS_STYLE[run.status]
     verdict = "CONFORMS" if run.status == Status.passed else "DOES NOT CONFORM"
     console.print()
-    console.print(f"[bold {style}]{verdict}[/bold {style}]: {s.passed} passed, {s.failed} failed, {s.error} errored "
+    flaky = f", {s.flaky} flaky" if s.flaky else ""
+    console.print(f"[bold {style}]{verdict}[/bold {style}]: {s.passed} passed{flaky}, {s.failed} failed, {s.error} errored "
                   f"of {s.total} scenarios · findings: {s.violations['error']} errors, {s.violations['warning']} warnings "
                   f"· {run.duration_s:.1f}s")
     if run.interrupted:

@@ -31,6 +31,10 @@ def _testcase(result: ScenarioResult, run: RunResult) -> TestCase:
         outcome = Failure(errors[0].message if errors else "failed", "CaseAssistViolation")
         outcome.text = _finding_lines(result)
         case.result = [outcome]
+    elif result.status == Status.flaky:
+        earlier = "\n".join(f"attempt {i + 1}: {a.status.value} {a.error or ''} {'; '.join(a.findings)}"
+                            for i, a in enumerate(result.earlier_attempts))
+        case.system_out = f"FLAKY: passed on attempt {result.attempts}\n{earlier}\n{_finding_lines(result)}"
     elif result.violations:
         case.system_out = _finding_lines(result)  # warnings of a passing scenario, for the curious
     return case

@@ -1,0 +1,719 @@
+"""pytest plugin: YAML scenarios as pytest tests, and a `case_assist` fixture for Python tests.
+
+Registered through the `pytest11` entry point `case_assist_check` (turn it off with `-p no:case_assist_check`).
+Built on pytest-playwright's fixtures, so its options (`--browser-channel`, `--headed`, `--slowmo`, `--tracing`,
+`--video`, `--screenshot`, `--device`, `browser_context_args`, …) apply to both.
+
+    pytest scenarios/ --ca-base-url https://support.example.com --ca-report reports/ci
+
+- **Scenario files**: every `*.yaml` / `*.yml` that pytest reaches (folders, or files named on the command line)
+  whose top level is a mapping with `steps:` is one test, named by the scenario's `name` (plus pytest-playwright's
+  `[chromium]`). Files starting with `_` (includes, `_defaults.yaml`) and other YAML are left alone. An invalid
+  file is a collection error listing every problem as `file:line:column: message`. A test drives its scenario in
+  a fresh context of pytest-playwright's session `browser` (contexts come from its `new_context` fixture) and fails
+  listing the findings; a scenario that could not be driven to its end fails with the cause.
+- **`case_assist` fixture**: records the Case Assist events of the test's `context` / `page`
+  (`expect_event`, `expect_no_event`, `events`, `check`, `assert_conforms`).
+- **Report**: `--ca-report DIR` writes index.html, results.json and junit.xml of every scenario that ran. With
+  pytest-xdist each worker sends its scenarios' results to the controller with the test reports (an attribute of
+  the report, serialized by xdist like the rest), and the controller writes the one report at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import time
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+    from checker.check.rules import RuleConfig
+    from checker.models import Event, ScenarioResult, Violation
+    from checker.options import RunOptions
+    from checker.scenario.model import Scenario
+
+PLUGIN_NAME = "case_assist_check"
+MARKER = "case_assist_scenario"
+RESULT_ATTR = "case_assist_result"  # on a scenario's test report: its ScenarioResult as JSON (crosses xdist)
+BROWSER_ATTR = "case_assist_browser"
+YAML_SUFFIXES = (".yaml", ".yml")
+SCENARIO_HINT = re.compile(r"^steps\s*:", re.M)
+
+
+@dataclass
+class Settings:
+    """The plugin's view of the command line, ini file and project configuration (one per pytest config)."""
+
+    base_url: str | None = None  # --ca-base-url, else ini case_assist_base_url (pytest-playwright's --base-url last)
+    analytics: str = "block"
+    report_dir: Path | None = None
+    vars: dict[str, str] = field(default_factory=dict)
+    rules: "RuleConfig | None" = None
+    proxies: list[str] = field(default_factory=list)
+    collect: bool = True
+    started_at: str = ""
+    started: float = 0.0
+
+
+SETTINGS = pytest.StashKey[Settings]()
+RESULT = pytest.StashKey[dict]()  # a scenario item's redacted result (JSON), for its call report
+DUPLICATE_OF = pytest.StashKey[str]()
+
+
+# --- options and configuration ---------------------------------------------------------------------------------
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("case-assist-check", "case-assist-check: Coveo Case Assist analytics")
+    group.addoption("--ca-base-url", metavar="URL", default=None,
+                    help="base of the scenarios' relative `goto` URLs (default: ini case_assist_base_url, then "
+                         "pytest-playwright's --base-url)")
+    group.addoption("--ca-analytics", choices=["block", "pass"], default=None,
+                    help="block (default): answer analytics requests locally, nothing reaches the org; "
+                         "pass: let them through and report those not delivered")
+    group.addoption("--ca-report", metavar="DIR", default=None,
+                    help="write the HTML/JSON/JUnit report of the scenarios that ran to DIR at the end of the session")
+    group.addoption("--ca-config", metavar="FILE", default=None,
+                    help="project configuration (default: case-assist-check.yaml or [tool.case-assist-check] in "
+                         "pyproject.toml, in the rootdir)")
+    group.addoption("--ca-var", metavar="NAME=VALUE", action="append", default=[],
+                    help="a ${NAME} value for the scenarios (repeatable; secrets only from the environment)")
+    parser.addini("case_assist_base_url", "base of the scenarios' relative `goto` URLs (--ca-base-url wins)")
+    parser.addini("case_assist_collect", "collect YAML scenario files as tests (false: only the case_assist fixture)",
+                  type="bool", default=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}: a Case Assist scenario collected from a YAML file")
+    if not _playwright_loaded(config):
+        raise pytest.UsageError(
+            "case-assist-check's pytest plugin needs pytest-playwright's sync fixtures (browser, context, page), which "
+            "this run does not load (-p no:playwright, or pytest-playwright-asyncio): enable pytest-playwright, or turn "
+            "this plugin off with -p no:case_assist_check.")
+    config.stash[SETTINGS] = _settings(config)
+    config.pluginmanager.register(_SystemChromium(), "case-assist-check-browser")
+    if config.stash[SETTINGS].report_dir is not None and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ReportWriter(config), "case-assist-check-report")
+
+
+def _playwright_loaded(config: pytest.Config) -> bool:
+    module = sys.modules.get("pytest_playwright.pytest_playwright")
+    return module is not None and config.pluginmanager.is_registered(module)
+
+
+def _settings(config: pytest.Config) -> Settings:
+    from checker.commands.audit import parse_vars
+    from checker.config import load_config, rule_config
+    from checker.errors import CheckerError
+
+    option = config.option
+    try:
+        variables = parse_vars(option.ca_var)
+        project = load_config(_path(config, option.ca_config) if option.ca_config else None, folder=config.rootpath)
+    except CheckerError as exc:
+        raise pytest.UsageError(exc.render().replace("--var", "--ca-var")) from None
+    report = option.ca_report
+    return Settings(
+        base_url=option.ca_base_url or config.getini("case_assist_base_url") or None,
+        analytics=option.ca_analytics or "block",
+        report_dir=_path(config, report) if report else None,
+        vars=variables,
+        rules=rule_config(project),
+        proxies=list(project.proxies),
+        collect=config.getini("case_assist_collect"),
+        started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        started=time.monotonic(),
+    )
+
+
+def _path(config: pytest.Config, value: str) -> Path:
+    return (config.invocation_params.dir / value).resolve()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return None
+    parts = [f"analytics {settings.analytics}"]
+    if settings.base_url:
+        parts.append(f"base URL {settings.base_url}")
+    if settings.report_dir:
+        parts.append(f"report {settings.report_dir}")
+    return "case-assist-check: " + ", ".join(parts)
+
+
+class _SystemChromium:
+    """pytest-playwright launches Playwright's own Chromium. Where there is none but a system Chromium is installed
+    (a machine set up by `case-assist-check setup` without download access), launch that one, with the CLI's
+    launch flags, as `case-assist-check run` would. Nothing changes when Playwright's Chromium is installed, for
+    another browser or a channel, when an executable is already given or when the browser is remote; a conftest's
+    own `browser_type_launch_args` still overrides this. (Registered at configure time, after pytest-playwright, so
+    this definition is the one pytest-playwright's `launch_browser` gets, and it builds on pytest-playwright's.)"""
+
+    @pytest.fixture(scope="session")
+    @classmethod
+    def browser_type_launch_args(cls, browser_type_launch_args, browser_name, playwright, connect_options):
+        from checker.drive.browser import LAUNCH_ARGS, managed_chromium, system_chromium
+
+        args = dict(browser_type_launch_args)
+        if browser_name != "chromium" or connect_options or args.get("channel") or args.get("executable_path"):
+            return args
+        if managed_chromium(playwright):
+            return args
+        system = system_chromium()
+        if system is None:
+            return args  # let pytest-playwright say what is missing
+        args["executable_path"] = system
+        args["args"] = [*args.get("args", []), *(a for a in LAUNCH_ARGS if a not in args.get("args", []))]
+        return args
+
+
+# --- run options --------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def case_assist_options(pytestconfig: pytest.Config, request: pytest.FixtureRequest,
+                        tmp_path_factory: pytest.TempPathFactory) -> "RunOptions":
+    """The `RunOptions` scenarios and the `case_assist` fixture use (base URL, analytics mode, rules, timeouts).
+    Override this session fixture in a conftest to change them, e.g. `replace(case_assist_options, settle_max_s=2)`."""
+    from checker.options import RunOptions
+
+    settings = pytestconfig.stash[SETTINGS]
+    base_url = settings.base_url
+    if base_url is None:
+        try:
+            base_url = request.getfixturevalue("base_url")  # pytest-playwright's (or pytest-base-url's) --base-url
+        except pytest.FixtureLookupError:
+            base_url = None
+    report_dir = settings.report_dir
+    return RunOptions(
+        base_url=base_url or None,
+        analytics=settings.analytics,  # type: ignore[arg-type]
+        report_dir=report_dir or tmp_path_factory.mktemp("case-assist-check"),
+        screenshots=report_dir is not None,
+        journal=report_dir is not None,
+        rules=settings.rules,  # type: ignore[arg-type]
+        extra_analytics_patterns=list(settings.proxies),
+    )
+
+
+# --- scenario files as tests ------------------------------------------------------------------------------------
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix not in YAML_SUFFIXES or file_path.name.startswith("_"):
+        return None
+    settings = parent.config.stash.get(SETTINGS, None)
+    if settings is None or not settings.collect or not looks_like_scenario(file_path):
+        return None
+    return ScenarioFile.from_parent(parent, path=file_path)
+
+
+def looks_like_scenario(path: Path) -> bool:
+    """A mapping with `steps:` at the top. A file that is not valid YAML counts when a line starts with `steps:`,
+    so a scenario with a syntax error is reported rather than skipped."""
+    from ruamel.yaml import YAML
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except Exception:
+        return SCENARIO_HINT.search(text) is not None
+    return isinstance(data, dict) and "steps" in data
+
+
+class ScenarioFile(pytest.Module):
+    """One scenario file. It is a `pytest.Module` whose module object is made from the YAML rather than imported,
+    so pytest collects its test function the ordinary way: fixtures resolve as for any test, and every
+    `pytest_generate_tests` hook applies (pytest-playwright's `browser_name` parametrization among them)."""
+
+    _module: types.ModuleType | None = None
+    scenario: "Scenario | None" = None
+
+    def _getobj(self) -> types.ModuleType:
+        if self._module is None:
+            self.scenario = self._load()
+            self._module = _scenario_module(self.scenario, self.path)
+        return self._module
+
+    def _load(self) -> "Scenario":
+        from checker.errors import ScenarioError
+        from checker.scenario import LoadOptions, load_file
+        from checker.scenario.loader import folder_defaults
+
+        settings = self.config.stash[SETTINGS]
+        root = self.config.rootpath if self.config.rootpath in self.path.parents else self.path.parent
+        defaults, problems = folder_defaults(self.path, root)
+        scenario, file_problems = load_file(self.path, LoadOptions(vars=settings.vars), defaults)
+        problems = list(dict.fromkeys(problems + file_problems))
+        if problems or scenario is None:
+            raise ScenarioError(problems)
+        return scenario
+
+    def funcnamefilter(self, name: str) -> bool:
+        return self.scenario is not None and name == self.scenario.name
+
+    def repr_failure(self, excinfo):  # type: ignore[override]
+        from checker.errors import CheckerError
+
+        if isinstance(excinfo.value, CheckerError):
+            return excinfo.value.render()
+        return super().repr_failure(excinfo)
+
+
+def _scenario_module(scenario: "Scenario", path: Path) -> types.ModuleType:
+    module = types.ModuleType(f"case_assist_check_scenario_{abs(hash(str(path)))}", scenario.description)
+    module.__file__ = str(path)
+
+    def run_case_assist_scenario(request, browser, new_context, browser_context_args, case_assist_options):
+        run_scenario_item(request, scenario, browser, new_context, browser_context_args, case_assist_options)
+
+    run_case_assist_scenario.__module__ = module.__name__
+    run_case_assist_scenario.__doc__ = scenario.description or scenario.name
+    run_case_assist_scenario.pytestmark = [pytest.mark.case_assist_scenario]  # type: ignore[attr-defined]
+    run_case_assist_scenario.place_as = _located(path, _name_line(path))  # type: ignore[attr-defined]
+    setattr(module, scenario.name, run_case_assist_scenario)
+    return module
+
+
+def _located(path: Path, line: int):
+    """A never-called function whose code says `path:line`: pytest reports the test's location from it (`place_as`),
+    so the location is the scenario file, not this module."""
+    def here() -> None:  # pragma: no cover
+        pass
+
+    here.__code__ = here.__code__.replace(co_filename=str(path), co_firstlineno=max(line, 1))
+    return here
+
+
+def _name_line(path: Path) -> int:
+    try:
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if text.startswith("name:"):
+                return number
+    except OSError:
+        pass
+    return 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A scenario name keys its results (report, screenshots): a second file with the same name fails, as in the CLI."""
+    seen: dict[tuple[str, str], str] = {}
+    for item in items:
+        parent = item.parent
+        if not isinstance(parent, ScenarioFile) or parent.scenario is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        key = (parent.scenario.name, callspec.id if callspec is not None else "")
+        if key in seen:
+            item.stash[DUPLICATE_OF] = seen[key]
+        else:
+            seen[key] = parent.scenario.file
+
+
+def run_scenario_item(request: pytest.FixtureRequest, scenario: "Scenario", browser, new_context,
+                      browser_context_args: dict, options: "RunOptions") -> None:
+    """The body of a scenario's test: drive it, keep its result for the report, fail listing its findings."""
+    from checker.decode.redact import Redactor
+    from checker.errors import ConfigError
+    from checker.models import Status
+    from checker.runner import Interrupted, check_urls, run_scenario
+
+    item = request.node
+    duplicate = item.stash.get(DUPLICATE_OF, None)
+    if duplicate is not None:
+        pytest.fail(f"duplicate scenario name {scenario.name!r}: already used by {duplicate} (names key the results; "
+                    "rename one)", pytrace=False)
+    try:
+        check_urls([scenario], options.base_url)
+    except ConfigError as exc:
+        pytest.fail(f"{exc.message.replace('--base-url', 'a base URL')}: pass --ca-base-url URL (or set "
+                    "case_assist_base_url in the ini file, or pytest-playwright's --base-url), or write an absolute URL",
+                    pytrace=False)
+    browser_name = getattr(getattr(browser, "browser_type", None), "name", "chromium")
+    if len(request.config.getoption("--browser") or []) > 1:  # the same scenario in several browsers: keep both
+        scenario = scenario.model_copy(update={"name": f"{scenario.name} [{browser_name}]"})
+    try:
+        result = run_scenario(PlaywrightContexts(browser, new_context, browser_context_args), scenario, options)
+    except Interrupted:
+        raise KeyboardInterrupt from None
+    redactor = Redactor([*options.secrets, *scenario.secret_values])
+    item.stash[RESULT] = {"result": redactor.value(result.model_dump(mode="json")),
+                          "browser": f"{browser_name.capitalize()} {browser.version}"}
+    if result.status != Status.passed:
+        pytest.fail(redactor.text(describe_failure(result, options)), pytrace=False)
+
+
+class PlaywrightContexts:
+    """The browser a `ScenarioSession` drives, whose contexts come from pytest-playwright's `new_context` fixture:
+    its `browser_context_args` (`--device`, `--base-url`, …), `--tracing`, `--video` and `--screenshot` apply, and it
+    closes what is left at teardown. A context option both set (e.g. a viewport) keeps pytest-playwright's value."""
+
+    def __init__(self, browser, new_context, browser_context_args: dict) -> None:
+        self._browser = browser
+        self._new_context = new_context
+        self._preset = set(browser_context_args or {})
+
+    def new_context(self, **options: Any) -> "BrowserContext":
+        return self._new_context(**{k: v for k, v in options.items() if k not in self._preset})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+def describe_failure(result: "ScenarioResult", options: "RunOptions") -> str:
+    """What a failing scenario's test says: the cause when it could not be driven, then its findings."""
+    from checker.models import Severity, Status
+
+    errors = [v for v in result.violations if v.severity == Severity.error]
+    warnings = [v for v in result.violations if v.severity == Severity.warning]
+    lines = []
+    if result.status == Status.error:
+        lines.append(f"scenario {result.name!r} ({result.file}) could not be driven to its end: {result.error}")
+        lines.append("what it captured until then was checked:" if result.violations else "")
+    else:
+        lines.append(f"scenario {result.name!r} ({result.file}) does not conform: "
+                     f"{len(errors)} error(s), {len(warnings)} warning(s)")
+    lines.extend(format_violations(errors + warnings))
+    if options.screenshots:
+        lines.append(f"report: {options.report_dir} (written at the end of the session)")
+    return "\n".join(line for line in lines if line)
+
+
+def format_violations(violations: list["Violation"]) -> list[str]:
+    lines = []
+    for v in violations:
+        where = f" (step #{v.step + 1})" if v.step is not None and "step #" not in v.message else ""
+        lines.append(f"  {v.severity.value:7} {v.rule}{where}: {v.message}")
+        if v.hint:
+            lines.append(f"          hint: {v.hint}")
+    return lines
+
+
+# --- the report of the session (written by the controller under xdist) ---------------------------------------
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if not isinstance(item.parent, ScenarioFile):
+        return report
+    if call.when == "call" and RESULT in item.stash:
+        payload = item.stash[RESULT]
+        setattr(report, RESULT_ATTR, payload["result"])
+        setattr(report, BROWSER_ATTR, payload["browser"])
+    elif call.when == "setup" and report.failed and item.parent.scenario is not None:
+        scenario = item.parent.scenario  # e.g. the browser could not be launched: the report says so
+        setattr(report, RESULT_ATTR, {"name": scenario.name, "file": scenario.file, "status": "error",
+                                      "error": f"the test could not be set up: {_first_line(report.longreprtext)}"})
+    return report
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    failing = [line for line in lines if line.startswith("E ")]
+    return (failing or lines or ["?"])[0].removeprefix("E ").strip()
+
+
+class ReportWriter:
+    """Gathers the scenarios' results from the test reports (its own, or those xdist workers send) and writes the
+    report at the end of the session, in the process that runs the session (the controller under xdist)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: list[tuple[str, dict]] = []
+        self.browser = ""
+        self.written: Path | None = None
+        self.summary = ""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = getattr(report, RESULT_ATTR, None)
+        if isinstance(result, dict):
+            self.results.append((report.nodeid, result))
+            self.browser = self.browser or getattr(report, BROWSER_ATTR, "") or ""
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from checker import __version__
+        from checker.models import RunResult, ScenarioResult
+        from checker.report import write_reports
+        from checker.runner import finish_run
+
+        settings = self.config.stash[SETTINGS]
+        if not self.results or settings.report_dir is None:
+            return
+        run = RunResult(tool_version=__version__, started_at=settings.started_at, analytics_mode=settings.analytics,
+                        base_url=settings.base_url, browser=self.browser)
+        ordered = sorted(self.results, key=lambda pair: pair[0])  # by node ID: the same order whatever the workers
+        run.scenarios = [ScenarioResult.model_validate(result) for _, result in ordered]
+        finish_run(run, time.monotonic() - settings.started)
+        self.written = write_reports(run, settings.report_dir)
+        s = run.summary
+        self.summary = (f"{s.passed} passed, {s.failed} failed, {s.error} errored of {s.total} scenarios · "
+                        f"findings: {s.violations['error']} errors, {s.violations['warning']} warnings")
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.written is not None:
+            terminalreporter.write_sep("-", "case-assist-check")
+            terminalreporter.write_line(f"{self.summary}")
+            terminalreporter.write_line(f"Report: {self.written}")
+
+
+# --- the case_assist fixture ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def case_assist(context: "BrowserContext", page: "Page", case_assist_options: "RunOptions",
+                request: pytest.FixtureRequest) -> Iterator["CaseAssist"]:
+    """Records the Case Assist analytics events of the test's `context` (so of `page` and any page it opens).
+    The capture is attached to the context before `page` loads its first URL; analytics requests are answered
+    locally unless --ca-analytics pass."""
+    opened = [p.url for p in context.pages if p.url not in ("", "about:blank")]
+    if opened:
+        pytest.fail(f"case_assist was set up after the page had loaded {opened[0]}: its events would be missed; "
+                    "request `case_assist` before (or in) the fixture that opens the page", pytrace=False)
+    recorder = CaseAssist(context, page, case_assist_options, name=request.node.nodeid, file=str(request.node.path))
+    yield recorder
+
+
+class CaseAssist:
+    """The Case Assist events a browser context sends, checked as a scenario's would be.
+
+    `expect_event` / `expect_no_event` match like a scenario's `expect` / `expect_none` (partial mappings, matchers
+    such as `{"regex": "^500"}`, `{"capture": "cid"}` then `{"same_as": "cid"}` across calls); `check()` runs the
+    rulebook on what was captured so far; `assert_conforms()` fails on its error-severity findings."""
+
+    def __init__(self, context: "BrowserContext", page: "Page", options: "RunOptions", name: str = "case_assist",
+                 file: str = "") -> None:
+        from checker.capture.js_layer import JsCapture
+        from checker.capture.network import NetworkCapture
+        from checker.check.matchers import Captures
+        from checker.decode.redact import Redactor
+
+        self.context, self.page, self.options = context, page, options
+        self.name, self.file = name, file
+        redactor = Redactor(list(options.secrets))
+        self.capture = NetworkCapture(redactor, options.analytics, options.extra_analytics_patterns)
+        self.js = JsCapture(redactor, self.capture.started_at, self.capture.step_at, options.extra_analytics_patterns)
+        self.js.attach(context)  # the init script: every page and frame of the context, from their first document
+        self.capture.attach(context)
+        self.captures = Captures()  # values remembered by {capture: name}, for later {same_as: name}
+        self._returned: set[tuple[int, int]] = set()
+        self._fields: set[str] = set()
+        self._state: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<CaseAssist {len(self.capture.requests)} requests captured>"
+
+    # --- what was captured ---------------------------------------------------------------------------------------
+    @property
+    def events(self) -> list["Event"]:
+        """The Case Assist events sent so far, decoded, in the order their requests left the page."""
+        self._pump()
+        return self._decode()
+
+    @property
+    def requests(self):
+        return list(self.capture.requests)
+
+    def _decode(self) -> list["Event"]:
+        from checker.decode import decode_all
+
+        return decode_all(self.capture.requests, self.js.calls)
+
+    def _pump(self) -> None:
+        """Let Playwright deliver the requests the browser already reported (the sync API only does so during a
+        call)."""
+        try:
+            self.page.wait_for_timeout(0)
+        except Exception:
+            pass  # the page is closed: what was delivered is all there is
+
+    def _next_request(self, timeout_ms: float) -> bool:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.context.wait_for_event("request", predicate=self.capture.is_analytics, timeout=max(timeout_ms, 1))
+            return True
+        except PlaywrightTimeout:
+            return False
+
+    # --- expectations ----------------------------------------------------------------------------------------------
+    def expect_event(self, action: str, *, data: dict | None = None, ticket: dict | None = None,
+                     event_type: Any = None, client_id: Any = None, search_hub: Any = None,
+                     protocol: str | None = None, timeout: float | None = None) -> "Event":
+        """Wait until the page has sent a matching event and return it.
+
+        Events are matched in the order they were sent; each call returns an event no earlier call returned, so
+        calling it twice asks for two events. Waits event by event up to `timeout` seconds (default 5), then raises
+        AssertionError naming the closest event and its differing fields."""
+        __tracebackhide__ = True
+        from checker.check.expectations import matches
+
+        expectation = self._expectation(action, data, ticket, event_type, client_id, search_hub, protocol)
+        timeout = self.options.expect_timeout_s if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            events = self._decode()
+            for event in events:
+                if _key(event, events) not in self._returned and matches(expectation, event, self.captures):
+                    self._returned.add(_key(event, events))
+                    self._read_page()
+                    return event
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms <= 0 or not self._next_request(remaining_ms):
+                break
+        self._read_page()
+        raise AssertionError(self._explain(expectation, self._decode(), timeout))
+
+    def expect_no_event(self, action: str, *, data: dict | None = None, ticket: dict | None = None,
+                        event_type: Any = None, client_id: Any = None, search_hub: Any = None,
+                        protocol: str | None = None, timeout: float = 0.5) -> None:
+        """Fail if a matching event has been sent, or is sent within `timeout` seconds (late events count)."""
+        __tracebackhide__ = True
+        from checker.check.expectations import field_diffs, matches
+        from checker.check.matchers import Captures
+
+        expectation = self._expectation(action, data, ticket, event_type, client_id, search_hub, protocol)
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self._decode():
+                if matches(expectation, event, Captures(values=dict(self.captures.values))):
+                    shown = ", ".join(f"{d.path} = {d.observed!r}" for d in field_diffs(expectation, event)[1:])
+                    raise AssertionError(f"{action} must not be sent, but event #{event.index} is one"
+                                         + (f" ({shown})" if shown else "") + f"\n{self._listing()}")
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms <= 0 or not self._next_request(remaining_ms):
+                return
+
+    def _expectation(self, action, data, ticket, event_type, client_id, search_hub, protocol):
+        from pydantic import ValidationError
+
+        from checker.check.matchers import compile_value
+        from checker.scenario.model import Expectation
+
+        given = {"action": action, "data": data, "ticket": ticket, "event_type": event_type, "client_id": client_id,
+                 "search_hub": search_hub, "protocol": protocol}
+        try:
+            expectation = Expectation.model_validate({k: v for k, v in given.items() if v is not None})
+        except ValidationError as exc:
+            raise TypeError(f"not an expectation: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
+        for name in ("data", "ticket", "event_type", "client_id", "search_hub"):
+            if given[name] is not None:
+                compile_value(given[name], (name,))  # a bad matcher ({regex: "(("}) raises MatcherError here
+        return expectation
+
+    def _explain(self, expectation, events: list["Event"], timeout: float) -> str:
+        from checker.check.expectations import field_diffs
+        from checker.check.matchers import Captures
+
+        written = {k: v for k, v in expectation.as_written().items() if k != "action"}
+        head = f"no {expectation.action} event" + (f" matching {written}" if written else "") + f" within {timeout:g}s"
+        same = [e for e in events if e.action == expectation.action]
+        fresh = [e for e in same if _key(e, events) not in self._returned]
+        lines = [head]
+        if not same:
+            lines.append(f"the page sent no {expectation.action} event")
+        elif not fresh:
+            lines.append(f"the {len(same)} {expectation.action} event(s) sent were already returned by earlier "
+                         "expect_event calls")
+        else:
+            def score(event):
+                return sum(d.ok for d in field_diffs(expectation, event, Captures(values=dict(self.captures.values))))
+
+            closest = max(fresh, key=lambda e: (score(e), -e.index))
+            diffs = field_diffs(expectation, closest, Captures(values=dict(self.captures.values)))
+            lines.append(f"closest: event #{closest.index} {closest.action}, which differs in:")
+            lines.extend(f"    {d.path}: expected {d.expected!r}, observed {d.observed!r}" for d in diffs if not d.ok)
+        lines.append(self._listing(events))
+        return "\n".join(lines)
+
+    def _listing(self, events: list["Event"] | None = None) -> str:
+        events = self._decode() if events is None else events
+        shown = ", ".join(f"#{e.index} {e.action or '(undecodable)'}" for e in events[:30])
+        more = f", … ({len(events) - 30} more)" if len(events) > 30 else ""
+        return f"events sent so far ({len(events)}): {shown or 'none'}{more}"
+
+    # --- the rulebook --------------------------------------------------------------------------------------------
+    def settle(self) -> None:
+        """Wait for sends the page made that are still on their way, then until no analytics request came for a
+        short quiet window (as a scenario does after its last step)."""
+        from checker.drive.session import PENDING_MAX_S
+
+        self._pump()
+        deadline = time.monotonic() + self.options.settle_max_s
+        pending_until = time.monotonic() + PENDING_MAX_S
+        while (left_ms := (deadline - time.monotonic()) * 1000) > 0:
+            waiting = time.monotonic() < pending_until and self.js.sends_pending(self.capture.analytics_count)
+            window = left_ms if waiting else min(left_ms, self.options.quiet_ms)
+            if not self._next_request(window) and not waiting:
+                return
+
+    def result(self) -> "ScenarioResult":
+        """What was captured so far, decoded, reconciled and checked (a `ScenarioResult` without steps)."""
+        from checker.check.reconcile import reconcile
+        from checker.check.rules import RuleConfig, RuleContext, evaluate
+        from checker.models import ScenarioResult, Severity, Status
+
+        self.settle()
+        self._read_page()
+        rules = self.options.rules or RuleConfig()
+        result = ScenarioResult(name=self.name, file=self.file, expected_search_hub=rules.expected_search_hub,
+                                requests=list(self.capture.requests), js_calls=list(self.js.calls),
+                                page_fields=sorted(self._fields), stored_client_id=self._state.get("visitorId"),
+                                page_info={k: v for k, v in self._state.items() if k != "visitorId" and v})
+        result.events = self._decode()
+        result.reconciliation = reconcile(result)
+        result.violations = evaluate(RuleContext(result, rules))
+        result.status = Status.failed if any(v.severity == Severity.error for v in result.violations) else Status.passed
+        return result
+
+    def check(self) -> list["Violation"]:
+        """Run the rulebook on what was captured so far; returns every finding (errors, warnings, info)."""
+        return self.result().violations
+
+    def assert_conforms(self) -> list["Violation"]:
+        """Fail listing the error-severity findings; returns the remaining (warning, info) ones."""
+        __tracebackhide__ = True
+        from checker.models import Severity
+
+        violations = self.check()
+        errors = [v for v in violations if v.severity == Severity.error]
+        if errors:
+            raise AssertionError("\n".join([f"the page's Case Assist events do not conform: {len(errors)} error(s)",
+                                            *format_violations(errors), self._listing()]))
+        return violations
+
+    def _read_page(self) -> None:
+        """Remember the form fields of the context's pages and the client ID they stored (for the rules)."""
+        from checker.drive.session import FIELDS_JS, PAGE_STATE_JS
+
+        for page in self.context.pages:
+            try:
+                self._fields.update(n for n in page.evaluate(FIELDS_JS) if isinstance(n, str))
+                state = page.evaluate(PAGE_STATE_JS) if page is self.page else {}
+            except Exception:
+                continue  # navigating, or closed
+            self._state.update({k: v for k, v in state.items() if v})
+        if not self._state.get("visitorId"):
+            try:
+                cookie = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)
+            except Exception:
+                cookie = None
+            if cookie:
+                self._state["visitorId"] = cookie
+
+
+def _key(event: "Event", events: list["Event"]) -> tuple[int, int]:
+    """An event's identity that survives re-decoding: its request, and its rank among that request's events."""
+    rank = sum(1 for e in events if e.request_id == event.request_id and e.index < event.index)
+    return event.request_id, rank
+
+
+__all__ = ["CaseAssist", "ScenarioFile", "case_assist", "case_assist_options", "describe_failure",
+           "looks_like_scenario"]
