@@ -18,6 +18,9 @@ from checker.decode.intents import SKEW_MS, TICKET_KEYS, Intent, TimeBuckets, in
 from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult
 
 DUPLICATE_WINDOW_MS = 1000.0
+# Pairings are built by the thousand from trusted values: skip re-validation (model_construct) with these defaults.
+PAIRING_DEFAULTS = {name: info.get_default(call_default_factory=True) for name, info in Pairing.model_fields.items()
+                    if not info.is_required()}
 TRANSPORTS = ("fetch", "sendBeacon", "xhr", "image")
 DROPPED = "<dropped>"
 
@@ -54,9 +57,10 @@ def _api_level(intents: list[Intent], events: list[Event], calls: list[JsCall]) 
 
 
 def _pairing(outcome: str, intent: Intent, event: Event | None, diffs=(), cause: str = "") -> Pairing:
-    return Pairing(outcome=outcome, call_ids=intent.call_ids, intended=_intended(intent), source=intent.source,  # type: ignore[arg-type]
-                   event_index=event.index if event else None, request_id=event.request_id if event else None,
-                   action=intent.action, step=intent.step, diffs=list(diffs), cause=cause)
+    return Pairing.model_construct(**{**PAIRING_DEFAULTS, **dict(
+        outcome=outcome, call_ids=intent.call_ids, intended=_intended(intent), source=intent.source,
+        event_index=event.index if event else None, request_id=event.request_id if event else None,
+        action=intent.action, step=intent.step, diffs=list(diffs), cause=cause)})
 
 
 def _intended(intent: Intent) -> dict[str, Any]:
@@ -120,7 +124,8 @@ def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> li
         request = buckets.take([_target(call.url or "", call.fn == "image")], call.time_ms - SKEW_MS)
         if request is not None:
             used.add(request.id)
-            pairings.append(Pairing(outcome="paired", level="transport", call_ids=[call.id], request_id=request.id, step=call.step))
+            pairings.append(Pairing.model_construct(**{**PAIRING_DEFAULTS, **dict(
+                outcome="paired", level="transport", call_ids=[call.id], request_id=request.id, step=call.step)}))
         else:
             pairings.append(Pairing(outcome="called_not_sent", level="transport", call_ids=[call.id], step=call.step,
                                     cause=_why_request_missing(call)))

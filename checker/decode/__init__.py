@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checker.capture.endpoints import analytics_endpoint
 from checker.decode.intents import attribute_steps
-from checker.decode.ua import DecodeError, decode_ua
+from checker.decode.ua import DecodeError, decode_ua, make_event
 from checker.models import CapturedRequest, Event, JsCall
 
 __all__ = ["decode_request", "decode_all", "DecodeError"]
@@ -21,7 +21,7 @@ def decode_request(req: CapturedRequest) -> list[Event]:
         else:
             events = decode_ua(req, endpoint)
     except DecodeError as exc:
-        events = [Event(index=0, action=None, transport=endpoint, decode_error=str(exc))]
+        events = [make_event(action=None, transport=endpoint, decode_error=str(exc))]
     for event in events:
         event.step = req.step
         event.time_ms = req.time_ms

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from checker.decode.ua import DecodeError
+from checker.decode.ua import DecodeError, make_event
 from checker.models import CapturedRequest, Event
 
 
@@ -81,7 +81,7 @@ def decode_ep(req: CapturedRequest) -> list[Event]:
 
 def _decode_item(item: Any) -> Event:
     if not isinstance(item, dict) or not isinstance(item.get("meta"), dict):
-        return Event(index=0, action=None, protocol="ep", transport="event_protocol", decode_error="an Event Protocol event needs a `meta` object")
+        return make_event(action=None, protocol="ep", transport="event_protocol", decode_error="an Event Protocol event needs a `meta` object")
     meta = item["meta"]
     ep_type = meta.get("type")
     payload = {k: v for k, v in item.items() if k != "meta"}
@@ -92,7 +92,7 @@ def _decode_item(item: Any) -> Event:
     sources = meta.get("source") if isinstance(meta.get("source"), list) else []
     library = next((s for s in sources if isinstance(s, str) and s.startswith("@coveo/headless@")), None)
     data["ep_type"] = ep_type
-    return Event(  # event_type in the document's terms, so one scenario checks either mode
+    return make_event(  # event_type in the document's terms, so one scenario checks either mode
         index=0, action=action, protocol="ep", transport="event_protocol",
         event_type=("flowStart" if action == "ticket_create_start" else "click") if action else ep_type,
         client_id=meta.get("clientId"), search_hub=None, data=data, ticket=ticket, library=library,

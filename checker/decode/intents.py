@@ -76,7 +76,20 @@ def wire_ticket(ticket: dict[str, Any]) -> dict[str, Any]:
     return {TICKET_KEYS[k]: v for k, v in ticket.items() if k in TICKET_KEYS}
 
 
+_LAST: dict[str, tuple] = {}  # the last intents/pairs computed, with their inputs (identity + length)
+
+
 def intents_from_calls(calls: list[JsCall]) -> list[Intent]:
+    """The intents of a list of calls (decoding and reconciliation both ask for them: computed once)."""
+    cached = _LAST.get("intents")
+    if cached is not None and cached[0] is calls and cached[1] == len(calls):
+        return cached[2]
+    intents = _intents(calls)
+    _LAST["intents"] = (calls, len(calls), intents)  # holding the list keeps its identity unique
+    return intents
+
+
+def _intents(calls: list[JsCall]) -> list[Intent]:
     states: dict[str | None, _FrameState] = {}
     modes: dict[str | None, str] = {}  # Headless analytics mode per page
     intents: list[Intent] = []
@@ -168,6 +181,15 @@ class TimeBuckets:
 def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:
     """Each intent with the first unpaired wire event of the same action and transport sent after it; failing that,
     an svc event that lost its action on the way (coveo.analytics races when a page logs twice in one tick)."""
+    cached = _LAST.get("pairs")
+    if cached is not None and cached[0] is intents and cached[1] is events and cached[2] == len(events):
+        return cached[3]
+    pairs = _pair(intents, events)
+    _LAST["pairs"] = (intents, events, len(events), pairs)
+    return pairs
+
+
+def _pair(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:
     def key(e: Event):
         return (e.protocol, e.action, e.transport if e.protocol == "ua" else "event_protocol")
 

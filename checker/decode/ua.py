@@ -60,10 +60,32 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def text_or_none(value: Any) -> str | None:
+    """A page may put anything where a string belongs: keep strings, show the rest as JSON, never fail on it."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def make_event(**fields: Any) -> Event:
+    """An Event from decoded page data: text fields coerced, objects guaranteed, built without re-validation
+    (decoding thousands of events must stay cheap, and hostile shapes must not raise)."""
+    for name in ("action", "event_type", "client_id", "search_hub", "library", "decode_error"):
+        fields[name] = text_or_none(fields.get(name))
+    for name in ("data", "ticket"):
+        fields[name] = fields.get(name) if isinstance(fields.get(name), dict) else {}
+    fields.setdefault("index", 0)
+    return Event.model_construct(**{**EVENT_DEFAULTS, **fields})
+
+
+EVENT_DEFAULTS = {name: info.get_default(call_default_factory=True) for name, info in Event.model_fields.items()
+                  if not info.is_required()}
+
+
 def decode_collect(req: CapturedRequest, body: dict[str, Any]) -> Event:
     ticket = {key[len(TICKET_PREFIX):]: value for key, value in body.items() if key.startswith(TICKET_PREFIX)}
     is_svc = body.get("ec") == "svc" or "svc_action" in body
-    return Event(
+    return make_event(
         index=0,
         action=body.get("svc_action") if is_svc else None,
         transport="collect",
@@ -87,7 +109,7 @@ def _lift_content_id(body: dict[str, Any]) -> dict[str, Any]:
 def decode_click(req: CapturedRequest, body: dict[str, Any], endpoint: str) -> Event:
     action = body.get("actionCause") if endpoint in ("click", "search") else body.get("eventValue")
     body = _lift_content_id(body)
-    return Event(
+    return make_event(
         index=0,
         action=action,
         transport=endpoint,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from checker.decode.redact import Redactor
 from checker.models import RunResult, Severity, Status
@@ -23,24 +24,47 @@ def make_console(stream=None) -> Console:
 
 
 class ProgressPrinter:
-    """Prints one line per scenario as it finishes (and its step when verbose)."""
+    """One line per scenario as it finishes (and per step when verbose); on an interactive terminal, a live line
+    under them says which scenario of how many and which step is running. Quiet in CI (no live line)."""
 
-    def __init__(self, console: Console, verbose: bool = False, secrets: list[str] | None = None) -> None:
+    def __init__(self, console: Console, verbose: bool = False, secrets: list[str] | None = None,
+                 live: bool | None = None) -> None:
         self.console = console
         self.verbose = verbose
         self.redactor = Redactor(secrets or [])
+        self.live = console.is_terminal and not os.environ.get("CI") if live is None else live
+        self.progress: Progress | None = None
+        self.task = None
+        self.running: dict[str, str] = {}  # scenario → what it is doing (several with --workers)
 
     def _text(self, value: str | None) -> str:
         """Page text, redacted of secrets and escaped for rich markup."""
         return escape(self.redactor.text(value or "") or "")
 
     def __call__(self, event: RunEvent) -> None:
-        if event.kind == "scenario_started":
-            self.console.print(f"[dim]▶ ({event.index + 1}/{event.total}) {self._text(event.scenario)}[/dim]")
-        elif event.kind == "step_finished" and self.verbose and event.step:
-            self.console.print(f"    [dim]{event.step.status.value:7} {self._text(event.step.description)}[/dim]")
+        if event.kind == "run_started" and self.live:
+            self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                     TextColumn("{task.completed}/{task.total} scenarios"), console=self.console, transient=True)
+            self.task = self.progress.add_task("starting", total=event.total)
+            self.progress.start()
+        elif event.kind == "scenario_started":
+            self.running[event.scenario or ""] = "starting"
+            if not self.live:
+                self.console.print(f"[dim]▶ ({event.index + 1}/{event.total}) {self._text(event.scenario)}[/dim]")
+        elif event.kind == "step_finished" and event.step:
+            self.running[event.scenario or ""] = f"step {event.index + 1}/{event.total}: {event.step.description}"
+            if self.verbose:
+                self.console.print(f"    [dim]{event.step.status.value:7} {self._text(event.step.description)}[/dim]")
         elif event.kind == "scenario_finished" and event.result:
+            self.running.pop(event.scenario or "", None)
             self._scenario(event.result)
+            if self.progress is not None:
+                self.progress.advance(self.task)
+        elif event.kind == "run_finished" and self.progress is not None:
+            self.progress.stop()
+        if self.progress is not None and self.running:
+            now = "; ".join(f"{self._text(name)} — {self._text(doing)}" for name, doing in self.running.items())
+            self.progress.update(self.task, description=now[:150])
 
     def _scenario(self, result) -> None:
         style = STATUS_STYLE[result.status]
