@@ -18,32 +18,11 @@ ENGINE_PREFIX = re.compile(r"^(internal:[a-z-]+|[a-z][a-z-]*)=(.*)$", re.S)
 ROLE = re.compile(r'^[a-z]+(\[[a-z-]+(=("[^"]*"|\'[^\']*\'|[^\]]*)[is]?)?\])*$', re.S)
 
 
-def split_chain(selector: str) -> list[str]:
-    """Split on ` >> ` outside quotes and brackets."""
-    parts, current, quote, depth, i = [], [], None, 0, 0
-    while i < len(selector):
-        char = selector[i]
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        elif selector.startswith(">>", i) and depth == 0:
-            parts.append("".join(current).strip())
-            current, i = [], i + 2
-            continue
-        current.append(char)
-        i += 1
-    parts.append("".join(current).strip())
-    return parts
-
-
-def _balanced(text: str) -> bool:
+def _scan(text: str):
+    """Each character with whether it stands outside quotes and brackets; the state at the end last."""
     quote, depth = None, 0
-    for char in text:
+    for index, char in enumerate(text):
+        outside = quote is None and depth == 0
         if quote:
             quote = None if char == quote else quote
         elif char in "\"'":
@@ -53,8 +32,22 @@ def _balanced(text: str) -> bool:
         elif char in "])":
             depth -= 1
             if depth < 0:
-                return False
-    return quote is None and depth == 0
+                yield index, char, None  # a closing bracket with no opening one
+                return
+        yield index, char, outside
+    yield len(text), "", quote is None and depth == 0
+
+
+def split_chain(selector: str) -> list[str]:
+    """Split on `>>` outside quotes and brackets."""
+    cuts = [i for i, char, outside in _scan(selector) if outside and selector.startswith(">>", i)]
+    bounds = [0, *[c for i in cuts for c in (i, i + 2)], len(selector)]
+    return [selector[bounds[k]:bounds[k + 1]].strip() for k in range(0, len(bounds), 2)]
+
+
+def _balanced(text: str) -> bool:
+    *_, (index, char, outside) = _scan(text)
+    return bool(outside) and index == len(text)
 
 
 def _part_problem(part: str) -> str | None:

@@ -165,10 +165,13 @@ def search_hub(ctx: RuleContext) -> Iterable[Finding]:
                       "pass {searchHub: …} to send (originLevel1 on click events): Case Assist reports are filtered by it",
                       event=event, field="search_hub", severity=Severity.warning)
     if expected:
-        for event in (e for e in events if e.search_hub and e.search_hub != expected):
-            yield Finding(f"{event.action} (event #{event.index}) is logged for search hub {event.search_hub!r}, "
+        wrong = [e for e in events if e.search_hub and e.search_hub != expected]
+        if wrong:  # one finding for one mistake, however many events repeat it
+            first = wrong[0]
+            others = f" (and {len(wrong) - 1} more events)" if len(wrong) > 1 else ""
+            yield Finding(f"{first.action} (event #{first.index}){others} is logged for search hub {first.search_hub!r}, "
                           f"expected {expected!r}", "use the search hub of this Case Assist interface on every event",
-                          event=event, field="search_hub")
+                          event=first, field="search_hub")
     elif len(hubs) > 1:
         first = events[0].search_hub
         odd = next(e for e in events if e.search_hub and e.search_hub != first)

@@ -49,7 +49,8 @@ def missing_action(ctx: RuleContext) -> Iterable[Finding]:
                 f"an svc event (#{event.index}, {event.event_type}) left without svc_action: Case Assist reports cannot "
                 "count it",
                 "call coveoua('svc:setAction', …) right before each send; coveo.analytics sends asynchronously and "
-                "clears the action after each send, so two logs in the same tick lose the second action",
+                "clears the action after each send, so two logs in the same tick mix up: the first request carries "
+                "the second's action and ticket, the second none; let a task pass between two logs",
                 event=event)
 
 
