@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from checker.options import RunOptions
     from checker.scenario.model import Scenario
 
-PLUGIN_NAME = "case_assist_check"
 MARKER = "case_assist_scenario"
 RESULT_ATTR = "case_assist_result"  # on a scenario's test report: its ScenarioResult as JSON (crosses xdist)
 BROWSER_ATTR = "case_assist_browser"
@@ -110,27 +109,38 @@ def _playwright_loaded(config: pytest.Config) -> bool:
 
 def _settings(config: pytest.Config) -> Settings:
     from checker.commands.audit import parse_vars
-    from checker.config import load_config, rule_config
     from checker.errors import CheckerError
 
     option = config.option
-    try:
-        variables = parse_vars(option.ca_var)
-        project = load_config(_path(config, option.ca_config) if option.ca_config else None, folder=config.rootpath)
-    except CheckerError as exc:
-        raise pytest.UsageError(exc.render().replace("--var", "--ca-var")) from None
-    report = option.ca_report
-    return Settings(
+    settings = Settings(
         base_url=option.ca_base_url or config.getini("case_assist_base_url") or None,
         analytics=option.ca_analytics or "block",
-        report_dir=_path(config, report) if report else None,
-        vars=variables,
-        rules=rule_config(project),
-        proxies=list(project.proxies),
+        report_dir=_path(config, option.ca_report) if option.ca_report else None,
         collect=config.getini("case_assist_collect"),
         started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         started=time.monotonic(),
     )
+    try:
+        settings.vars = parse_vars(option.ca_var)
+        if option.ca_config or _has_project_config(config.rootpath):  # else no import of the config machinery
+            from checker.config import load_config, rule_config
+
+            project = load_config(_path(config, option.ca_config) if option.ca_config else None, folder=config.rootpath)
+            settings.rules, settings.proxies = rule_config(project), list(project.proxies)
+    except CheckerError as exc:
+        raise pytest.UsageError(exc.render().replace("--var", "--ca-var")) from None
+    return settings
+
+
+def _has_project_config(folder: Path) -> bool:
+    """Is there a case-assist-check.yaml, or a [tool.case-assist-check] table in pyproject.toml, in the folder?
+    (Asked without importing checker.config, which costs ~0.15 s: every pytest run of a project pays for it.)"""
+    if any((folder / name).is_file() for name in ("case-assist-check.yaml", "case-assist-check.yml")):
+        return True
+    try:
+        return "tool.case-assist-check" in (folder / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _path(config: pytest.Config, value: str) -> Path:
@@ -139,8 +149,8 @@ def _path(config: pytest.Config, value: str) -> Path:
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     settings = config.stash.get(SETTINGS, None)
-    if settings is None:
-        return None
+    if settings is None or not (settings.base_url or settings.report_dir or config.option.ca_analytics):
+        return None  # nothing asked of this plugin: no line in other projects' headers
     parts = [f"analytics {settings.analytics}"]
     if settings.base_url:
         parts.append(f"base URL {settings.base_url}")
@@ -182,6 +192,7 @@ def case_assist_options(pytestconfig: pytest.Config, request: pytest.FixtureRequ
                         tmp_path_factory: pytest.TempPathFactory) -> "RunOptions":
     """The `RunOptions` scenarios and the `case_assist` fixture use (base URL, analytics mode, rules, timeouts).
     Override this session fixture in a conftest to change them, e.g. `replace(case_assist_options, settle_max_s=2)`."""
+    from checker.check.rules import RuleConfig
     from checker.options import RunOptions
 
     settings = pytestconfig.stash[SETTINGS]
@@ -198,7 +209,7 @@ def case_assist_options(pytestconfig: pytest.Config, request: pytest.FixtureRequ
         report_dir=report_dir or tmp_path_factory.mktemp("case-assist-check"),
         screenshots=report_dir is not None,
         journal=report_dir is not None,
-        rules=settings.rules,  # type: ignore[arg-type]
+        rules=settings.rules or RuleConfig(),
         extra_analytics_patterns=list(settings.proxies),
     )
 
@@ -223,6 +234,8 @@ def looks_like_scenario(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+    if "steps" not in text:
+        return False  # most YAML in a repository: not even parsed
     try:
         data = YAML(typ="safe", pure=True).load(text)
     except Exception:
@@ -334,10 +347,12 @@ def run_scenario_item(request: pytest.FixtureRequest, scenario: "Scenario", brow
                     "rename one)", pytrace=False)
     try:
         check_urls([scenario], options.base_url)
+        no_base = None
     except ConfigError as exc:
-        pytest.fail(f"{exc.message.replace('--base-url', 'a base URL')}: pass --ca-base-url URL (or set "
-                    "case_assist_base_url in the ini file, or pytest-playwright's --base-url), or write an absolute URL",
-                    pytrace=False)
+        no_base = exc.message.replace("--base-url", "a base URL")
+    if no_base is not None:
+        pytest.fail(f"{no_base}: pass --ca-base-url URL (or set case_assist_base_url in the ini file, or "
+                    "pytest-playwright's --base-url), or write an absolute URL", pytrace=False)
     browser_name = getattr(getattr(browser, "browser_type", None), "name", "chromium")
     if len(request.config.getoption("--browser") or []) > 1:  # the same scenario in several browsers: keep both
         scenario = scenario.model_copy(update={"name": f"{scenario.name} [{browser_name}]"})
@@ -428,7 +443,7 @@ class ReportWriter:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.results: list[tuple[str, dict]] = []
+        self.results: dict[str, dict] = {}  # node ID → result (a rerun's last attempt wins)
         self.browser = ""
         self.written: Path | None = None
         self.summary = ""
@@ -436,7 +451,7 @@ class ReportWriter:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = getattr(report, RESULT_ATTR, None)
         if isinstance(result, dict):
-            self.results.append((report.nodeid, result))
+            self.results[report.nodeid] = result
             self.browser = self.browser or getattr(report, BROWSER_ATTR, "") or ""
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -450,7 +465,7 @@ class ReportWriter:
             return
         run = RunResult(tool_version=__version__, started_at=settings.started_at, analytics_mode=settings.analytics,
                         base_url=settings.base_url, browser=self.browser)
-        ordered = sorted(self.results, key=lambda pair: pair[0])  # by node ID: the same order whatever the workers
+        ordered = sorted(self.results.items())  # by node ID: the same order whichever worker ran which
         run.scenarios = [ScenarioResult.model_validate(result) for _, result in ordered]
         finish_run(run, time.monotonic() - settings.started)
         self.written = write_reports(run, settings.report_dir)
@@ -518,8 +533,14 @@ class CaseAssist:
         return self._decode()
 
     @property
-    def requests(self):
+    def requests(self) -> list:
+        """The analytics and Customer Service API requests captured so far (redacted `CapturedRequest`s)."""
         return list(self.capture.requests)
+
+    @property
+    def js_calls(self) -> list:
+        """The `coveoua(...)` calls, Headless actions and analytics transports the page made in JavaScript."""
+        return list(self.js.calls)
 
     def _decode(self) -> list["Event"]:
         from checker.decode import decode_all
