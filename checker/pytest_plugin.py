@@ -505,18 +505,15 @@ class CaseAssist:
 
     def __init__(self, context: "BrowserContext", page: "Page", options: "RunOptions", name: str = "case_assist",
                  file: str = "") -> None:
-        from checker.capture.js_layer import JsCapture
-        from checker.capture.network import NetworkCapture
+        from checker.capture import ContextCapture
         from checker.check.matchers import Captures
         from checker.decode.redact import Redactor
 
         self.context, self.page, self.options = context, page, options
         self.name, self.file = name, file
-        redactor = Redactor(list(options.secrets))
-        self.capture = NetworkCapture(redactor, options.analytics, options.extra_analytics_patterns)
-        self.js = JsCapture(redactor, self.capture.started_at, self.capture.step_at, options.extra_analytics_patterns)
-        self.js.attach(context)  # the init script: every page and frame of the context, from their first document
-        self.capture.attach(context)
+        self.tap = ContextCapture(Redactor(list(options.secrets)), options.analytics, options.extra_analytics_patterns)
+        self.tap.attach(context)  # the init script: every page and frame of the context, from their first document
+        self.capture, self.js = self.tap.network, self.tap.js
         self.captures = Captures()  # values remembered by {capture: name}, for later {same_as: name}
         self._returned: set[tuple[int, int]] = set()
         self._fields: set[str] = set()
@@ -543,9 +540,7 @@ class CaseAssist:
         return list(self.js.calls)
 
     def _decode(self) -> list["Event"]:
-        from checker.decode import decode_all
-
-        return decode_all(self.capture.requests, self.js.calls)
+        return self.tap.events()
 
     def _pump(self) -> None:
         """Let Playwright deliver the requests the browser already reported (the sync API only does so during a
@@ -556,13 +551,7 @@ class CaseAssist:
             pass  # the page is closed: what was delivered is all there is
 
     def _next_request(self, timeout_ms: float) -> bool:
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-        try:
-            self.context.wait_for_event("request", predicate=self.capture.is_analytics, timeout=max(timeout_ms, 1))
-            return True
-        except PlaywrightTimeout:
-            return False
+        return self.tap.next_request(timeout_ms)
 
     # --- expectations ----------------------------------------------------------------------------------------------
     def expect_event(self, action: str, *, data: dict | None = None, ticket: dict | None = None,
@@ -664,16 +653,8 @@ class CaseAssist:
     def settle(self) -> None:
         """Wait for sends the page made that are still on their way, then until no analytics request came for a
         short quiet window (as a scenario does after its last step)."""
-        from checker.drive.session import PENDING_MAX_S
-
         self._pump()
-        deadline = time.monotonic() + self.options.settle_max_s
-        pending_until = time.monotonic() + PENDING_MAX_S
-        while (left_ms := (deadline - time.monotonic()) * 1000) > 0:
-            waiting = time.monotonic() < pending_until and self.js.sends_pending(self.capture.analytics_count)
-            window = left_ms if waiting else min(left_ms, self.options.quiet_ms)
-            if not self._next_request(window) and not waiting:
-                return
+        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s)
 
     def result(self) -> "ScenarioResult":
         """What was captured so far, decoded, reconciled and checked (a `ScenarioResult` without steps)."""
@@ -712,22 +693,9 @@ class CaseAssist:
 
     def _read_page(self) -> None:
         """Remember the form fields of the context's pages and the client ID they stored (for the rules)."""
-        from checker.drive.session import FIELDS_JS, PAGE_STATE_JS
-
         for page in self.context.pages:
-            try:
-                self._fields.update(n for n in page.evaluate(FIELDS_JS) if isinstance(n, str))
-                state = page.evaluate(PAGE_STATE_JS) if page is self.page else {}
-            except Exception:
-                continue  # navigating, or closed
-            self._state.update({k: v for k, v in state.items() if v})
-        if not self._state.get("visitorId"):
-            try:
-                cookie = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)
-            except Exception:
-                cookie = None
-            if cookie:
-                self._state["visitorId"] = cookie
+            self._fields |= self.tap.page_fields(page)
+        self._state.update({k: v for k, v in self.tap.page_state(self.page).items() if v})
 
 
 def _key(event: "Event", events: list["Event"]) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from checker.drive.session import ScenarioSession
 from checker.drive.steps import resolve_url
 from checker.options import RunEvent, RunOptions
 from checker.report.journal import Journal
-from checker.models import AttemptSummary, RunResult, ScenarioResult, ScenarioSummary, Status, StepResult
+from checker.models import AttemptSummary, RunResult, ScenarioResult, ScenarioSummary, Status
 from checker.scenario.model import Scenario, step_kind
 
 if TYPE_CHECKING:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from checker.capture.js_layer import JsCapture
-from checker.capture.network import NetworkCapture
+from checker.capture import ContextCapture
 from checker.check.expectations import evaluate_scenario, step_outcomes
 from checker.decode import decode_all
 from checker.decode.redact import Redactor
@@ -25,36 +24,13 @@ from checker.scenario.model import Scenario, ScreenshotStep, WaitForEventStep, d
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
-
-FIELDS_JS = """() => {
-  const names = new Set();
-  const visit = (root) => {
-    root.querySelectorAll('input, select, textarea').forEach((el) => { if (el.name) names.add(el.name); else if (el.id) names.add(el.id); });
-    root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) visit(el.shadowRoot); });
-  };
-  visit(document);
-  return [...names];
-}"""
-
-PAGE_STATE_JS = """() => {
-  const out = {};
-  try { out.visitorId = localStorage.getItem('visitorId'); } catch (e) {}
-  try {
-    window.__caCheckQuiet = true;
-    if (window.coveoanalytics && typeof coveoua === 'function') out.coveo_analytics_version = coveoua('version');
-  } catch (e) {} finally { window.__caCheckQuiet = false; }
-  return out;
-}"""
-
-
 class ScenarioSession:
     def __init__(self, browser: "Browser", scenario: Scenario, options: RunOptions, result: ScenarioResult,
                  on_event=lambda e: None) -> None:
         self.scenario, self.options, self.result, self.on_event = scenario, options, result, on_event
-        redactor = Redactor([*options.secrets, *scenario.secret_values])
-        self.capture = NetworkCapture(redactor, options.analytics, options.extra_analytics_patterns)
-        self.js = JsCapture(redactor, self.capture.started_at, self.capture.step_at, options.extra_analytics_patterns)
+        self.tap = ContextCapture(Redactor([*options.secrets, *scenario.secret_values]), options.analytics,
+                                  options.extra_analytics_patterns)
+        self.capture, self.js, self.redactor = self.tap.network, self.tap.js, self.tap.redactor
         self.browser = browser
         self.on_step = lambda step: None
         self.context = None
@@ -86,8 +62,7 @@ class ScenarioSession:
             self.context = self.browser.new_context(**self._context_options())
             if self.options.trace != "off":
                 self.context.tracing.start(screenshots=True, snapshots=True, title=self.scenario.name)
-            self.js.attach(self.context)
-            self.capture.attach(self.context)
+            self.tap.attach(self.context)
             self.page = self.context.new_page()
             self._watch_page()
             self.screens = ScreenRecorder(self.context, self.page, enabled=self.options.screenshots)
@@ -187,26 +162,10 @@ class ScenarioSession:
                 return
 
     def _settle(self) -> None:
-        """Catch late events. While the JS layer shows a send whose request has not been seen, wait for it
-        (bounded); then wait until no analytics request came for `quiet_ms`. `settle_max_s` bounds the whole."""
-        deadline = time.monotonic() + self.options.settle_max_s
-        pending_until = time.monotonic() + PENDING_MAX_S
-        while time.monotonic() < deadline:
-            waiting_for_send = time.monotonic() < pending_until and self.js.sends_pending(self.capture.analytics_count)
-            window = (deadline - time.monotonic()) * 1000 if waiting_for_send else self.options.quiet_ms
-            window = min(window, (deadline - time.monotonic()) * 1000)
-            if window <= 0 or not self._next_analytics_request(window):
-                if not waiting_for_send:
-                    return
+        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s)
 
     def _next_analytics_request(self, timeout_ms: float) -> bool:
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-        try:
-            self.context.wait_for_event("request", predicate=self.capture.is_analytics, timeout=max(timeout_ms, 1))
-            return True
-        except PlaywrightTimeout:
-            return False
+        return self.tap.next_request(timeout_ms)
 
     # --- what the page holds ---------------------------------------------------------------------------------
     def _watch_page(self) -> None:
@@ -220,21 +179,12 @@ class ScenarioSession:
         self.page.on("crash", lambda _: errors.append("the page crashed"))
 
     def _collect_fields(self) -> None:
-        """Remember the form fields the page has (open shadow roots included), for the fieldName cross-check."""
-        try:
-            names = self.page.evaluate(FIELDS_JS)
-        except Exception:
-            return  # the page is navigating or gone
-        self.result.page_fields = sorted(set(self.result.page_fields) | {n for n in names if isinstance(n, str)})
+        self.result.page_fields = sorted(set(self.result.page_fields) | self.tap.page_fields(self.page))
 
     def _read_page_state(self) -> None:
         """The client ID the page stored, and the library versions it runs, for cross-checks and the report."""
-        try:
-            state = self.page.evaluate(PAGE_STATE_JS)
-        except Exception:
-            state = {}
-        cookie = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)
-        self.result.stored_client_id = state.get("visitorId") or cookie
+        state = self.tap.page_state(self.page)
+        self.result.stored_client_id = state.get("visitorId")
         self.result.page_info.update({k: v for k, v in state.items() if k != "visitorId" and v})
 
     def _safe_url(self) -> str | None:

@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
-from checker.capture.js_layer import JsCapture
-from checker.capture.network import NetworkCapture
+from checker.capture import ContextCapture
 from checker.decode import decode_all
 from checker.decode.redact import Redactor
 from checker.errors import ConfigError
@@ -36,7 +35,6 @@ ACTION_BINDING = "__caCheckRecordAction"
 CAUSED_WITHIN_MS = 1500.0  # without CDP: a navigation this soon after a recorded action is the page's doing
 REQUESTED_WITHIN_MS = 2000.0  # a navigation the page requested this long before one started is that one
 SETTLE_MAX_S = 3.0
-TRANSPORT_FNS = ("fetch", "sendBeacon", "xhr", "image")  # the JS layer's records of an analytics send
 FRAME_SELECTOR_JS = """(el) => {
   if (window.__caRecordSelector) { const s = window.__caRecordSelector(el); if (s) return s; }
   if (el.id) return '#' + CSS.escape(el.id);
@@ -84,9 +82,8 @@ class Recorder:
         self.context_factory = context_factory
         self.context_options = dict(context_options or {})
         self.settle_ms = settle_ms
-        redactor = Redactor(list(secrets or []))
-        self.capture = NetworkCapture(redactor, analytics, self.extra_analytics_patterns)
-        self.js = JsCapture(redactor, self.capture.started_at, self.capture.step_at, self.extra_analytics_patterns)
+        self.tap = ContextCapture(Redactor(list(secrets or [])), analytics, self.extra_analytics_patterns)
+        self.capture, self.js = self.tap.network, self.tap.js
         self.context: "BrowserContext | None" = None
         self.page: "Page | None" = None
         self.recorded_at = dt.datetime.now(dt.timezone.utc)
@@ -113,8 +110,7 @@ class Recorder:
         """Open the recording context and the start URL (the first step). Returns the recorded page."""
         context = self.context_factory() if self.context_factory else self.browser.new_context(**self.context_options)
         self.context = context
-        self.js.attach(context)
-        self.capture.attach(context)
+        self.tap.attach(context)
         context.expose_binding(ACTION_BINDING, self._on_action)
         context.add_init_script(ACTIONS_JS)
         context.on("close", lambda _: setattr(self, "_context_closed", True))
@@ -305,26 +301,13 @@ class Recorder:
         """Commit typed-but-unchanged text, wait for late analytics requests, process pending reports."""
         if self.is_done():
             return
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
         try:
             self.page.evaluate("() => window.__caRecordFlush && window.__caRecordFlush()")
-            deadline = time.monotonic() + SETTLE_MAX_S
-            while time.monotonic() < deadline:
-                try:
-                    self.context.wait_for_event("request", predicate=self.capture.is_analytics, timeout=self.settle_ms)
-                except PlaywrightTimeout:
-                    if not self._sends_pending():
-                        break
+            self.tap.settle(self.settle_ms, SETTLE_MAX_S)
             self.page.evaluate("() => true")  # a round trip: binding calls made before it have been handled
             self._read_title()
         except Exception:
             pass  # closed meanwhile: keep what was captured
-
-    def _sends_pending(self) -> bool:
-        """The page handed an analytics request to fetch/sendBeacon that has not reached the network yet."""
-        handed = sum(1 for c in list(self.js.calls) if c.fn in TRANSPORT_FNS)
-        return handed > sum(1 for r in list(self.capture.requests) if r.kind == "analytics")
 
     def _read_title(self) -> None:
         try:

@@ -1,0 +1,101 @@
+"""Stage 3: both capture layers on one browser context, and the waits built on them.
+
+`ContextCapture` is what the scenario driver, the pytest fixture and the recorder share: the network tap and
+the JS hook attached to a context, the events decoded from them, and the event-driven waits (the next analytics
+request; the settle at the end: sends still on their way, then a quiet window).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from checker.capture.js_layer import JsCapture
+from checker.capture.network import NetworkCapture
+from checker.decode.redact import Redactor
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+    from checker.models import Event
+
+PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
+
+FIELDS_JS = """() => {
+  const names = new Set();
+  const visit = (root) => {
+    root.querySelectorAll('input, select, textarea').forEach((el) => { if (el.name) names.add(el.name); else if (el.id) names.add(el.id); });
+    root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) visit(el.shadowRoot); });
+  };
+  visit(document);
+  return [...names];
+}"""
+
+PAGE_STATE_JS = """() => {
+  const out = {};
+  try { out.visitorId = localStorage.getItem('visitorId'); } catch (e) {}
+  try {
+    window.__caCheckQuiet = true;
+    if (window.coveoanalytics && typeof coveoua === 'function') out.coveo_analytics_version = coveoua('version');
+  } catch (e) {} finally { window.__caCheckQuiet = false; }
+  return out;
+}"""
+
+
+class ContextCapture:
+    def __init__(self, redactor: Redactor, analytics: str = "block", extra_patterns: list[str] | None = None) -> None:
+        self.redactor = redactor
+        self.network = NetworkCapture(redactor, analytics, extra_patterns)  # type: ignore[arg-type]
+        self.js = JsCapture(redactor, self.network.started_at, self.network.step_at, extra_patterns)
+        self.context: "BrowserContext | None" = None
+
+    def attach(self, context: "BrowserContext") -> None:
+        """Install both layers; must happen before the context's pages load their first document."""
+        self.context = context
+        self.js.attach(context)
+        self.network.attach(context)
+
+    def events(self) -> list["Event"]:
+        from checker.decode import decode_all
+
+        return decode_all(self.network.requests, self.js.calls)
+
+    def next_request(self, timeout_ms: float) -> bool:
+        """Wait for the next analytics request (event-driven); False when none came within the time."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.context.wait_for_event("request", predicate=self.network.is_analytics, timeout=max(timeout_ms, 1))
+            return True
+        except PlaywrightTimeout:
+            return False
+
+    def settle(self, quiet_ms: float, max_s: float) -> None:
+        """Catch late events: while the JS layer shows a send whose request has not been seen, wait for it
+        (bounded); then wait until no analytics request came for `quiet_ms`. `max_s` bounds the whole."""
+        deadline = time.monotonic() + max_s
+        pending_until = time.monotonic() + PENDING_MAX_S
+        while (left_ms := (deadline - time.monotonic()) * 1000) > 0:
+            waiting = time.monotonic() < pending_until and self.js.sends_pending(self.network.analytics_count)
+            if not self.next_request(left_ms if waiting else min(left_ms, quiet_ms)) and not waiting:
+                return
+
+    def page_fields(self, page: "Page") -> set[str]:
+        """The form fields a page has (open shadow roots included), for the fieldName cross-check."""
+        try:
+            return {n for n in page.evaluate(FIELDS_JS) if isinstance(n, str)}
+        except Exception:
+            return set()  # navigating, or closed
+
+    def page_state(self, page: "Page") -> dict[str, Any]:
+        """The client ID the page stored (localStorage, else the coveo_visitorId cookie) and the library version."""
+        try:
+            state = page.evaluate(PAGE_STATE_JS)
+        except Exception:
+            state = {}
+        if not state.get("visitorId") and self.context is not None:
+            try:
+                state["visitorId"] = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)
+            except Exception:
+                pass
+        return state
