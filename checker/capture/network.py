@@ -64,6 +64,8 @@ class NetworkCapture:
         context.on("requestfailed", self._on_failed)
 
     def _is_analytics_url(self, url: str) -> bool:
+        if service_api_endpoint(url):
+            return False  # the Customer Service API is never answered in place of the real one, whatever a proxy says
         return analytics_endpoint(url) is not None or matches_proxy(url, self.extra_patterns)
 
     def is_analytics(self, request: "Request") -> bool:

@@ -9,7 +9,8 @@
   const $ = ui.$;
   const {
     buildCaseAssistEngine, buildCaseInput, buildCaseField, buildDocumentSuggestionList, buildInteractiveResult,
-    buildQuickview, loadCaseAssistAnalyticsActions, loadCaseInputActions,
+    buildQuickview, loadCaseAssistAnalyticsActions, loadCaseInputActions, loadCaseFieldActions,
+    loadDocumentSuggestionActions,
   } = window.CoveoHeadlessCaseAssist;
 
   const analytics = { analyticsMode: cfg.analyticsMode };
@@ -35,7 +36,6 @@
   const description = buildCaseInput(engine, { options: { field: 'description' } });
   const category = buildCaseField(engine, { options: { field: 'category' } });
   const documentList = buildDocumentSuggestionList(engine);
-  const fetchSuggestions = { caseClassifications: true, documentSuggestions: true };
 
   // --- rendering from the engine's state (only when what is shown changed) ---------------------------
   let shownPredictions = null;
@@ -102,8 +102,19 @@
   }
 
   // --- wiring ---------------------------------------------------------------------------------------
-  $('subject').addEventListener('change', () => subject.update($('subject').value.trim(), fetchSuggestions));
-  $('description').addEventListener('change', () => description.update($('description').value.trim(), fetchSuggestions));
+  // Headless keeps whichever suggestions answer comes back last; a quick subject-then-description would let a slow
+  // answer for the subject alone replace the newer one. Like real pages, wait until typing stops before fetching.
+  let fetchTimer = null;
+  function updateThenFetch(input, field) {
+    input.update($(field).value.trim());
+    clearTimeout(fetchTimer);
+    fetchTimer = setTimeout(() => {
+      engine.dispatch(loadCaseFieldActions(engine).fetchCaseClassifications());
+      engine.dispatch(loadDocumentSuggestionActions(engine).fetchDocumentSuggestions());
+    }, 250);
+  }
+  $('subject').addEventListener('change', () => updateThenFetch(subject, 'subject'));
+  $('description').addEventListener('change', () => updateThenFetch(description, 'description'));
   $('category').addEventListener('change', () => selectCategory($('category').value));
   $('next').addEventListener('click', toReview);
   $('submit').addEventListener('click', submit);
