@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SCHEMA_VERSION = 1
 
@@ -51,7 +51,8 @@ class CapturedRequest(_Model):
     url: str
     resource_type: str  # fetch, ping (beacon), xhr, image, document…
     headers: dict[str, str] = Field(default_factory=dict)
-    body: str | None = None
+    body: str | None = None  # as stored in the artefacts: at most MAX_BODY characters
+    body_truncated: bool = False
     step: int | None = None  # index of the step running when the request left the page
     time_ms: float = 0.0  # since the scenario started
     frame_url: str | None = None
@@ -59,6 +60,11 @@ class CapturedRequest(_Model):
     response_body: str | None = None
     failure: str | None = None  # network error text when the request failed
     answered_locally: bool = False
+    _full_body: str | None = PrivateAttr(default=None)  # the whole body, for decoding (never written out)
+
+    @property
+    def full_body(self) -> str | None:
+        return self._full_body if self._full_body is not None else self.body
 
 
 class FieldDiff(_Model):

@@ -84,9 +84,14 @@ class JsCapture:
             args[1] = MASK
         wall = float(record.get("time", time.time() * 1000)) / 1000
         url = record.get("url")
+        fn = str(record.get("fn", "?"))
+        if fn in TRANSPORTS and args and isinstance(args[0], str):
+            args[0] = self.redactor.url(args[0])  # the URL handed to fetch/sendBeacon: tokens in its query too
+        if fn == "headless-engine":
+            self.redactor.add_secret(str(record.get("token") or ""))
         return JsCall(
             id=len(self.calls),
-            fn=str(record.get("fn", "?")),
+            fn=fn,
             args=self.redactor_value(args),
             step=self.step_at(wall),
             time_ms=round((wall - self.started_at) * 1000, 1),

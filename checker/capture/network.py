@@ -90,22 +90,27 @@ class NetworkCapture:
 
     def _record(self, request: "Request", kind: str) -> CapturedRequest:
         started = self._browser_start_time(request)
+        full_body = self.redactor.text(_post_data(request))
         try:
             frame_url = request.frame.url
         except Exception:  # service workers and some beacons have no frame
             frame_url = None
-        return CapturedRequest(
+        record = CapturedRequest(
             id=len(self.requests),
             kind=kind,  # type: ignore[arg-type]
             method=request.method,
             url=self.redactor.url(request.url),
             resource_type=request.resource_type,
             headers=self.redactor.headers(dict(request.headers)),
-            body=_truncate(self.redactor.text(_post_data(request))),
+            body=_truncate(full_body),
+            body_truncated=full_body is not None and len(full_body) > MAX_BODY,
             step=self.step_at(started),
             time_ms=round((started - self.started_at) * 1000, 1),
             frame_url=self.redactor.url(frame_url) if frame_url else None,
         )
+        if record.body_truncated:
+            record._full_body = full_body  # decoding sees all of it; the artefacts keep the first MAX_BODY
+        return record
 
     @staticmethod
     def _browser_start_time(request: "Request") -> float:

@@ -70,7 +70,7 @@ def _regex(arg: Any, path: tuple[Any, ...]) -> Op:
         raise MatcherError(path, "regex needs a string pattern", 'write {regex: "^500"}')
     try:
         pattern = re.compile(arg)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError, ValueError) as exc:
         raise MatcherError(path, f"invalid regex {arg!r}: {exc}", "escape special characters with \\") from None
     return Op({"regex": arg}, lambda v, c: isinstance(v, str) and pattern.search(v) is not None)
 
@@ -84,7 +84,7 @@ def _flag(name: str, test: Callable[[Any], bool]) -> Callable[[Any, tuple[Any, .
 
 
 def _type(arg: Any, path: tuple[Any, ...]) -> Op:
-    if arg not in TYPES:
+    if not isinstance(arg, str) or arg not in TYPES:
         raise MatcherError(path, f"unknown type {arg!r}", "types: " + ", ".join(TYPES))
     return Op({"type": arg}, lambda v, c: v is not MISSING and TYPES[arg](v))
 

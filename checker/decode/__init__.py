@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from checker.capture.endpoints import analytics_endpoint
+from checker.capture.network import MAX_BODY
 from checker.decode.intents import attribute_steps
 from checker.decode.ua import DecodeError, decode_ua, make_event
 from checker.models import CapturedRequest, Event, JsCall
@@ -22,6 +25,12 @@ def decode_request(req: CapturedRequest) -> list[Event]:
             events = decode_ua(req, endpoint)
     except DecodeError as exc:
         events = [make_event(action=None, transport=endpoint, decode_error=str(exc))]
+    except Exception as exc:  # an unexpected shape from a page we don't control: a finding, never a crash
+        events = [make_event(action=None, transport=endpoint, decode_error=f"unexpected content ({type(exc).__name__}: {exc})"[:300])]
+    if req.body_truncated:
+        for event in events:
+            if event.decode_error:
+                event.decode_error += f" (the checker kept only the first {MAX_BODY // 1024} KiB of this body)"
     for event in events:
         event.step = req.step
         event.time_ms = req.time_ms
@@ -43,6 +52,21 @@ def sniff_endpoint(body: str | None) -> str:
     return "collect"
 
 
+VALUE_KEPT = 65_536  # characters of one payload value an event keeps (no Case Assist ID or field comes near it)
+
+
+def clip_long_values(value: Any) -> Any:
+    """A page can put megabytes in one field: the event keeps the beginning and says how much was cut, so the
+    results, the journal and the report stay readable; type checks see a string either way."""
+    if isinstance(value, str) and len(value) > VALUE_KEPT:
+        return value[:VALUE_KEPT] + f"… [{len(value) - VALUE_KEPT:,} more characters cut by case-assist-check]"
+    if isinstance(value, dict):
+        return {key: clip_long_values(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clip_long_values(item) for item in value]
+    return value
+
+
 def decode_all(requests: list[CapturedRequest], js_calls: list[JsCall] | None = None) -> list[Event]:
     """All events of a scenario in the order their requests left the page, numbered from 0.
 
@@ -52,6 +76,7 @@ def decode_all(requests: list[CapturedRequest], js_calls: list[JsCall] | None = 
         events.extend(decode_request(req))
     for index, event in enumerate(events):
         event.index = index
+        event.data, event.ticket = clip_long_values(event.data), clip_long_values(event.ticket)
     if js_calls:
         attribute_steps(events, js_calls)
     return events

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from checker.decode.ua import DecodeError, make_event
+from checker.decode.ua import DecodeError, make_event, text_or_none
 from checker.models import CapturedRequest, Event
 
 
@@ -72,7 +72,7 @@ EP_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[dict, dict]]]] =
 
 def decode_ep(req: CapturedRequest) -> list[Event]:
     try:
-        body = json.loads(req.body or "")
+        body = json.loads(req.full_body or "")
     except json.JSONDecodeError as exc:
         raise DecodeError(f"Event Protocol body is not valid JSON ({exc.msg} at char {exc.pos})") from None
     items = body if isinstance(body, list) else [body]
@@ -83,9 +83,9 @@ def _decode_item(item: Any) -> Event:
     if not isinstance(item, dict) or not isinstance(item.get("meta"), dict):
         return make_event(action=None, protocol="ep", transport="event_protocol", decode_error="an Event Protocol event needs a `meta` object")
     meta = item["meta"]
-    ep_type = meta.get("type")
+    ep_type = text_or_none(meta.get("type"))  # a page may put anything there
     payload = {k: v for k, v in item.items() if k != "meta"}
-    action, convert = EP_TYPES.get(ep_type, (None, lambda p: (dict(p), {})))
+    action, convert = EP_TYPES.get(ep_type or "", (None, lambda p: (dict(p), {})))
     data, ticket = convert(payload)
     data = {k: v for k, v in data.items() if v is not None}
     data["ep_payload"] = payload

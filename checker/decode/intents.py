@@ -11,6 +11,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.decode.ua import text_or_none
 from checker.models import Event, JsCall
 
 SKEW_MS = 50.0  # clocks of the page and of the capture agree to within this
@@ -107,7 +108,7 @@ def _intents(calls: list[JsCall]) -> list[Intent]:
 
 
 def _headless(call: JsCall, mode: str) -> Intent | None:
-    actions = HEADLESS_ACTIONS.get(call.args[0] if call.args else "")
+    actions = HEADLESS_ACTIONS.get(call.args[0] if call.args and isinstance(call.args[0], str) else "")
     if not actions:
         return None
     transport = "event_protocol" if mode == "next" else ("click" if actions[0] in CLICK_ACTIONS else "collect")
@@ -124,7 +125,7 @@ def _apply(state: _FrameState, call: JsCall) -> Intent | None:
     args = call.args
     command = args[0] if args and isinstance(args[0], str) else None
     if command == "svc:setAction":
-        state.action = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+        state.action = text_or_none(args[1]) if len(args) > 1 else None
         state.data = args[2] if len(args) > 2 and isinstance(args[2], dict) else {}
         state.call_ids.append(call.id)
     elif command == "svc:setTicket":
@@ -140,15 +141,16 @@ def _send(state: _FrameState, call: JsCall, args: list[Any]) -> Intent | None:
     common = dict(time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=bool(call.queued))
     if kind == "event" and len(args) > 2 and args[2] == "svc":
         fields = args[4] if len(args) > 4 and isinstance(args[4], dict) else {}
-        intent = Intent(action=state.action, transport="collect", event_type=args[3] if len(args) > 3 else None,
-                        data=dict(state.data), ticket=dict(state.ticket), search_hub=fields.get("searchHub"),
+        intent = Intent(action=state.action, transport="collect", event_type=text_or_none(args[3]) if len(args) > 3 else None,
+                        data=dict(state.data), ticket=dict(state.ticket), search_hub=text_or_none(fields.get("searchHub")),
                         call_ids=[*state.call_ids, call.id], **common)
         state.clear()  # the library clears action and ticket after every send
         return intent
     if kind == "click" and len(args) > 2 and isinstance(args[2], dict):
         payload = args[2]
-        return Intent(action=payload.get("actionCause"), transport="click", event_type="click", data=dict(payload),
-                      ticket={}, search_hub=payload.get("originLevel1"), call_ids=[call.id], **common)
+        return Intent(action=text_or_none(payload.get("actionCause")), transport="click", event_type="click",
+                      data=dict(payload), ticket={}, search_hub=text_or_none(payload.get("originLevel1")),
+                      call_ids=[call.id], **common)
     return None
 
 

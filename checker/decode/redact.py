@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
 LEARNT_MIN = 8  # a value learnt from a token parameter is masked everywhere only when it cannot be a common word
 SECRET_PARAM = re.compile(r"(token|secret|password|passwd|api[-_]?key|apikey|auth|session|signature|sig)$", re.I)
 SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key", "x-auth-token"}
 BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+SECRET_QUERY_VALUE = re.compile(r"([?&][^=&#]*(?:token|secret|password|passwd|api[-_]?key|apikey|auth|session|signature|sig)=)"
+                                r"([^&#]*)", re.I)
 TOKEN_IN_TEXT = re.compile(r"((?:access_token|accessToken|api_?key|apiKey)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)")
 
 
@@ -21,21 +23,33 @@ class Redactor:
     """Masks known secret shapes plus the exact values the user declared secret (e.g. env variables)."""
 
     def __init__(self, secrets: list[str] | None = None) -> None:
-        self.secrets = sorted({s for s in (secrets or []) if s and len(s) >= 4}, key=len, reverse=True)
+        self.secrets: list[str] = []
+        self.forms: list[str] = []  # each secret as written, and as it looks once a URL percent-encodes it
+        for secret in secrets or []:
+            self.add_secret(secret)
 
     def add_secret(self, value: str, min_length: int = 4) -> None:
         if value and len(value) >= min_length and value not in self.secrets:
-            self.secrets = sorted([*self.secrets, value], key=len, reverse=True)
+            self.secrets.append(value)
+            forms = {value, quote(value, safe=""), quote(value), quote_plus(value)}
+            self.forms = sorted(set(self.forms) | forms, key=len, reverse=True)
 
     def text(self, value: str | None) -> str | None:
         if value is None:
             return None
-        for secret in self.secrets:
-            value = value.replace(secret, MASK)
+        for form in self.forms:
+            value = value.replace(form, MASK)
         value = BEARER.sub(lambda m: m.group(1) + MASK, value)
         return TOKEN_IN_TEXT.sub(lambda m: m.group(1) + MASK, value)
 
     def url(self, url: str) -> str:
+        url = self.text(url) or ""  # declared secrets first, in whatever encoding the URL holds them
+        try:
+            return self._url_parts(url)
+        except ValueError:  # a URL the page built by hand (bad port, half an IPv6 address): mask by pattern only
+            return SECRET_QUERY_VALUE.sub(lambda m: m.group(1) + MASK, url)
+
+    def _url_parts(self, url: str) -> str:
         parts = urlsplit(url)
         if parts.query:
             pairs = parse_qsl(parts.query, keep_blank_values=True)
@@ -44,8 +58,8 @@ class Redactor:
                     self.add_secret(value, LEARNT_MIN)  # learnt: the same token elsewhere (a trace, a log) is masked too
             pairs = [(k, MASK if SECRET_PARAM.search(k) else v) for k, v in pairs]
             parts = parts._replace(query=urlencode(pairs, safe="[]"))
-        if parts.password or parts.username:
-            parts = parts._replace(netloc=f"{MASK}@{parts.hostname}" + (f":{parts.port}" if parts.port else ""))
+        if "@" in parts.netloc:  # user:password@host — keep host and port as written (IPv6 brackets included)
+            parts = parts._replace(netloc=f"{MASK}@{parts.netloc.rsplit('@', 1)[1]}")
         return self.text(urlunsplit(parts)) or ""
 
     def value(self, value: Any) -> Any:

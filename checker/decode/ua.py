@@ -131,7 +131,9 @@ def decode_ua(req: CapturedRequest, endpoint: str) -> list[Event]:
         if not body:
             raise DecodeError("a GET request without query parameters carries no event")
     else:
-        body = parse_body(req.body, endpoint)
+        body = parse_body(req.full_body, endpoint)
+    if body == []:
+        raise DecodeError("an empty batch: the request carries no event")
     items = body if isinstance(body, list) else [body]  # /searches batches several events
     events = []
     for item in items:

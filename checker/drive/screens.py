@@ -18,6 +18,8 @@ class ScreenRecorder:
         self.page = page
         self.latest: bytes | None = None
         self.cdp: "CDPSession | None" = None
+        self.crashed = False
+        page.on("crash", self._on_crash)
         if enabled:
             self._start(context)
 
@@ -29,6 +31,10 @@ class ScreenRecorder:
         except Exception:
             self.cdp = None  # not Chromium, or a remote browser without CDP: fall back to real screenshots
 
+    def _on_crash(self, _page) -> None:
+        self.crashed = True
+        self.latest = None  # the frame before the crash would show a page that no longer exists
+
     def _on_frame(self, params: dict) -> None:
         self.latest = base64.b64decode(params["data"])
         try:
@@ -39,16 +45,29 @@ class ScreenRecorder:
     def snapshot(self, path: Path, exact: bool = False) -> bool:
         """Write the page's current look to `path` (JPEG). `exact` takes a real screenshot."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not exact and self.cdp is not None:
-            try:
-                self.page.evaluate("0")  # one round trip, so frames already sent by the browser are dispatched
-            except Exception:
-                pass
-            if self.latest is not None:
-                path.write_bytes(self.latest)
-                return True
         try:
-            self.page.screenshot(path=str(path), type="jpeg", quality=60, timeout=5000)
-            return True
+            self.page.wait_for_timeout(0)  # dispatch what the browser already sent (frames, a crash), no page call
         except Exception:
+            pass
+        if self.crashed:
             return False  # a crashed page cannot be photographed; the step's error says why
+        if not exact and self.cdp is not None and self.latest is not None:
+            path.write_bytes(self.latest)
+            return True
+        return self._screenshot(path)
+
+    def _screenshot(self, path: Path) -> bool:
+        for attempt in range(2):
+            try:
+                self.page.screenshot(path=str(path), type="jpeg", quality=60, timeout=5000)
+                return True
+            except Exception:
+                if attempt == 0 and not self.crashed:  # right after a failed navigation Chromium sometimes refuses once
+                    try:
+                        self.page.wait_for_timeout(200)
+                    except Exception:
+                        break
+        if self.latest is not None and not self.crashed:  # the last frame the screencast showed is better than nothing
+            path.write_bytes(self.latest)
+            return True
+        return False

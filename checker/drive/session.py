@@ -35,6 +35,7 @@ class ScenarioSession:
         self.on_step = lambda step: None
         self.context = None
         self.page = None
+        self.crashed = False  # CDP calls to a crashed page never answer
         self.screens: ScreenRecorder | None = None
 
     def journal(self, journal) -> None:
@@ -124,11 +125,25 @@ class ScenarioSession:
             error = self.capture.redactor.text(str(exc))
             step_result.status, step_result.error, failed = StepStatus.error, error, True
             self.result.error = f"step #{index + 1} ({step_result.description}) failed: {error}"
+            self._stop_pending_navigation()
         step_result.duration_s = round(time.monotonic() - begun, 3)
         step_result.url = self._safe_url()
         self._collect_fields()
         self._screenshot(index, step, step_result, exact=failed or isinstance(step, ScreenshotStep))
         return failed
+
+    def _stop_pending_navigation(self) -> None:
+        """A navigation that never gets an answer makes every later call to the page (evaluate, screenshot, even
+        through CDP) wait for it: stop it, as the browser's stop button does, so the page stays readable."""
+        try:
+            self.page.wait_for_timeout(0)  # dispatch what the browser already said, a crash among it
+            if self.crashed:
+                return
+            cdp = self.context.new_cdp_session(self.page)
+            cdp.send("Page.stopLoading")
+            cdp.detach()
+        except Exception:
+            pass  # not Chromium, or a closed page: nothing is pending there
 
     def _screenshot(self, index: int, step, step_result: StepResult, exact: bool) -> None:
         from checker.runner import slug
@@ -175,8 +190,20 @@ class ScenarioSession:
             if len(errors) < 50:
                 errors.append((self.capture.redactor.text(str(error)) or "")[:500])
 
+        console: list[str] = self.result.page_info.setdefault("console_errors", [])
+
+        def on_console(message) -> None:
+            # a failed resource load is already in the captured requests, with its status
+            if message.type == "error" and len(console) < 50 and not message.text.startswith("Failed to load resource"):
+                console.append("console: " + (self.capture.redactor.text(message.text) or "")[:500])
+
         self.page.on("pageerror", on_error)
-        self.page.on("crash", lambda _: errors.append("the page crashed"))
+        self.page.on("console", on_console)
+        def on_crash(_page) -> None:
+            self.crashed = True
+            errors.append("the page crashed")
+
+        self.page.on("crash", on_crash)
 
     def _collect_fields(self) -> None:
         self.result.page_fields = sorted(set(self.result.page_fields) | self.tap.page_fields(self.page))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -23,6 +24,10 @@ def make_console(stream=None) -> Console:
     return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True, no_color=quiet_ci and "FORCE_COLOR" not in os.environ)
 
 
+# A page's text could carry escape sequences that repaint or hide the operator's terminal.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 class ProgressPrinter:
     """One line per scenario as it finishes (and per step when verbose); on an interactive terminal, a live line
     under them says which scenario of how many and which step is running. Quiet in CI (no live line)."""
@@ -38,8 +43,8 @@ class ProgressPrinter:
         self.running: dict[str, str] = {}  # scenario → what it is doing (several with --workers)
 
     def _text(self, value: str | None) -> str:
-        """Page text, redacted of secrets and escaped for rich markup."""
-        return escape(self.redactor.text(value or "") or "")
+        """Page text, redacted of secrets, stripped of terminal control characters and escaped for rich markup."""
+        return escape(CONTROL.sub("?", self.redactor.text(value or "") or ""))
 
     def __call__(self, event: RunEvent) -> None:
         if event.kind == "run_started" and self.live:

@@ -141,6 +141,9 @@ def section_url(section: str) -> str | None:
     return DOC_URL if section == "Summary table" else f"{DOC_URL}#{slug}"
 
 
+BODY_SHOWN = 4000
+
+
 def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
 
@@ -148,6 +151,24 @@ def pretty(value: Any) -> str:
 def short(value: Any, limit: int = 80) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip(body: str | None) -> str | None:
+    """A request body as shown inline: a page can send megabytes; results.json keeps what was captured."""
+    if body is None or len(body) <= BODY_SHOWN:
+        return body
+    return body[:BODY_SHOWN] + f"… ({len(body) - BODY_SHOWN:,} more characters in results.json)"
+
+
+def clip_values(value: Any) -> Any:
+    """An event's data as shown inline: every long string clipped like a body, the shape kept."""
+    if isinstance(value, str):
+        return clip(value)
+    if isinstance(value, dict):
+        return {key: clip_values(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clip_values(item) for item in value]
+    return value
 
 
 def key_fields(event: Event) -> list[tuple[str, Any]]:
@@ -160,7 +181,7 @@ def key_fields(event: Event) -> list[tuple[str, Any]]:
 def render_html(run: RunResult, report_dir: Path) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pretty=pretty, short=short)
+    env.filters.update(pretty=pretty, short=short, clip=clip, clip_values=clip_values)
     env.globals.update(key_fields=key_fields, section_url=section_url, call_text=call_text)
     template = env.get_template("report.html.j2")
     scenarios = [_scenario_view(i, r, report_dir) for i, r in enumerate(run.scenarios)]
@@ -175,5 +196,5 @@ def render_html(run: RunResult, report_dir: Path) -> str:
 def write_html(run: RunResult, report_dir: Path) -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "index.html"
-    path.write_text(render_html(run, report_dir), encoding="utf-8")
+    path.write_text(render_html(run, report_dir), encoding="utf-8", errors="replace")  # a lone surrogate from a page
     return path

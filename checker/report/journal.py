@@ -33,7 +33,7 @@ class Journal:
         data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
         data = self.redactor.value(data)  # names, descriptions and errors may hold a secret variable's value
         try:
-            self._file.write(json.dumps({"kind": kind, **data}, ensure_ascii=False, default=str) + "\n")
+            self._file.write(json.dumps({"kind": kind, **data}, ensure_ascii=True, default=str) + "\n")
         except (OSError, ValueError):
             pass  # a full disk must not stop the audit; results.json is still written at the end
 

@@ -10,7 +10,8 @@ from checker.models import RunResult
 
 def write_json(result: RunResult, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False), encoding="utf-8")
+    # ASCII escapes keep what a page sent exactly, lone surrogates and control characters included, in valid JSON
+    path.write_text(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=True), encoding="utf-8")
     return path
 
 

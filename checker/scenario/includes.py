@@ -55,12 +55,16 @@ def _include(raw: dict[str, Any], where: tuple[Any, ...], path: Path, smap: Sour
                                "put expectations on the included steps, or on the next step", (extra[0],))
     if not isinstance(raw["include"], str) or not raw["include"]:
         return [], [], problem("include needs a file name", "write `- include: _login.yaml`")
-    target = (path.parent / raw["include"]).resolve()
+    try:
+        target = (path.parent / raw["include"]).resolve()
+        found_file = target.is_file()
+    except (OSError, ValueError) as exc:  # NUL bytes, names too long for the file system
+        return [], [], problem(f"include path is not usable: {exc}", "write a relative file name like _login.yaml")
     if target in stack:
         return [], [], problem(f"include cycle: {raw['include']} includes itself (directly or not)")
     if len(stack) > MAX_DEPTH:
         return [], [], problem(f"includes nested more than {MAX_DEPTH} deep")
-    if not target.is_file():
+    if not found_file:
         return [], [], problem(f"included file not found: {raw['include']}", f"looked for {target}")
     steps, origins, problems = _steps_of(target, variables, stack)
     for step in steps:

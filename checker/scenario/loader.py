@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import ValidationError
 
-from checker.errors import ConfigError, Problem, ScenarioError
+from checker.errors import CheckerError, ConfigError, Problem, ScenarioError
 from checker.scenario.checks import attach_lines, reference_problems
 from checker.scenario.includes import expand_includes
 from checker.scenario.model import STEP_KINDS, Defaults, Expectation, ExpectBlock, Scenario
@@ -59,7 +59,7 @@ def load_scenarios(paths: Iterable[str | Path], options: LoadOptions | None = No
     first_seen: dict[str, str] = {}
     for path, root in discover(paths):
         defaults, default_problems = folder_defaults(path, root)
-        scenario, file_problems = load_file(path, options, defaults)
+        scenario, file_problems = _load_guarded(path, options, defaults)
         problems.extend(default_problems + file_problems)
         if scenario is None:
             continue
@@ -72,6 +72,19 @@ def load_scenarios(paths: Iterable[str | Path], options: LoadOptions | None = No
     if problems:
         raise ScenarioError(_unique(problems))
     return scenarios
+
+
+def _load_guarded(path: Path, options: LoadOptions, defaults: dict[str, Any]) -> tuple[Scenario | None, list[Problem]]:
+    """One file's load; a bug of ours on strange input is reported against that file, not as a crash of the run."""
+    try:
+        return load_file(path, options, defaults)
+    except RecursionError:
+        return None, [Problem(display_name(path), 1, 1, "the file is nested too deeply to read")]
+    except CheckerError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - keep the other files' problems; say which file and what
+        return None, [Problem(display_name(path), 1, 1, f"could not load this file ({type(exc).__name__}: {exc})",
+                              "please report this file to the case-assist-check maintainers")]
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
 
 from checker.scenario.selectors import selector_problem
 
@@ -26,6 +26,9 @@ Selector = Annotated[str, Field(min_length=1, description="A Playwright selector
                      AfterValidator(_well_formed)]
 Matcher = Annotated[Any, Field(description="A literal, or {regex|any|absent|type|range|one_of|capture|same_as: …}.")]
 Order = Literal["in_order", "exact", "any_order"]
+
+
+DAY = 86_400  # seconds: any longer "timeout" is a typo (or .inf), and Playwright needs a finite number
 
 
 class _Strict(BaseModel):
@@ -45,6 +48,12 @@ class _Strict(BaseModel):
 class CountRange(_Strict):
     min: int | None = Field(None, ge=0)
     max: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "CountRange":
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"count min ({self.min}) is above max ({self.max})")
+        return self
 
 
 class Expectation(_Strict):
@@ -79,7 +88,7 @@ def as_block(spec: ExpectSpec | None) -> ExpectBlock:
 
 class _StepBase(_Strict):
     name: str | None = Field(None, description="A label shown in the report.")
-    timeout: float | None = Field(None, gt=0, description="Seconds for this step and its expected events.")
+    timeout: float | None = Field(None, gt=0, le=DAY, description="Seconds for this step and its expected events.")
     expect: ExpectSpec = Field(default_factory=list, description="Events this step must cause.")
     expect_none: list[Expectation] = Field(default_factory=list, description="Events this step must not cause.")
     frame: Selector | list[Selector] | None = Field(
@@ -219,8 +228,8 @@ class Defaults(_Strict):
     """Settings for every scenario of a file (`defaults:`) or of a folder (`_defaults.yaml`)."""
 
     search_hub: str | None = Field(None, description="The search hub / originLevel1 every event must carry.")
-    timeout: float | None = Field(None, gt=0, description="Seconds a step may take.")
-    expect_timeout: float | None = Field(None, gt=0, description="Seconds to wait for a step's expected events.")
+    timeout: float | None = Field(None, gt=0, le=DAY, description="Seconds a step may take.")
+    expect_timeout: float | None = Field(None, gt=0, le=DAY, description="Seconds to wait for a step's expected events.")
     viewport: Viewport | None = None
     locale: str | None = Field(None, description="Browser locale, e.g. fr-CA.")
     frame: Selector | list[Selector] | None = Field(None, description="Default `frame` of every step (e.g. an embedded form).")

@@ -81,25 +81,43 @@ class StepsSourceMap(SourceMap):
         return self._translate(path)[0].file
 
 
-def _plain(node: Any, path: Path_, smap: SourceMap) -> Any:
+# A scenario has hundreds of nodes; YAML aliases can make a 400-byte file expand to billions ("billion laughs").
+MAX_NODES = 200_000
+
+
+class TooLarge(Exception):
+    """The document expands to more than MAX_NODES values (usually aliases of aliases)."""
+
+
+def _position(node: Any, key: Any, which: str) -> tuple[int, int]:
+    """(line, column) of a key or its value; keys merged in with `<<:` have none of their own, so the map's."""
+    try:
+        line, col = getattr(node.lc, which)(key)
+    except (KeyError, IndexError, TypeError):
+        line, col = node.lc.line, node.lc.col
+    return (line or 0) + 1, (col or 0) + 1
+
+
+def _plain(node: Any, path: Path_, smap: SourceMap, budget: list[int] | None = None) -> Any:
     """Convert ruamel's round-trip nodes to plain Python, recording positions on the way."""
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TooLarge
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():
             child = path + (key,)
-            k_line, k_col = node.lc.key(key)
-            v_line, v_col = node.lc.value(key)
-            smap.keys[child] = (k_line + 1, k_col + 1)
-            smap.values[child] = (v_line + 1, v_col + 1)
-            out[str(key) if not isinstance(key, (str, int)) else key] = _plain(value, child, smap)
+            smap.keys[child] = _position(node, key, "key")
+            smap.values[child] = _position(node, key, "value")
+            out[str(key) if not isinstance(key, (str, int)) else key] = _plain(value, child, smap, budget)
         return out
     if isinstance(node, CommentedSeq):
         out_list = []
         for index, value in enumerate(node):
             child = path + (index,)
-            line, col = node.lc.item(index)
-            smap.values[child] = (line + 1, col + 1)
-            out_list.append(_plain(value, child, smap))
+            smap.values[child] = _position(node, index, "item")
+            out_list.append(_plain(value, child, smap, budget))
         return out_list
     if isinstance(node, str):
         return str(node)  # drop ruamel's scalar string subclasses
@@ -127,4 +145,8 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap, list[Probl
         return None, smap, [Problem(display_name, None, None, f"invalid YAML: {exc}")]
     if node is None:
         return None, smap, [Problem(display_name, 1, 1, "the file is empty", "a scenario needs `name:` and `steps:`")]
-    return _plain(node, (), smap), smap, []
+    try:
+        return _plain(node, (), smap), smap, []
+    except TooLarge:
+        message = f"the document expands to more than {MAX_NODES:,} values (aliases of aliases?)"
+        return None, SourceMap(display_name), [Problem(display_name, 1, 1, message, "write the steps out, or use include:")]

@@ -81,3 +81,12 @@ def test_decode_all_orders_by_time_and_numbers_events():
     api = CapturedRequest(id=2, kind="service_api", method="POST", url="https://x/classify", resource_type="fetch")
     events = decode_all([a, b, api])
     assert [(e.index, e.action, e.request_id) for e in events] == [(0, "ticket_create_start", 1), (1, "ticket_next_stage", 0)]
+
+
+def test_a_megabyte_value_is_kept_short_with_what_was_cut_said():
+    body = json.dumps({"svc_action": "ticket_field_update", "svc_action_data": {"fieldName": "description"},
+                       "svc_ticket_description": "B" * 1_000_000, "cid": "c-1", "ea": "click"})
+    (event,) = decode_all([req("https://analytics.cloud.coveo.com/rest/ua/v15/analytics/collect", body)])
+    kept = event.ticket["description"]
+    assert kept.startswith("B" * 65_536) and kept.endswith("934,464 more characters cut by case-assist-check]")
+    assert event.data == {"fieldName": "description"} and event.client_id == "c-1"

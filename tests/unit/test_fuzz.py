@@ -10,9 +10,8 @@ garbage into findings, never into exceptions:
 - scenario loader: any YAML text → scenarios, or `ScenarioError` / `ConfigError` with located problems;
 - reports: any result → results.json, junit.xml and index.html.
 
-Where the current code falls short, the property test is marked `xfail(strict=True)` and pinned with
-`@example`s of the smallest input that breaks it (so the xfail is deterministic); a sibling test covers the
-part of the input space that works today, so the corpus guards something until the owner fixes the bug.
+Inputs that once broke a stage are pinned as `@example`s (or parametrized cases) next to the property that
+found them, so they are tried on every run, whatever hypothesis draws.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from checker.check import check_scenario
@@ -240,36 +239,17 @@ def test_each_decoder_turns_wrong_types_into_text(url, body):
     assert events and all(e.decode_error or e.action is None or isinstance(e.action, str) for e in events)
 
 
-EP_REASON = (
-    "checker/decode/ep.py _decode_item: `action, convert = EP_TYPES.get(ep_type, …)` raises TypeError: unhashable "
-    "type: 'list' (or 'dict') when an Event Protocol item's meta.type is an array or an object "
-    "(body '[{\"meta\": {\"type\": [\"CaseAssist.Start\"]}}]'). decode_request only catches DecodeError, so the "
-    "exception escapes decode_all → checker/runner.py run_scenario → run(): one such request from the page aborts "
-    "the whole run and no report is written (see tests/integration/test_hostile.py)")
-
-
-@pytest.mark.xfail(strict=True, reason=EP_REASON)
 def test_ep_decoder_survives_a_non_string_type():
     request = CapturedRequest(id=0, kind="analytics", method="POST", url=EP_UNHASHABLE_TYPE[0], resource_type="fetch",
                               body=EP_UNHASHABLE_TYPE[1])
     _assert_sane(decode_request(request), request)
 
 
-@pytest.mark.xfail(strict=True, reason=EP_REASON)
 @FUZZ
 @example(request=CapturedRequest(id=0, kind="analytics", method="POST", url=EP_UNHASHABLE_TYPE[0], resource_type="fetch",
                                  body=EP_UNHASHABLE_TYPE[1]))
 @given(requests_with(json_values.map(_json_dumps) | ep_items(json_values).map(_json_dumps) | form_bodies(json_values)))
 def test_decode_never_raises_on_arbitrary_json(request):
-    events = decode_request(request)
-    _assert_sane(events, request)
-
-
-@FUZZ
-@given(requests_with(json_values.map(_json_dumps) | ep_items(json_values, typed_scalars).map(_json_dumps) | form_bodies(json_values)))
-def test_decode_never_raises_on_arbitrary_json_with_hashable_ep_types(request):
-    """Arbitrary JSON of any shape for every endpoint kind, Event Protocol types kept to strings (see the xfail
-    above): never an exception, every text field of every event a string or None."""
     events = decode_request(request)
     _assert_sane(events, request)
 
@@ -428,7 +408,7 @@ def _assert_checked(result: ScenarioResult) -> None:
     json.dumps(result.model_dump(mode="json"), allow_nan=True)
 
 
-INTENT_CRASHES = {  # JS calls that crash the check stage today (pinned in the xfail below)
+INTENT_CRASHES = {  # JS calls a page can forge (the binding is on window) that once aborted the whole run
     "headless action type an object": JsCall(id=0, fn="headless", args=[{"type": "analytics/caseAssist/case/start"}]),
     "click actionCause a list": JsCall(id=0, fn="coveoua", args=["send", "click", {"actionCause": []}]),
 }
@@ -438,30 +418,6 @@ def _steps_of(scenario: Scenario) -> list[StepResult]:
     return [StepResult(index=i, kind="x", description="") for i in range(len(scenario.steps))]
 
 
-def _without_intent_crashes(result: ScenarioResult) -> ScenarioResult:
-    """Turn the JS-call shapes of INTENT_CRASHES into text, so the passing tests look for other crashes."""
-    for call in result.js_calls:
-        if call.fn == "headless" and call.args and not isinstance(call.args[0], str):
-            call.args[0] = json.dumps(call.args[0])
-        if call.fn == "coveoua" and call.args[:2] == ["send", "click"] and len(call.args) > 2 and isinstance(call.args[2], dict):
-            cause = call.args[2].get("actionCause")
-            if cause is not None and not isinstance(cause, str):
-                call.args[2]["actionCause"] = json.dumps(cause)
-    return result
-
-
-INTENTS_REASON = (
-    "checker/decode/intents.py trusts the types of JS-call arguments. (1) _headless(): "
-    "HEADLESS_ACTIONS.get(call.args[0] …) raises TypeError: unhashable type: 'dict' when a `headless` call's first "
-    "argument is not a string — hook.js records strings, but its binding is on window, so any page script can call "
-    "window.__caCheckRecord({fn: 'headless', args: '[{}]'}). (2) _send(): a page's own "
-    "coveoua('send', 'click', {actionCause: []}) makes Intent.action a list, and pair_intents → _pair → "
-    "TimeBuckets.take raises TypeError: unhashable type: 'list' at `self.groups.get(key, [])` (intents.py line ~169). "
-    "Both escape check_scenario → reconcile, and decode_all → attribute_steps in checker/runner.py run_scenario: "
-    "the run aborts, no report (see tests/integration/test_hostile.py)")
-
-
-@pytest.mark.xfail(strict=True, reason=INTENTS_REASON)
 @FUZZ
 @example(scenario=SCENARIOS[1], data="headless action type an object")
 @example(scenario=SCENARIOS[1], data="click actionCause a list")
@@ -472,26 +428,17 @@ def test_check_stage_never_raises(scenario, data):
     else:
         result = data.draw(scenario_results(scenario))
     _assert_checked(check_scenario(result, scenario))
+    # and the verdict follows the findings
+    if result.error is None and not any(s.status == StepStatus.error for s in result.steps):
+        errors = [v for v in result.violations if v.severity.value == "error"]
+        assert (result.status == Status.failed) == bool(errors)
 
 
-@pytest.mark.xfail(strict=True, reason=INTENTS_REASON)
 @pytest.mark.parametrize("name", INTENT_CRASHES)
 def test_check_stage_survives_each_pinned_js_call(name):
     scenario = SCENARIOS[1]
     result = ScenarioResult(name=scenario.name, file="f.yaml", js_calls=[INTENT_CRASHES[name]], steps=_steps_of(scenario))
     _assert_checked(check_scenario(result, scenario))
-
-
-@FUZZ
-@given(st.sampled_from(SCENARIOS), st.data())
-def test_check_stage_never_raises_without_the_pinned_crashes(scenario, data):
-    """The same, with the two argument shapes of the xfail above turned into text: what works today."""
-    result = _without_intent_crashes(data.draw(scenario_results(scenario)))
-    _assert_checked(check_scenario(result, scenario))
-    # and the verdict follows the findings
-    if result.error is None and not any(s.status == StepStatus.error for s in result.steps):
-        errors = [v for v in result.violations if v.severity.value == "error"]
-        assert (result.status == Status.failed) == bool(errors)
 
 
 def test_check_stage_on_real_decoded_garbage():
@@ -530,7 +477,7 @@ def _write_all(result: ScenarioResult) -> Path:
 @given(st.sampled_from(SCENARIOS), st.data())
 def test_reports_are_written_for_arbitrary_printable_results(scenario, data):
     """Whatever the page sent (printable text, wrong types, NaN, huge numbers), the three reports are written."""
-    result = _without_intent_crashes(data.draw(scenario_results(scenario)))
+    result = data.draw(scenario_results(scenario))
     check_scenario(result, scenario)
     result = ScenarioResult.model_validate_json(_printable(result.model_dump_json()))
     _write_all(result)
@@ -552,14 +499,6 @@ def _printable(dumped: str) -> str:
     return json.dumps(clean(value))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/report: a lone UTF-16 surrogate (a page can send '\\ud800' in any JSON payload; json.loads keeps it) "
-    "makes write_json raise UnicodeEncodeError ('utf-8' codec can't encode character '\\ud800': surrogates not "
-    "allowed) at json_out.py write_json → path.write_text(…, encoding='utf-8'); and a C0 control character "
-    "(\\x01, \\x1b…) in a scenario name, an error or a finding message makes write_junit raise "
-    "xml.parsers.expat.ExpatError (junitparser write_xml → minidom.parseString: not well-formed (invalid token)). "
-    "write_reports writes results.json, then junit.xml, then index.html, so either leaves the run without "
-    "junit.xml and index.html (the surrogate: without any report)"))
 @FEW
 @example(payload="\ud800")
 @example(payload="step failed: \x1b[31mred\x01")
@@ -601,13 +540,6 @@ def _compare_all(compiled, observed) -> None:
         json.dumps(diff.model_dump(mode="json"), default=str, allow_nan=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/check/matchers.py: compile_value raises exceptions other than MatcherError: "
-    "{type: [1]} or {type: {}} → TypeError: unhashable type: 'list' at _type (`if arg not in TYPES`); "
-    "{regex: 'a{99999999999}'} → OverflowError: the repetition number is too large and "
-    "{regex: '(' * 1000 + ')' * 1000} → RecursionError at _regex (re.compile; only re.error is caught). "
-    "Reached from a scenario file, these escape checker.scenario.checks.reference_problems and the loader: "
-    "`validate`/`run` exit 3 (internal error) instead of 2 with file:line"))
 @FUZZ
 @example(spec={"type": [1]})
 @example(spec={"regex": "a{99999999999}"})
@@ -618,14 +550,10 @@ def test_compile_value_raises_only_matcher_error(spec):
 
 
 @FUZZ
-@given(matcher_specs.filter(lambda s: "type" not in json.dumps(s, default=str)), observed_values)
+@given(matcher_specs, observed_values)
 def test_compiled_matchers_compare_against_anything(spec, observed):
-    """Specs that compile (here: without the `type` operator, see the xfail above) compare with any observed value
-    (absent, nested, NaN, huge ints) without raising."""
-    try:
-        compiled = _compile(spec)
-    except (OverflowError, RecursionError):  # the regex half of the xfail above
-        assume(False)
+    """Specs that compile compare with any observed value (absent, nested, NaN, huge ints) without raising."""
+    compiled = _compile(spec)
     if compiled is not None:
         _compare_all(compiled, observed)
 
@@ -674,36 +602,18 @@ def test_redactor_url_masks_declared_secrets_made_of_url_safe_characters(values,
 
 @FUZZ
 @given(st.text(max_size=60) | st.sampled_from(["http://[::1", "http://u:p@h:99999/x", "http://u:p@h:abc/", "//x", "::", "http://%zz"]))
-def test_redactor_url_and_text_never_raise_on_browser_normalised_urls(raw):
-    """Anything a browser could report as a request URL (here: http(s) URLs it normalised) is redacted without error."""
+def test_redactor_url_and_text_never_raise(raw):
+    """Any URL text, including the ones a page builds by hand and a browser would reject, is redacted without error."""
     redactor = Redactor(["s3cret-value"])
-    redactor.text(raw)
-    from urllib.parse import urlsplit
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - what a browser would have rejected
-    except ValueError:
-        assume(False)
+    assert isinstance(redactor.text(raw), str)
     assert isinstance(redactor.url(raw), str)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/decode/redact.py Redactor.url() raises ValueError for URL strings urlsplit rejects: 'http://[::1' "
-    "(Invalid IPv6 URL), 'http://u:p@h:99999/' (Port out of range) and 'http://u:p@h:abc/' (Port could not be "
-    "cast to integer) — at `parts.port` / urlsplit. Chromium never reports such a request URL, but "
-    "checker/capture/js_layer.py JsCapture._call redacts the URL the PAGE passed to fetch/sendBeacon/XHR "
-    "(hook.js records it raw), so the call is silently dropped by _on_record's `except Exception: return`"))
 @pytest.mark.parametrize("raw", ["http://[::1", "http://u:p@h:99999/x", "http://u:p@h:abc/x"])
 def test_redactor_url_never_raises(raw):
     assert isinstance(Redactor(["abcd"]).url(raw), str)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/decode/redact.py Redactor.url(): a declared secret with characters a URL percent-encodes survives in "
-    "its encoded form. url() decodes the query (parse_qsl) and re-encodes it (urlencode, quote_plus) BEFORE "
-    "text() looks for the literal secret, and a path is never decoded: secret 'p@ss word!' in "
-    "'http://h/?hint=p%40ss%20word%21' comes out as 'http://h/?hint=p%40ss+word%21', in "
-    "'http://h/p%40ss%20word%21/' unchanged — both are the secret for anyone who URL-decodes them"))
 @FUZZ
 @example(secret="p@ss word!", where="query")
 @example(secret="p@ss word!", where="path")
@@ -731,12 +641,6 @@ def test_js_layer_redacts_the_url_field_of_transport_calls():
 SECRET_URL = "https://o.analytics.org.coveo.com/rest/v15/analytics/collect?access_token=xx-tok-1&session=sess-2&auth=au-3"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/capture/js_layer.py JsCapture._call: the URL a page passes to fetch/sendBeacon/XHR/<img> is kept twice, "
-    "as `url` (redacted with Redactor.url, which masks every query parameter SECRET_PARAM names: token, secret, "
-    "password, auth, session, signature, sig…) and as args[0] (redacted with Redactor.text only, whose TOKEN_IN_TEXT "
-    "knows access_token/accessToken/api_key/apiKey). For '…/collect?access_token=xx-tok-1&session=sess-2&auth=au-3', "
-    "args[0] keeps 'sess-2' and 'au-3' → results.json js_calls[].args and the HTML 'JS calls' list show them"))
 def test_js_layer_redacts_secret_query_params_in_call_arguments():
     from checker.capture.js_layer import JsCapture
 
@@ -791,7 +695,7 @@ scenario_trees = st.recursive(
     lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.sampled_from(STEP_WORDS) | clean_text, kids, max_size=4),
     max_leaves=20)
 scenario_docs = st.fixed_dictionaries({}, optional={w: scenario_trees for w in TOP_WORDS}) | scenario_trees
-yaml_texts = scenario_docs.map(lambda d: json.dumps(_avoid_known_crashes(d), ensure_ascii=False, default=str))
+yaml_texts = scenario_docs.map(lambda d: json.dumps(_harmless_includes(d), ensure_ascii=False, default=str))
 
 
 def _yaml_dump(value) -> str:
@@ -803,30 +707,12 @@ def _yaml_dump(value) -> str:
     return out.getvalue()
 
 
-def _avoid_known_crashes(tree):
-    """Steer clear of the loader crashes pinned in test_loader_crashes_pinned, so this test finds new ones: include
-    paths become a harmless missing file (no NUL byte), `type` matchers get a hashable argument, `regex` ones a
-    pattern re.compile accepts or rejects with re.error."""
-    import re
-
+def _harmless_includes(tree):
+    """Include paths become a missing file, so a drawn path never makes the loader read the machine's files."""
     if isinstance(tree, dict):
-        out = {}
-        for key, value in tree.items():
-            if key == "include":
-                value = "missing.yaml"
-            elif key == "type" and isinstance(value, (list, dict)):
-                value = "string"
-            elif key == "regex" and isinstance(value, str):
-                try:
-                    re.compile(value)
-                except re.error:
-                    pass
-                except Exception:
-                    value = "^x"
-            out[key] = _avoid_known_crashes(value)
-        return out
+        return {k: "missing.yaml" if k == "include" else _harmless_includes(v) for k, v in tree.items()}
     if isinstance(tree, list):
-        return [_avoid_known_crashes(v) for v in tree]
+        return [_harmless_includes(v) for v in tree]
     return tree
 
 
@@ -841,18 +727,16 @@ YAML_SNIPPETS = [
 @FUZZ
 @given(st.one_of(
     yaml_texts,
-    scenario_docs.map(_avoid_known_crashes).map(_yaml_dump),
+    scenario_docs.map(_harmless_includes).map(_yaml_dump),
     st.binary(max_size=200),
     st.text(max_size=200),
     st.sampled_from(YAML_SNIPPETS),
 ))
 def test_loader_raises_only_scenario_or_config_errors(scratch, content):
-    if isinstance(content, str):
-        content = content.replace("<<", "< <")  # the merge key crash is pinned in test_loader_crashes_pinned
     _load(scratch, content)
 
 
-LOADER_CRASHES = {
+LOADER_CRASHES = {  # each once escaped the loader as a raw exception (exit 3 instead of 2 with file:line)
     "merge key": "<<: {name: merged}\nsteps: [{goto: /}]\n",
     "NUL in an include path": 'name: x\nsteps: [{include: "a\\0b.yaml"}]\n',
     "unhashable type matcher": "name: x\nsteps: [{goto: /, expect: [{action: a, data: {n: {type: [1]}}}]}]\n",
@@ -860,21 +744,11 @@ LOADER_CRASHES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the loader lets non-CheckerError exceptions out (validate/run exit 3 instead of 2 with file:line): "
-    "'merge key' → KeyError 'name' at checker/scenario/yaml_source.py _plain (node.lc.key(key) has no position for "
-    "keys merged in with `<<:`); 'NUL in an include path' → ValueError: embedded null byte from Path.resolve in "
-    "checker/scenario/includes.py; 'unhashable type matcher' → TypeError: unhashable type: 'list' and 'regex too "
-    "large' → OverflowError, both from checker/check/matchers.py via checker/scenario/checks.py reference_problems"))
 @pytest.mark.parametrize("content", LOADER_CRASHES.values(), ids=LOADER_CRASHES.keys())
-def test_loader_crashes_pinned(scratch, content):
+def test_loader_reports_inputs_that_once_crashed_it(scratch, content):
     _load(scratch, content)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/scenario/yaml_source.py _plain expands YAML aliases without a bound (a 'billion laughs' file of "
-    "~400 bytes): 7 levels of 10 aliases take > 60 s and gigabytes (6 levels: 7.7 s here), so `validate` or a "
-    "nightly `run` hangs on a hostile or careless scenario file instead of reporting a problem"))
 def test_loader_bounds_alias_expansion(tmp_path):
     lines = ["a0: &a0 [x,x,x,x,x,x,x,x,x,x]"] + [
         f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 7)] + ["name: x", "steps: [{goto: /}]"]
