@@ -4,7 +4,7 @@ same steps without capture, screenshots or checks. Prints per-scenario wall time
     .venv/bin/python benchmarks/overhead.py [--rounds N] [--scenario FILE]
 
 Both sides share one browser and the demo site; each round runs bare then checked, in a fresh context each,
-and the medians are compared (goal: ratio ≤ 1.15).
+and the medians are compared (goal: ratio ≤ 1.10), then where the checked run's extra time goes.
 """
 
 from __future__ import annotations
@@ -45,6 +45,43 @@ def checked(browser, scenario, options: RunOptions) -> float:
     return elapsed
 
 
+PHASES = {  # ScenarioSession methods: what the checker adds to the steps themselves
+    "_wait_for_expected": "waiting for each step's expected events",
+    "_settle": "settle window after the last step",
+    "_collect_fields": "reading the page's form fields",
+    "_screenshot": "screenshots",
+}
+
+
+def breakdown(browser, scenario, options: RunOptions, rounds: int) -> dict[str, float]:
+    """Median milliseconds per run spent in each phase the checker adds, by timing its session's methods."""
+    from checker.drive.session import ScenarioSession
+
+    spent: dict[str, list[float]] = {name: [] for name in PHASES}
+    originals = {name: getattr(ScenarioSession, name) for name in PHASES}
+
+    def timed(name):
+        def wrapper(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return originals[name](self, *args, **kwargs)
+            finally:
+                spent[name][-1] += time.perf_counter() - started
+        return wrapper
+
+    try:
+        for name in PHASES:
+            setattr(ScenarioSession, name, timed(name))
+        for _ in range(rounds):
+            for values in spent.values():
+                values.append(0.0)
+            checked(browser, scenario, options)
+    finally:
+        for name, original in originals.items():
+            setattr(ScenarioSession, name, original)
+    return {PHASES[name]: statistics.median(values) * 1000 for name, values in spent.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=15)
@@ -65,6 +102,7 @@ def main() -> None:
             times["bare Playwright"].append(bare(browser, scenario, server.base_url))
             for name, options in variants.items():
                 times[name].append(checked(browser, scenario, options))
+        phases = breakdown(browser, scenario, variants["checked (screenshots on)"], args.rounds)
         browser.close()
     base = statistics.median(times["bare Playwright"])
     print(f"scenario: {scenario.name} ({len(scenario.steps)} steps), {args.rounds} rounds, "
@@ -72,6 +110,11 @@ def main() -> None:
     for name, values in times.items():
         median = statistics.median(values)
         print(f"  {name:28} median {median * 1000:7.0f} ms   ratio {median / base:.2f}")
+    print("where a checked run's extra time goes (median per run, defaults):")
+    for name, ms in phases.items():
+        print(f"  {name:42} {ms:6.0f} ms")
+    rest = (statistics.median(times["checked (screenshots on)"]) - base) * 1000 - sum(phases.values())
+    print(f"  {'the rest (capture hooks, decoding, checks)':42} {rest:6.0f} ms")
 
 
 if __name__ == "__main__":

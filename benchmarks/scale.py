@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -34,7 +35,7 @@ def suite(folder: Path, copies: int) -> Path:
         target = folder / f"copy{copy}"
         shutil.copytree(ROOT / "scenarios" / "demo", target)
         for path in target.glob("0*.yaml"):
-            path.write_text(path.read_text().replace("\nname: ", f"\nname: #{copy} ", 1))
+            path.write_text(re.sub(r"^name: ", f"name: copy {copy}, ", path.read_text(), count=1, flags=re.M))
     return folder
 
 

@@ -49,5 +49,12 @@ def proxy_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")))
 
 
+def analytics_route_pattern(extra_patterns: list[str]) -> re.Pattern[str]:
+    """One regex, valid in Python and JavaScript, that Playwright matches inside the browser driver: with a Python
+    predicate instead, every request of the page (HTML, scripts, images) would make a round trip to this process."""
+    sources = [UA_PATH_JS, EP_PATH_JS, *(proxy_regex(p).pattern for p in extra_patterns)]
+    return re.compile("|".join(f"(?:{source})" for source in sources))
+
+
 def matches_proxy(url: str, patterns: list[str]) -> bool:
     return any(proxy_regex(p).match(url) for p in patterns)

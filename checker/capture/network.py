@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Callable, Literal
 
-from checker.capture.endpoints import analytics_endpoint, matches_proxy, service_api_endpoint
+from checker.capture.endpoints import analytics_endpoint, analytics_route_pattern, matches_proxy, service_api_endpoint
 from checker.decode.redact import Redactor
 from checker.models import CapturedRequest
 
@@ -58,7 +58,7 @@ class NetworkCapture:
 
     # --- wiring -----------------------------------------------------------------------------------
     def attach(self, context: "BrowserContext") -> None:
-        context.route(self._is_analytics_url, self._on_route)
+        context.route(analytics_route_pattern(self.extra_patterns), self._on_route)
         context.on("request", self._on_request)
         context.on("requestfinished", self._on_finished)
         context.on("requestfailed", self._on_failed)
@@ -132,6 +132,9 @@ class NetworkCapture:
             pass  # the page or context closed while the request waited: nothing left to answer
 
     def _answer(self, route: "Route", request: "Request") -> None:
+        if not self._is_analytics_url(request.url):  # the pattern matched elsewhere than the path, or a Service API call
+            route.fallback()
+            return
         if request.method == "OPTIONS":
             route.fulfill(status=204, headers=cors_headers(request))
             return

@@ -42,13 +42,15 @@ class ScreenRecorder:
         except Exception:
             pass  # the page is closing
 
-    def snapshot(self, path: Path, exact: bool = False) -> bool:
-        """Write the page's current look to `path` (JPEG). `exact` takes a real screenshot."""
+    def snapshot(self, path: Path, exact: bool = False, dispatched: bool = False) -> bool:
+        """Write the page's current look to `path` (JPEG). `exact` takes a real screenshot. `dispatched`: the
+        caller has just made a round trip to the browser, so the frames it already sent have been received."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.page.wait_for_timeout(0)  # dispatch what the browser already sent (frames, a crash), no page call
-        except Exception:
-            pass
+        if exact or not dispatched:
+            try:
+                self.page.wait_for_timeout(0)  # dispatch what the browser already sent (frames, a crash)
+            except Exception:
+                pass
         if self.crashed:
             return False  # a crashed page cannot be photographed; the step's error says why
         if not exact and self.cdp is not None and self.latest is not None:

@@ -128,7 +128,7 @@ class ScenarioSession:
             self._stop_pending_navigation()
         step_result.duration_s = round(time.monotonic() - begun, 3)
         step_result.url = self._safe_url()
-        self._collect_fields()
+        self._collect_fields()  # a round trip to the page, which also brings the screencast's latest frame
         self._screenshot(index, step, step_result, exact=failed or isinstance(step, ScreenshotStep))
         return failed
 
@@ -153,7 +153,7 @@ class ScenarioSession:
         label = f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}" if isinstance(step, ScreenshotStep) else ""
         name = f"step-{index + 1:02d}{label}"
         shot = self.options.report_dir / "screenshots" / slug(self.scenario.name) / f"{name}.jpg"
-        if self.screens is not None and self.screens.snapshot(shot, exact=exact):
+        if self.screens is not None and self.screens.snapshot(shot, exact=exact, dispatched=True):
             step_result.screenshot = shot.relative_to(self.options.report_dir).as_posix()
 
     # --- waiting ------------------------------------------------------------------------------------------
