@@ -9,6 +9,7 @@ from checker.capture.network import MAX_BODY
 from checker.decode.intents import attribute_steps
 from checker.decode.ua import DecodeError, decode_ua, make_event
 from checker.models import CapturedRequest, Event, JsCall
+from checker.values import map_strings
 
 __all__ = ["decode_request", "decode_all", "DecodeError"]
 
@@ -58,13 +59,12 @@ VALUE_KEPT = 65_536  # characters of one payload value an event keeps (no Case A
 def clip_long_values(value: Any) -> Any:
     """A page can put megabytes in one field: the event keeps the beginning and says how much was cut, so the
     results, the journal and the report stay readable; type checks see a string either way."""
-    if isinstance(value, str) and len(value) > VALUE_KEPT:
-        return value[:VALUE_KEPT] + f"… [{len(value) - VALUE_KEPT:,} more characters cut by case-assist-check]"
-    if isinstance(value, dict):
-        return {key: clip_long_values(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [clip_long_values(item) for item in value]
-    return value
+    def clip(text: str) -> str:
+        if len(text) <= VALUE_KEPT:
+            return text
+        return text[:VALUE_KEPT] + f"… [{len(text) - VALUE_KEPT:,} more characters cut by case-assist-check]"
+
+    return map_strings(value, clip)
 
 
 def decode_all(requests: list[CapturedRequest], js_calls: list[JsCall] | None = None) -> list[Event]:

@@ -9,6 +9,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
+from checker.values import map_strings
+
 MASK = "[REDACTED]"
 LEARNT_MIN = 8  # a value learnt from a token parameter is masked everywhere only when it cannot be a common word
 SECRET_PARAM = re.compile(r"(token|secret|password|passwd|api[-_]?key|apikey|auth|session|signature|sig)$", re.I)
@@ -64,13 +66,7 @@ class Redactor:
 
     def value(self, value: Any) -> Any:
         """Every string inside a JSON-like value, keys included, with the known secrets masked."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if isinstance(value, dict):
-            return {self.value(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
-        return value
+        return map_strings(value, self.text, keys=True)
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         for key, value in headers.items():

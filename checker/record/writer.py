@@ -14,6 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from checker.drive.steps import resolve_url
 from checker.models import Event
 from checker.record.generalize import common_search_hub, flow_expectations, step_expectations
+from checker.values import map_strings
 
 FLOW_MAX = 72  # a mapping whose JSON form is at most this long is written on one line
 
@@ -63,13 +64,7 @@ def relative_url(url: str, base_url: str | None) -> str:
 
 def _plain(value: Any) -> Any:
     """Escape `${` in every string of a value."""
-    if isinstance(value, str):
-        return escape(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return map_strings(value, escape)
 
 
 def _node(value: Any, flow_max: int = FLOW_MAX) -> Any:

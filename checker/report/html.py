@@ -19,6 +19,7 @@ from markupsafe import Markup
 from checker.check.protocol import DOC_URL
 from checker.check.rules import all_rules
 from checker.report.trend import trend_svg
+from checker.values import map_strings
 from checker.models import (Event, ExpectationResult, JsCall, Pairing, RunResult, ScenarioResult, Severity, StepResult,
                             Violation)
 
@@ -162,13 +163,7 @@ def clip(body: str | None) -> str | None:
 
 def clip_values(value: Any) -> Any:
     """An event's data as shown inline: every long string clipped like a body, the shape kept."""
-    if isinstance(value, str):
-        return clip(value)
-    if isinstance(value, dict):
-        return {key: clip_values(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [clip_values(item) for item in value]
-    return value
+    return map_strings(value, clip)
 
 
 def key_fields(event: Event) -> list[tuple[str, Any]]:

@@ -1,0 +1,16 @@
+"""JSON-like values (what pages send, what scenarios hold) transformed string by string, shape kept."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def map_strings(value: Any, change: Callable[[str], Any], keys: bool = False) -> Any:
+    """`value` with `change` applied to every string inside it (and to string keys when `keys`)."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [map_strings(item, change, keys) for item in value]
+    if isinstance(value, dict):
+        return {(change(k) if keys and isinstance(k, str) else k): map_strings(v, change, keys) for k, v in value.items()}
+    return value
