@@ -25,6 +25,11 @@ def test_broken_report_shows_verdict_counts_and_findings(page, broken_demo):
     assert first.locator("tr.differs").count() >= 1  # expected vs observed differences highlighted
     assert page.locator(".step img").count() >= 10  # screenshots embedded
     assert "xx-demo-token" not in html.read_text()
+    # each kind of expectation says what it asked for: an expect_none that holds is not "expected and seen"
+    labels = first.locator(".expectation .label").all_inner_texts()
+    assert any(t.startswith("✘ Expected, not seen: ticket_next_stage") for t in labels), labels
+    assert any(t.startswith("✔ Must not be sent, and was not: ticket_cancel") for t in labels), labels
+    assert not any("Expected and seen: ticket_cancel" in t for t in labels)
 
 
 def test_clean_report_conforms(page, clean_demo):
