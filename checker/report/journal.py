@@ -2,11 +2,13 @@
 (`<report>/raw/<scenario>.jsonl`), so a crash of the tool or the browser leaves a readable record, and
 `case-assist-check report DIR` can rebuild the report from it.
 
-    {"kind": "scenario", "name": …, "file": …, "started_at": …}
-    {"kind": "request", …CapturedRequest}      as each analytics / Service API request leaves the page
-    {"kind": "js_call", …JsCall}               as each coveoua / Headless / transport call is made
-    {"kind": "step", …StepResult}              as each step ends
-    {"kind": "result", …ScenarioResult}        when the scenario is checked (absent if the run died first)
+    {"kind": "scenario", "data": {"name": …, "file": …, "started_at": …}}
+    {"kind": "request", "data": CapturedRequest}   as each analytics / Service API request leaves the page
+    {"kind": "js_call", "data": JsCall}            as each coveoua / Headless / transport call is made
+    {"kind": "step", "data": StepResult}           as each step ends
+    {"kind": "result", "data": ScenarioResult}     when the scenario is checked (absent if the run died first)
+
+(The record's own fields stay under "data": requests and steps have a `kind` of their own.)
 
 Everything written is already redacted (capture redacts before anything is stored).
 """
@@ -33,7 +35,7 @@ class Journal:
         data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else dict(payload)
         data = self.redactor.value(data)  # names, descriptions and errors may hold a secret variable's value
         try:
-            self._file.write(json.dumps({"kind": kind, **data}, ensure_ascii=True, default=str) + "\n")
+            self._file.write(json.dumps({"kind": kind, "data": data}, ensure_ascii=True, default=str) + "\n")
         except (OSError, ValueError):
             pass  # a full disk must not stop the audit; results.json is still written at the end
 
@@ -52,5 +54,5 @@ def read_journal(path: Path) -> Iterator[dict[str, Any]]:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(record, dict) and "kind" in record:
+            if isinstance(record, dict) and "kind" in record and isinstance(record.get("data"), dict):
                 yield record

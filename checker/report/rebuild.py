@@ -46,8 +46,8 @@ def scenario_from_journal(path: Path) -> ScenarioResult:
     records = list(read_journal(path))
     final = [r for r in records if r["kind"] == "result"]
     if final:
-        return ScenarioResult.model_validate({k: v for k, v in final[-1].items() if k != "kind"})
-    header = next((r for r in records if r["kind"] == "scenario"), {"name": path.stem, "file": ""})
+        return ScenarioResult.model_validate(final[-1]["data"])
+    header = next((r["data"] for r in records if r["kind"] == "scenario"), {"name": path.stem, "file": ""})
     result = ScenarioResult(name=str(header.get("name")), file=str(header.get("file")), status=Status.error, error=UNFINISHED)
     result.page_info["journal_started_at"] = header.get("started_at", 0)
     result.requests = list(_latest(records, "request", CapturedRequest).values())
@@ -62,7 +62,7 @@ def _latest(records: list[dict], kind: str, model, key: str = "id") -> dict:
     for record in records:
         if record["kind"] == kind:
             try:
-                item = model.model_validate({k: v for k, v in record.items() if k != "kind"})
+                item = model.model_validate(record["data"])
             except ValidationError:
                 continue
             out[getattr(item, key)] = item
