@@ -372,13 +372,15 @@ def test_a_navigation_that_never_answers_is_a_timeout_error(pages_server, bad_se
 
     start = f"{pages_server}/pages/start.html"
     (tmp_path / "1-hang.yaml").write_text(f"name: navigation times out\nsteps:\n  - goto: {start}\n  - goto: {bad_servers['hang']}\n")
+    link = f"data:text/html,<a id=dead href='{bad_servers['hang']}'>the case form</a>"
+    (tmp_path / "1b-link.yaml").write_text(f"name: a link that never answers\nsteps:\n  - goto: \"{link}\"\n  - click: '#dead'\n")
     (tmp_path / "2-after.yaml").write_text(f"name: works after\nsteps:\n  - goto: {start}\n  - click: '#go'\n")
     report = tmp_path / "report"
     process = subprocess.Popen([sys.executable, "-m", "checker", "run", str(tmp_path), "--step-timeout", "2", "--expect-timeout", "1",
                                 "--report", str(report)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True, env={**os.environ, "CI": "1"})
     try:
-        out, err = process.communicate(timeout=25)
+        out, err = process.communicate(timeout=40)
     except subprocess.TimeoutExpired:
         for pid, _ in reversed(_descendants(process.pid)):  # the CLI's driver and browser: started by this test
             try:
@@ -387,10 +389,12 @@ def test_a_navigation_that_never_answers_is_a_timeout_error(pages_server, bad_se
                 pass
         process.kill()
         process.communicate()
-        pytest.fail("the run did not finish within 25 s (a 2 s step timeout)")
+        pytest.fail("the run did not finish within 40 s (a 2 s step timeout)")
     assert process.returncode == 1, err.decode()[-2000:]
     data = json.loads((report / "results.json").read_text())
-    hang, after = data["scenarios"]
+    hang, link, after = data["scenarios"]
     assert hang["status"] == "error" and "Timeout 2000ms exceeded" in hang["error"]
+    assert link["status"] == "error" and "Timeout 2000ms exceeded" in link["error"] and "#dead" in link["error"]
+    assert link["steps"][1]["screenshot"]  # the page is still readable: the pending navigation was stopped
     assert [e["action"] for e in hang["events"]] == ["ticket_create_start"]
     assert after["status"] != "error"
