@@ -32,7 +32,10 @@ def decode_request(req: CapturedRequest) -> list[Event]:
         for event in events:
             if event.decode_error:
                 event.decode_error += f" (the checker kept only the first {MAX_BODY // 1024} KiB of this body)"
+    long_values = len(req.url) + len(req.body or "") > VALUE_KEPT  # no value is longer than what carried it
     for event in events:
+        if long_values:
+            event.data, event.ticket = clip_long_values(event.data), clip_long_values(event.ticket)
         event.step = req.step
         event.time_ms = req.time_ms
         event.url = req.url
@@ -76,7 +79,6 @@ def decode_all(requests: list[CapturedRequest], js_calls: list[JsCall] | None = 
         events.extend(decode_request(req))
     for index, event in enumerate(events):
         event.index = index
-        event.data, event.ticket = clip_long_values(event.data), clip_long_values(event.ticket)
     if js_calls:
         attribute_steps(events, js_calls)
     return events

@@ -69,7 +69,7 @@ class ScreenRecorder:
                         self.page.wait_for_timeout(200)
                     except Exception:
                         break
-        if self.latest is not None and not self.crashed:  # the last frame the screencast showed is better than nothing
+        if self.latest is not None:  # the last frame the screencast showed is better than nothing
             path.write_bytes(self.latest)
             return True
         return False

@@ -35,7 +35,6 @@ class ScenarioSession:
         self.on_step = lambda step: None
         self.context = None
         self.page = None
-        self.crashed = False  # CDP calls to a crashed page never answer
         self.screens: ScreenRecorder | None = None
 
     def journal(self, journal) -> None:
@@ -137,8 +136,8 @@ class ScenarioSession:
         through CDP) wait for it: stop it, as the browser's stop button does, so the page stays readable."""
         try:
             self.page.wait_for_timeout(0)  # dispatch what the browser already said, a crash among it
-            if self.crashed:
-                return
+            if self.screens is None or self.screens.crashed:
+                return  # CDP calls to a crashed page never answer
             cdp = self.context.new_cdp_session(self.page)
             cdp.send("Page.stopLoading")
             cdp.detach()
@@ -199,11 +198,7 @@ class ScenarioSession:
 
         self.page.on("pageerror", on_error)
         self.page.on("console", on_console)
-        def on_crash(_page) -> None:
-            self.crashed = True
-            errors.append("the page crashed")
-
-        self.page.on("crash", on_crash)
+        self.page.on("crash", lambda _: errors.append("the page crashed"))
 
     def _collect_fields(self) -> None:
         self.result.page_fields = sorted(set(self.result.page_fields) | self.tap.page_fields(self.page))
