@@ -32,27 +32,28 @@ from checker.scenario import load_scenarios
 
 # --- servers that misbehave ------------------------------------------------------------------------------------
 
-class _Http500(BaseHTTPRequestHandler):
+class _Fixed(BaseHTTPRequestHandler):
+    """Answers every GET with one status and one HTML body."""
+
+    status, body = 200, b""
+
     def do_GET(self):  # noqa: N802
-        body = b"<!doctype html><title>oops</title><h1>Internal Server Error</h1>"
-        self.send_response(500)
+        self.send_response(self.status)
         self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(self.body)
 
     def log_message(self, *args):
         pass
 
 
-class _Hello(_Http500):
-    def do_GET(self):  # noqa: N802
-        body = b"<!doctype html><title>tls</title><p id=hello>hello over TLS</p>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+class _Http500(_Fixed):
+    status, body = 500, b"<!doctype html><title>oops</title><h1>Internal Server Error</h1>"
+
+
+class _Hello(_Fixed):
+    body = b"<!doctype html><title>tls</title><p id=hello>hello over TLS</p>"
 
 
 def _serve(handler, tls: ssl.SSLContext | None = None):

@@ -44,6 +44,16 @@ def _wait_for_capture(report: Path, process: subprocess.Popen, text: str = "tick
     pytest.fail(f"the scenario 'stopped' did not capture {text} in time: {process.communicate()[1].decode()[-2000:]}")
 
 
+def _stopping_point(pages_server: str, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    """The suite running in the CLI, paused in its second scenario after two events: where the tests stop it."""
+    folder, report = tmp_path / "suite", tmp_path / "report"
+    folder.mkdir()
+    _suite(folder, f"{pages_server}/pages/start.html")
+    process = _start(folder, report)
+    _wait_for_capture(report, process)
+    return process, report
+
+
 def _finish(process: subprocess.Popen, timeout: float = 30) -> tuple[int, str, str]:
     try:
         out, err = process.communicate(timeout=timeout)
@@ -56,11 +66,7 @@ def _finish(process: subprocess.Popen, timeout: float = 30) -> tuple[int, str, s
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_stopped_run_writes_the_report_of_what_finished(pages_server, tmp_path, stop):
-    folder, report = tmp_path / "suite", tmp_path / "report"
-    folder.mkdir()
-    _suite(folder, f"{pages_server}/pages/start.html")
-    process = _start(folder, report)
-    _wait_for_capture(report, process)
+    process, report = _stopping_point(pages_server, tmp_path)
     process.send_signal(stop)
     code, out, err = _finish(process)
     assert code == 130, err[-2000:]
@@ -78,11 +84,7 @@ def test_a_stopped_run_writes_the_report_of_what_finished(pages_server, tmp_path
 
 
 def test_a_killed_tool_leaves_journals_the_report_is_rebuilt_from(pages_server, tmp_path):
-    folder, report = tmp_path / "suite", tmp_path / "report"
-    folder.mkdir()
-    _suite(folder, f"{pages_server}/pages/start.html")
-    process = _start(folder, report)
-    _wait_for_capture(report, process)
+    process, report = _stopping_point(pages_server, tmp_path)
     os.killpg(process.pid, signal.SIGKILL)  # the tool, its Playwright driver and its browser: no chance to write
     process.communicate()
     assert not (report / "results.json").exists() and not (report / "index.html").exists()

@@ -3,7 +3,8 @@ names must be fields the page has. Skipped (never guessed) when no API response 
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from checker.check.deviations import from_headless
 from checker.check.protocol import KNOWN_TICKET_FIELDS, value_at
@@ -97,71 +98,84 @@ def _field(problems: list[str], default: str) -> str:
     return first if first.split(".")[-1] in ("documentPosition", "documentTitle", "documentUrl") else default
 
 
-@rule("causal.suggestion", Severity.error, "Rated document not from the API", "Rate a document suggestion")
-def suggestion(ctx: RuleContext) -> Iterable[Finding]:
+@dataclass(frozen=True)
+class _DocumentCheck:
+    """What differs between the rating and the document-click cross-checks; the logic is the same."""
+
+    actions: tuple[str, ...]
+    response_key: str  # the event field naming the documents/suggest answer
+    id_field: str  # the event field naming the document
+    document: str  # how the messages call the document
+    unknown_hint: str
+    stale_hint: str
+    wrong_hint: str
+    problems: Callable[[Event, list[SuggestedDocument]], tuple[list[str], str | None]]
+    id_name: str | None = None  # the name "the document id" takes in the messages
+    deviation: str | None = None  # the Headless deviation a uniqueId for the id is
+
+
+def _document_findings(ctx: RuleContext, check: _DocumentCheck) -> Iterable[Finding]:
     index = _index(ctx)
     if not index.suggestions:
         return
-    for event in _events(ctx, RATING_ACTIONS):
-        response_id = event.data.get("responseId")
+    for event in _events(ctx, check.actions):
+        response_id = event.data.get(check.response_key)
         docs = index.suggestions.get(response_id)
         if docs is None:
-            yield Finding(f"{_label(event)}: responseId {response_id!r} is not the responseId of any documents/suggest "
-                          "answer the page received", "pass the responseId of the suggestion list the document came from",
-                          event=event, field="responseId")
+            yield Finding(f"{_label(event)}: {check.response_key} {response_id!r} is not the responseId of any "
+                          "documents/suggest answer the page received", check.unknown_hint, event=event,
+                          field=check.response_key)
             continue
-
-        def problems_in(docs: list[SuggestedDocument], event: Event = event) -> tuple[list[str], str | None]:
-            return _document_problems(
-                event, docs, event.data.get("suggestionId"), value_at(event.data, "suggestion.documentPosition")[1],
-                value_at(event.data, "suggestion.documentTitle")[1], value_at(event.data, "suggestion.documentUrl")[1],
-                event.data.get("contentIDKey") if event.protocol == "ep" else None, prefix="suggestion.")
-
-        problems, deviation = problems_in(docs)
-        holder = _holder(index, response_id, problems_in) if problems else None
+        problems, deviation = check.problems(event, docs)
+        text = "; ".join(problems).replace("the document id", check.id_name or "the document id")
+        holder = _holder(index, response_id, lambda d, e=event: check.problems(e, d)) if problems else None
         if holder is not None:
-            yield Finding(f"{_label(event)}: the rated document is as documents/suggest response {holder} listed it, "
-                          f"but responseId is {response_id!r}, where " + "; ".join(problems),
-                          "pass the responseId of the suggestion list the document was rated in (the latest one shown)",
-                          event=event, field="responseId")
+            yield Finding(f"{_label(event)}: {check.document} is as documents/suggest response {holder} listed it, "
+                          f"but {check.response_key} is {response_id!r}, where {text}", check.stale_hint, event=event,
+                          field=check.response_key)
         elif problems:
-            headless = deviation and from_headless(ctx, event)
-            yield Finding(f"{_label(event)}: " + "; ".join(problems),
-                          "suggestionId is the document's fields.permanentid; position, title and URL those of the list",
-                          event=event, field=_field(problems, "suggestionId"),
-                          deviation="headless.suggestion-id-unique-id" if headless else None)
+            headless = check.deviation and deviation and from_headless(ctx, event)
+            yield Finding(f"{_label(event)}: {text}", check.wrong_hint, event=event,
+                          field=_field(problems, check.id_field), deviation=check.deviation if headless else None)
+
+
+def _rated_document_problems(event: Event, docs: list[SuggestedDocument]) -> tuple[list[str], str | None]:
+    return _document_problems(
+        event, docs, event.data.get("suggestionId"), value_at(event.data, "suggestion.documentPosition")[1],
+        value_at(event.data, "suggestion.documentTitle")[1], value_at(event.data, "suggestion.documentUrl")[1],
+        event.data.get("contentIDKey") if event.protocol == "ep" else None, prefix="suggestion.")
+
+
+def _clicked_document_problems(event: Event, docs: list[SuggestedDocument]) -> tuple[list[str], str | None]:
+    return _document_problems(event, docs, event.data.get("contentIDValue"), event.data.get("documentPosition"),
+                              event.data.get("documentTitle"), event.data.get("documentUrl"),
+                              event.data.get("contentIDKey"))
+
+
+RATED = _DocumentCheck(
+    RATING_ACTIONS, "responseId", "suggestionId", "the rated document",
+    unknown_hint="pass the responseId of the suggestion list the document came from",
+    stale_hint="pass the responseId of the suggestion list the document was rated in (the latest one shown)",
+    wrong_hint="suggestionId is the document's fields.permanentid; position, title and URL those of the list",
+    problems=_rated_document_problems, deviation="headless.suggestion-id-unique-id")
+
+CLICKED = _DocumentCheck(
+    DOCUMENT_ACTIONS, "searchQueryUid", "contentIDValue", "the document",
+    unknown_hint="searchQueryUid is the suggest response's responseId",
+    stale_hint="searchQueryUid is the responseId of the suggestion list the document was clicked in "
+               "(the latest one shown, not an earlier one)",
+    wrong_hint="contentIDValue is the document's permanentid; position, title and URL those of the list",
+    problems=_clicked_document_problems, id_name="contentIDValue")
+
+
+@rule("causal.suggestion", Severity.error, "Rated document not from the API", "Rate a document suggestion")
+def suggestion(ctx: RuleContext) -> Iterable[Finding]:
+    return _document_findings(ctx, RATED)
 
 
 @rule("causal.document-click", Severity.error, "Clicked document not from the API", "Select a document suggestion")
 def document_click(ctx: RuleContext) -> Iterable[Finding]:
-    index = _index(ctx)
-    if not index.suggestions:
-        return
-    for event in _events(ctx, DOCUMENT_ACTIONS):
-        query_uid = event.data.get("searchQueryUid")
-        docs = index.suggestions.get(query_uid)
-        if docs is None:
-            yield Finding(f"{_label(event)}: searchQueryUid {query_uid!r} is not the responseId of any documents/suggest "
-                          "answer the page received", "searchQueryUid is the suggest response's responseId",
-                          event=event, field="searchQueryUid")
-            continue
-
-        def problems_in(docs: list[SuggestedDocument], event: Event = event) -> tuple[list[str], str | None]:
-            return _document_problems(event, docs, event.data.get("contentIDValue"), event.data.get("documentPosition"),
-                                      event.data.get("documentTitle"), event.data.get("documentUrl"),
-                                      event.data.get("contentIDKey"))
-
-        problems, _ = problems_in(docs)
-        holder = _holder(index, query_uid, problems_in) if problems else None
-        if holder is not None:
-            yield Finding(f"{_label(event)}: the document is as documents/suggest response {holder} listed it, but "
-                          f"searchQueryUid is {query_uid!r}, where " + "; ".join(problems).replace("the document id", "contentIDValue"),
-                          "searchQueryUid is the responseId of the suggestion list the document was clicked in "
-                          "(the latest one shown, not an earlier one)", event=event, field="searchQueryUid")
-        elif problems:
-            yield Finding(f"{_label(event)}: " + "; ".join(problems).replace("the document id", "contentIDValue"),
-                          "contentIDValue is the document's permanentid; position, title and URL those of the list",
-                          event=event, field=_field(problems, "contentIDValue"))
+    return _document_findings(ctx, CLICKED)
 
 
 @rule("causal.field-name", Severity.error, "Unknown field name", "Fill a field")
