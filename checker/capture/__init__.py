@@ -21,18 +21,11 @@ if TYPE_CHECKING:
 
 PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
 
-FIELDS_JS = """() => {
-  const names = new Set();
-  const visit = (root) => {
-    root.querySelectorAll('input, select, textarea').forEach((el) => { if (el.name) names.add(el.name); else if (el.id) names.add(el.id); });
-    root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) visit(el.shadowRoot); });
-  };
-  visit(document);
-  return [...names];
-}"""
+FIELDS_JS = "() => (typeof window.__caCheckFormFields === 'function' ? window.__caCheckFormFields() : [])"  # hook.js
 
 PAGE_STATE_JS = """() => {
   const out = {};
+  try { out.fields = window.__caCheckFormFields(); } catch (e) {}
   try { out.visitorId = localStorage.getItem('visitorId'); } catch (e) {}
   try {
     window.__caCheckQuiet = true;
@@ -70,14 +63,18 @@ class ContextCapture:
         except PlaywrightTimeout:
             return False
 
-    def settle(self, quiet_ms: float, max_s: float) -> None:
+    def settle(self, quiet_ms: float, max_s: float, since: float | None = None) -> None:
         """Catch late events: while the JS layer shows a send whose request has not been seen, wait for it
-        (bounded); then wait until no analytics request came for `quiet_ms`. `max_s` bounds the whole."""
+        (bounded); then wait until no analytics request came for `quiet_ms`. `max_s` bounds the whole. `since`
+        (monotonic seconds): when the last step ended; the silence since then already counts."""
         deadline = time.monotonic() + max_s
         pending_until = time.monotonic() + PENDING_MAX_S
+        since = time.monotonic() if since is None else since
         while (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             waiting = time.monotonic() < pending_until and self.js.sends_pending(self.network.analytics_count)
-            if not self.next_request(left_ms if waiting else min(left_ms, quiet_ms)) and not waiting:
+            quiet_since = max(since, self.network.last_analytics_seen)
+            quiet_left_ms = max(quiet_ms - (time.monotonic() - quiet_since) * 1000, 1)  # ≥ 1: look once more
+            if not self.next_request(left_ms if waiting else min(left_ms, quiet_left_ms)) and not waiting:
                 return
 
     def page_fields(self, page: "Page") -> set[str]:
@@ -88,11 +85,14 @@ class ContextCapture:
             return set()  # navigating, or closed
 
     def page_state(self, page: "Page") -> dict[str, Any]:
-        """The client ID the page stored (localStorage, else the coveo_visitorId cookie) and the library version."""
+        """The client ID the page stored (localStorage, else the coveo_visitorId cookie) and the library version.
+        The page's form fields join those it had when it logged (`js.page_fields`)."""
         try:
             state = page.evaluate(PAGE_STATE_JS)
         except Exception:
             state = {}
+        fields = state.pop("fields", None)
+        self.js.on_fields(fields)
         if not state.get("visitorId") and self.context is not None:
             try:
                 state["visitorId"] = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)

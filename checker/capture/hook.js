@@ -33,21 +33,63 @@
     }
   }
 
+  // The form fields the page has when it logs (name, else id; open shadow roots included), for the fieldName
+  // cross-check. Sent with a batch only when they changed: reading them here spares the checker a round trip
+  // to the page after every step.
+  function formFields() {
+    const names = new Set();
+    const visit = (root) => {
+      root.querySelectorAll('input, select, textarea').forEach((el) => { if (el.name) names.add(el.name); else if (el.id) names.add(el.id); });
+      root.querySelectorAll('*').forEach((el) => { if (el.shadowRoot) visit(el.shadowRoot); });
+    };
+    try { visit(document); } catch (e) { /* a document being torn down */ }
+    return [...names].sort();
+  }
+  let fieldsSent = '';
+  Object.defineProperty(window, '__caCheckFormFields', { value: formFields }); // the checker's own reads
+
+  // When something acts on the page (the steps' mouse, keyboard, typing, a select's events): a step's screenshot
+  // is the page's look just before the next step acts, since its last frames arrive after it ends. Not focus nor
+  // scrolling: a page moves them itself as it renders what the step before caused.
+  const acts = [];
+  let lastAct = -Infinity;
+  function onAct() {
+    const now = Date.now();
+    if (now - lastAct > 2) { // one per burst: a click's pointer and mouse events come together
+      acts.push(now);
+      schedule();
+    }
+    lastAct = now;
+  }
+  for (const type of ['pointermove', 'pointerdown', 'keydown', 'wheel', 'input', 'change']) {
+    window.addEventListener(type, onAct, { capture: true, passive: true });
+  }
+
   // Records are sent in batches, one binding call per task: a page that logs thousands of events must not
   // pay a round trip to the checker for each of its calls.
   let flushScheduled = false;
   function flush() {
     flushScheduled = false;
     const binding = window[BINDING];
-    if (typeof binding !== 'function' || !pending.length) return;
-    binding(pending.splice(0, pending.length)).catch(() => {});
+    if (typeof binding !== 'function' || !(pending.length || acts.length)) return;
+    const extras = { acts: acts.splice(0, acts.length) };
+    if (pending.length) {
+      const fields = formFields();
+      const key = fields.join('\n');
+      if (key !== fieldsSent) extras.fields = fields;
+      fieldsSent = key;
+    }
+    binding(pending.splice(0, pending.length), extras).catch(() => {});
   }
-  function deliver(record) {
-    pending.push(record);
+  function schedule() {
     if (!flushScheduled) {
       flushScheduled = true;
       queueMicrotask(flush);
     }
+  }
+  function deliver(record) {
+    pending.push(record);
+    schedule();
   }
   window.addEventListener('pagehide', flush);
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 HOOK_SOURCE = (Path(__file__).parent / "hook.js").read_text(encoding="utf-8")
 BINDING = "__caCheckRecord"
 TRANSPORTS = ("fetch", "sendBeacon", "xhr", "image")
+MAX_FIELDS, MAX_FIELD_NAME = 2000, 200  # a page cannot flood the results through its field names
+MAX_ACTS = 100_000  # nor the memory through its input events
 
 
 def hook_script(extra_patterns: list[str]) -> str:
@@ -38,19 +40,26 @@ class JsCapture:
         self.step_at = step_at  # wall time → step index (shared with the network capture)
         self.extra_patterns = extra_patterns or []
         self.calls: list[JsCall] = []
+        self.page_fields: set[str] = set()  # form fields the pages had when they logged
+        self.acts: list[float] = []  # wall-clock seconds at which something acted on a page (pointer, keys, input)
         self.listeners: list = []  # called with each new JsCall (the journal)
         # running tallies, so "is a send still on its way?" costs nothing however many calls there are
         self.transports = 0
         self.last_transport_ms = float("-inf")
         self.last_send_ms = float("-inf")
         self.library_loaded = False
+        self.tracking_allowed = True  # the page's Do Not Track / Global Privacy Control (the libraries obey them)
 
     def attach(self, context: "BrowserContext") -> None:
         context.expose_binding(BINDING, self._on_record)
         context.add_init_script(hook_script(self.extra_patterns))
 
-    def _on_record(self, source: Any, records: Any) -> None:
-        """A batch of records from one frame (a single record is accepted too)."""
+    def _on_record(self, source: Any, records: Any, extras: Any = None) -> None:
+        """A batch of records from one frame (a single record is accepted too), with the times something acted
+        on the page and the frame's form fields when they changed since its last batch."""
+        if isinstance(extras, dict):
+            self.on_fields(extras.get("fields"))
+            self._on_acts(extras.get("acts"))
         for record in records if isinstance(records, list) else [records]:
             try:
                 call = self._call(record)
@@ -61,20 +70,30 @@ class JsCapture:
             for listener in self.listeners:
                 listener(call)
 
+    def _on_acts(self, acts: Any) -> None:
+        if isinstance(acts, list) and len(self.acts) < MAX_ACTS:
+            self.acts.extend(a / 1000 for a in acts if isinstance(a, (int, float)) and not isinstance(a, bool))
+
+    def on_fields(self, fields: Any) -> None:
+        if isinstance(fields, list) and len(self.page_fields) < MAX_FIELDS:
+            self.page_fields.update(f[:MAX_FIELD_NAME] for f in fields[:MAX_FIELDS] if isinstance(f, str) and f)
+
     def _tally(self, call: JsCall) -> None:
         if call.fn in TRANSPORTS:
             self.transports += 1
             self.last_transport_ms = max(self.last_transport_ms, call.time_ms)
-        elif call.fn == "coveoua" and call.args[:1] == ["send"]:
-            self.last_send_ms = max(self.last_send_ms, call.time_ms)
-        elif call.fn == "library" and call.info.get("dnt") not in ("1", "yes") and not call.info.get("gpc"):
-            self.library_loaded = True
+        elif (call.fn == "coveoua" and call.args[:1] == ["send"]) or call.fn == "headless":
+            self.last_send_ms = max(self.last_send_ms, call.time_ms)  # a Headless action's send follows its thunk
+        elif call.fn in ("page", "library"):
+            self.tracking_allowed = call.info.get("dnt") not in ("1", "yes") and not call.info.get("gpc")
+        if call.fn in ("library", "headless-engine") and self.tracking_allowed:
+            self.library_loaded = True  # coveo.analytics, or Headless with the copy inside it
 
     def sends_pending(self, analytics_requests: int) -> bool:
         """True when the page asked for an analytics request that has not left the browser yet."""
         if self.transports > analytics_requests:
             return True  # handed to fetch/sendBeacon, not on the network yet
-        # coveo.analytics never loaded (or Do Not Track): its sends will never leave
+        # coveo.analytics (or Headless) never loaded, or Do Not Track: its sends will never leave
         return self.library_loaded and self.last_send_ms > self.last_transport_ms
 
     def _call(self, record: dict[str, Any]) -> JsCall:

@@ -51,6 +51,7 @@ class NetworkCapture:
         self.extra_patterns = extra_patterns or []
         self.requests: list[CapturedRequest] = []
         self.analytics_count = 0
+        self.last_analytics_seen = float("-inf")  # monotonic time the last analytics request was seen
         self.step_starts: list[float] = []  # wall-clock seconds at which step i started
         self.started_at = time.time()
         self._live: dict[int, CapturedRequest] = {}  # id(playwright Request) → record
@@ -83,7 +84,9 @@ class NetworkCapture:
             return
         record = self._record(request, kind)
         self.requests.append(record)
-        self.analytics_count += kind == "analytics"
+        if kind == "analytics":
+            self.analytics_count += 1
+            self.last_analytics_seen = time.monotonic()
         self._live[id(request)] = record
         for listener in self.listeners:
             listener(record)

@@ -56,9 +56,12 @@ class Intent:
     actions: tuple[str, ...] = ()  # the actions the wire event may carry (defaults to `action`)
 
     def accepts(self, event: Event) -> bool:
-        wanted = self.actions or (self.action,)
-        return event.protocol == self.protocol and event.action in wanted and \
+        return event.protocol == self.protocol and event.action in self.wanted and \
             (self.protocol == "ep" or event.transport == self.transport)
+
+    @property
+    def wanted(self) -> tuple[str | None, ...]:
+        return self.actions or (self.action,)
 
 
 @dataclass
@@ -205,6 +208,12 @@ def _pair(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Even
             event = buckets.take([(intent.protocol, None, transport)], intent.time_ms - SKEW_MS)
         pairs.append((intent, event))
     return pairs
+
+
+def unsent_intents(calls: list[JsCall], events: list[Event], step: int) -> list[Intent]:
+    """What the page asked for during `step` whose event has not been seen on the wire yet: on its way."""
+    return [intent for intent, event in pair_intents(intents_from_calls(calls), events)
+            if event is None and intent.step == step and intent.action is not None]
 
 
 def attribute_steps(events: list[Event], calls: list[JsCall]) -> None:

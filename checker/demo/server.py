@@ -25,6 +25,7 @@ import json
 import mimetypes
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,6 +109,8 @@ class DemoHandler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         body = self._json_body()
         match = API.match(path)
+        if match or path == "/api/cases":
+            time.sleep(self.server.api_latency_ms / 1000)  # 0 unless a benchmark asks for the cloud's pace
         if match:
             base = f"http://{self.headers.get('Host', '127.0.0.1')}"
             answer = service_api.classify(body) if match.group(1) == "classify" else service_api.suggest(body, base)
@@ -194,8 +197,10 @@ class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int = 0, analytics_endpoint: str | None = None, collector_status: int = 200) -> None:
+    def __init__(self, port: int = 0, analytics_endpoint: str | None = None, collector_status: int = 200,
+                 api_latency_ms: float = 0) -> None:
         super().__init__(("127.0.0.1", port), DemoHandler)
+        self.api_latency_ms = api_latency_ms  # how long the Service API and case creation take to answer
         self.analytics_endpoint = analytics_endpoint or COVEO_ENDPOINT
         self.collector_status = collector_status  # what the stand-in collector answers (tests set 401, 500…)
         self.collected: list[dict[str, Any]] = []

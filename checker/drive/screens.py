@@ -1,62 +1,123 @@
-"""Per-step screenshots that cost almost nothing: Chromium's screencast pushes a frame whenever the page
-changes, and a step's screenshot is the latest frame when it ends. A blocking screenshot (~35 ms a step here)
-is only taken where fidelity matters most: after a step that failed, or when the screencast is unavailable.
+"""Per-step screenshots that cost almost nothing: Chromium's screencast pushes a frame whenever the page changes.
+
+A step's effects reach the screen a frame or two after it ends, when the next step may already be under way. So a
+step's screenshot is settled at the end of the run: the last frame drawn before a later step first acted on the
+page (its first pointer, key or input event as the JS layer saw it; a navigation or a script acts as it starts). The
+latest frame is written when the step ends, in case the run is cut short, and replaced once that is known. A
+blocking screenshot (~25 ms here) is only taken where fidelity matters most: after a step that failed, for a
+`screenshot:` step, or without a screencast.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
+import math
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, CDPSession, Page
 
+MAX_FRAMES = 300  # frames kept until the screenshots are settled (tens of KB each)
+FRAME_SIZE = 900  # pixels, the most a frame may have in either direction
+
+
+def shown_until(step_starts: list[float], acts_at_start: list[bool], acts: list[float]) -> list[float]:
+    """For each step, until when the screen shows its outcome: the moment a later step first acted on the page
+    (wall-clock seconds), or for ever when none did. `acts_at_start[i]`: step i changes the page as it starts
+    (a navigation, a script); the others act at their first pointer, key or input event in `acts`."""
+    acts = sorted(acts)
+    until, next_act = [math.inf] * len(step_starts), math.inf
+    for index in reversed(range(len(step_starts))):
+        until[index] = next_act
+        start = step_starts[index]
+        end = step_starts[index + 1] if index + 1 < len(step_starts) else math.inf
+        first = bisect.bisect_left(acts, start)
+        if acts_at_start[index]:
+            next_act = start
+        elif first < len(acts) and acts[first] < end:
+            next_act = acts[first]
+    return until
+
+
+@dataclass
+class _Provisional:
+    step: int
+    path: Path
+    frame: bytes  # what was written when the step ended
+
 
 class ScreenRecorder:
     def __init__(self, context: "BrowserContext", page: "Page", enabled: bool = True) -> None:
         self.page = page
-        self.latest: bytes | None = None
+        self.frames: list[tuple[float, bytes]] = []  # (drawn at, wall-clock seconds; JPEG), oldest first
+        self.provisional: list[_Provisional] = []
         self.cdp: "CDPSession | None" = None
         self.crashed = False
         page.on("crash", self._on_crash)
         if enabled:
             self._start(context)
 
+    @property
+    def latest(self) -> bytes | None:
+        return self.frames[-1][1] if self.frames else None
+
     def _start(self, context: "BrowserContext") -> None:
         try:
             self.cdp = context.new_cdp_session(self.page)
             self.cdp.on("Page.screencastFrame", self._on_frame)
-            self.cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 60, "maxWidth": 1280, "maxHeight": 900})
+            # the report shows a step at most 900 px wide; a bigger frame costs the browser time on every change
+            self.cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 60, "maxWidth": FRAME_SIZE, "maxHeight": FRAME_SIZE})
         except Exception:
             self.cdp = None  # not Chromium, or a remote browser without CDP: fall back to real screenshots
 
     def _on_crash(self, _page) -> None:
-        self.crashed = True
-        self.latest = None  # the frame before the crash would show a page that no longer exists
+        self.crashed = True  # frames drawn before stay true for the steps before
 
     def _on_frame(self, params: dict) -> None:
-        self.latest = base64.b64decode(params["data"])
+        drawn = (params.get("metadata") or {}).get("timestamp") or time.time()
+        self.frames.append((float(drawn), base64.b64decode(params["data"])))
+        del self.frames[:-MAX_FRAMES]
         try:
             self.cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})  # type: ignore[union-attr]
         except Exception:
             pass  # the page is closing
 
-    def snapshot(self, path: Path, exact: bool = False, dispatched: bool = False) -> bool:
-        """Write the page's current look to `path` (JPEG). `exact` takes a real screenshot. `dispatched`: the
-        caller has just made a round trip to the browser, so the frames it already sent have been received."""
+    def snapshot(self, step: int, path: Path, exact: bool = False) -> bool:
+        """Write step `step`'s look to `path` (JPEG): a real screenshot when `exact`, else the latest frame, to be
+        replaced by `settle`."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        if exact or not dispatched:
-            try:
-                self.page.wait_for_timeout(0)  # dispatch what the browser already sent (frames, a crash)
-            except Exception:
-                pass
+        if exact or (self.cdp is not None and not self.frames):
+            self._dispatch()  # a crash, or the first frame, may be on its way
         if self.crashed:
             return False  # a crashed page cannot be photographed; the step's error says why
-        if not exact and self.cdp is not None and self.latest is not None:
-            path.write_bytes(self.latest)
+        if not exact and self.cdp is not None and self.frames:
+            frame = self.frames[-1][1]
+            path.write_bytes(frame)
+            self.provisional.append(_Provisional(step, path, frame))
             return True
         return self._screenshot(path)
+
+    def settle(self, until: list[float]) -> None:
+        """Replace each provisional screenshot by the last frame drawn before its step's outcome left the screen
+        (`until`, from `shown_until`)."""
+        self._dispatch()
+        drawn = [when for when, _ in self.frames]
+        for shot in self.provisional:
+            cutoff = until[shot.step] if shot.step < len(until) else math.inf
+            position = bisect.bisect_left(drawn, cutoff)
+            if position and self.frames[position - 1][1] is not shot.frame:
+                shot.path.write_bytes(self.frames[position - 1][1])
+        self.provisional.clear()
+
+    def _dispatch(self) -> None:
+        try:
+            self.page.wait_for_timeout(0)  # receive what the browser already sent (frames, a crash)
+        except Exception:
+            pass  # closed or crashed: the frames received are all there is
 
     def _screenshot(self, path: Path) -> bool:
         for attempt in range(2):
@@ -69,7 +130,7 @@ class ScreenRecorder:
                         self.page.wait_for_timeout(200)
                     except Exception:
                         break
-        if self.latest is not None:  # the last frame the screencast showed is better than nothing
+        if self.latest is not None and not self.crashed:  # the last frame the screencast showed is better than nothing
             path.write_bytes(self.latest)
             return True
         return False

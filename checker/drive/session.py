@@ -1,9 +1,9 @@
 """Stage 2: drive one scenario in a fresh browser context, with both capture layers attached.
 
 For each step: stamp its start (the capture attributes requests and JS calls by it), perform it, wait, event by
-event, for the events it expects, remember the page's form fields, take its screenshot. After the last step,
-settle: wait for sends still on their way, then a short quiet window. A step that cannot be performed ends the
-scenario as `error`; what was captured until then is kept.
+event, for the events it expects (or until the JS layer shows the page asked for them: the wire events follow and
+keep that step), take its screenshot. After the last step, settle: wait for sends still on their way, then a short
+quiet window. A step that cannot be performed ends the scenario as `error`; what was captured until then is kept.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from checker.capture import ContextCapture
 from checker.check.expectations import evaluate_scenario, step_outcomes
 from checker.decode import decode_all
+from checker.decode.intents import unsent_intents
 from checker.decode.redact import Redactor
-from checker.drive.screens import ScreenRecorder
+from checker.drive.screens import ScreenRecorder, shown_until
 from checker.drive.steps import StepContext, StepError, perform
 from checker.models import ScenarioResult, StepResult, StepStatus
 from checker.options import RunEvent, RunOptions
-from checker.scenario.model import Scenario, ScreenshotStep, WaitForEventStep, describe_step, step_kind
+from checker.scenario.model import (EvaluateStep, GotoStep, Scenario, ScreenshotStep, WaitForEventStep,
+                                    describe_step, step_kind)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -36,6 +38,7 @@ class ScenarioSession:
         self.context = None
         self.page = None
         self.screens: ScreenRecorder | None = None
+        self.steps_ended: float | None = None  # monotonic time the last step performed ended (and its waits)
 
     def journal(self, journal) -> None:
         """Append every request, JS call and step to the scenario's journal as it happens."""
@@ -72,6 +75,8 @@ class ScenarioSession:
         except Exception as exc:  # the browser died or the context broke: keep what was captured
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.result.error = self.result.error or f"browser failure: {self.capture.redactor.text(text)}"
+        self._settle_screenshots()
+        self.result.page_fields = sorted(self.js.page_fields)  # those the pages had when they logged, and at the end
 
     def close(self) -> None:
         try:
@@ -125,11 +130,22 @@ class ScenarioSession:
             step_result.status, step_result.error, failed = StepStatus.error, error, True
             self.result.error = f"step #{index + 1} ({step_result.description}) failed: {error}"
             self._stop_pending_navigation()
-        step_result.duration_s = round(time.monotonic() - begun, 3)
+        self.steps_ended = time.monotonic()
+        step_result.duration_s = round(self.steps_ended - begun, 3)
         step_result.url = self._safe_url()
-        self._collect_fields()  # a round trip to the page, which also brings the screencast's latest frame
         self._screenshot(index, step, step_result, exact=failed or isinstance(step, ScreenshotStep))
         return failed
+
+    def _settle_screenshots(self) -> None:
+        """Each step's screenshot becomes the last frame drawn before a later step acted on the page."""
+        if self.screens is None:
+            return
+        starts = self.capture.step_starts
+        at_start = [isinstance(step, (GotoStep, EvaluateStep)) for step in self.scenario.steps[:len(starts)]]
+        try:
+            self.screens.settle(shown_until(starts, at_start, self.js.acts))
+        except OSError:
+            pass  # the report folder went away: the provisional pictures stay
 
     def _stop_pending_navigation(self) -> None:
         """A navigation that never gets an answer makes every later call to the page (evaluate, screenshot, even
@@ -152,7 +168,7 @@ class ScenarioSession:
         label = f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}" if isinstance(step, ScreenshotStep) else ""
         name = f"step-{index + 1:02d}{label}"
         shot = self.options.report_dir / "screenshots" / slug(self.scenario.name) / f"{name}.jpg"
-        if self.screens is not None and self.screens.snapshot(shot, exact=exact, dispatched=True):
+        if self.screens is not None and self.screens.snapshot(index, shot, exact=exact):
             step_result.screenshot = shot.relative_to(self.options.report_dir).as_posix()
 
     # --- waiting ------------------------------------------------------------------------------------------
@@ -163,11 +179,12 @@ class ScenarioSession:
         wrong values only gets a quiet period for a corrected event, so a broken page does not cost minutes.
         """
         deadline = time.monotonic() + timeout_s
+        awaiting_wire = isinstance(self.scenario.steps[step], WaitForEventStep)  # the user waits for the send itself
         while True:
             events = decode_all(self.capture.requests, self.js.calls)
             outcomes = step_outcomes(evaluate_scenario(self.scenario, events, set(range(step + 1)), upto=step), step)
             unmet = [o for o in outcomes if not o.matched and o.kind == "expect"]
-            if not unmet:
+            if not unmet or (not awaiting_wire and self._on_their_way(unmet, step, events)):
                 return
             remaining_ms = (deadline - time.monotonic()) * 1000
             if all(o.event_index is not None for o in unmet):
@@ -175,8 +192,22 @@ class ScenarioSession:
             if remaining_ms <= 0 or not self._next_analytics_request(remaining_ms):
                 return
 
+    def _on_their_way(self, unmet, step: int, events) -> bool:
+        """The page asked for every missing expected event during this step (the JS layer saw its call): the wire
+        events follow. They are attributed to this step by that call, matched when the run is checked, and the
+        settle waits for sends still on their way, so the next step need not wait for the network."""
+        if any(o.event_index is not None for o in unmet):
+            return False  # an event came with wrong values: a corrected one may follow
+        pending = unsent_intents(self.js.calls, events, step)
+        for outcome in unmet:
+            intent = next((i for i in pending if outcome.expected.get("action") in i.wanted), None)
+            if intent is None:
+                return False
+            pending.remove(intent)
+        return True
+
     def _settle(self) -> None:
-        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s)
+        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s, since=self.steps_ended)
 
     def _next_analytics_request(self, timeout_ms: float) -> bool:
         return self.tap.next_request(timeout_ms)
@@ -200,11 +231,9 @@ class ScenarioSession:
         self.page.on("console", on_console)
         self.page.on("crash", lambda _: errors.append("the page crashed"))
 
-    def _collect_fields(self) -> None:
-        self.result.page_fields = sorted(set(self.result.page_fields) | self.tap.page_fields(self.page))
-
     def _read_page_state(self) -> None:
-        """The client ID the page stored, and the library versions it runs, for cross-checks and the report."""
+        """The client ID the page stored, the library versions it runs and its form fields, for cross-checks
+        and the report."""
         state = self.tap.page_state(self.page)
         self.result.stored_client_id = state.get("visitorId")
         self.result.page_info.update({k: v for k, v in state.items() if k != "visitorId" and v})

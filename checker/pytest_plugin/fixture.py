@@ -199,7 +199,7 @@ class CaseAssist:
         rules = self.options.rules or RuleConfig()
         result = ScenarioResult(name=self.name, file=self.file, expected_search_hub=rules.expected_search_hub,
                                 requests=list(self.capture.requests), js_calls=list(self.js.calls),
-                                page_fields=sorted(self._fields), stored_client_id=self._state.get("visitorId"),
+                                page_fields=sorted(self._fields | self.tap.js.page_fields), stored_client_id=self._state.get("visitorId"),
                                 page_info={k: v for k, v in self._state.items() if k != "visitorId" and v})
         result.events = self._decode()
         result.reconciliation = reconcile(result)

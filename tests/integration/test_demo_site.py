@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from checker.models import Severity, Status, StepStatus
 
 
@@ -72,6 +74,31 @@ def test_steps_have_screenshots_and_lines(clean_demo_run):
     # lines of the included opening steps point into the included file
     assert [(s.line, s.kind) for s in result.steps] == [
         (3, "goto"), (8, "fill"), (7, "press"), (8, "select"), (13, "evaluate"), (14, "click"), (18, "click"), (23, "wait_for")]
+
+
+MEAN_BRIGHTNESS_JS = """async (src) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
+  const g = canvas.getContext('2d'); g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, img.width, img.height).data;
+  let sum = 0; for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+  return sum / (d.length / 4) / 765;
+}"""
+
+
+def test_each_step_screenshot_shows_what_the_step_did(clean_demo, page):
+    """A step's effects reach the screen after it ends: its picture is the page's look before the next step acts."""
+    result = by_name(clean_demo.run, "Submit a case after a classification")
+    shots = [(clean_demo.report_dir / s.screenshot).read_bytes() for s in result.steps]
+
+    def brightness(index: int) -> float:
+        return page.evaluate(MEAN_BRIGHTNESS_JS, "data:image/jpeg;base64," + base64.b64encode(shots[index]).decode())
+
+    hover, open_preview, close_preview = 5, 6, 7  # the quick view dims the page behind it
+    assert brightness(open_preview) < brightness(hover) - 0.05
+    assert brightness(close_preview) > brightness(open_preview) + 0.05
+    assert shots[8] != shots[7]  # "next" shows the review stage
+    assert shots[11] == shots[12]  # the submit's confirmation, already there when it ends
 
 
 def rules_found(run):

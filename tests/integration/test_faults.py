@@ -331,13 +331,13 @@ def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(playwright
     (pid,) = mine
     start = f"{pages_server}/pages/start.html"
     for index, name in enumerate(["first", "killed", "after"]):
-        # the first click waits for its event: the browser is killed once it has surely left the page
+        # a step waits for the first click's event on the wire: the browser is killed once it has surely left
         (tmp_path / f"{index}-{name}.yaml").write_text(
-            f"name: {name}\nsteps:\n  - goto: {start}\n  - click: '#go'\n    expect: [{{action: ticket_field_update}}]\n"
+            f"name: {name}\nsteps:\n  - goto: {start}\n  - click: '#go'\n  - wait_for_event: {{action: ticket_field_update}}\n"
             f"  - click: '#go'\n")
 
     def kill(event):
-        if event.kind == "step_finished" and event.scenario == "killed" and event.index == 1:
+        if event.kind == "step_finished" and event.scenario == "killed" and event.index == 2:
             os.kill(pid, signal.SIGKILL)  # the process this test launched, by its id
 
     report = tmp_path / "report"
@@ -359,7 +359,7 @@ def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(playwright
         "ticket_create_start", "ticket_field_update", "ticket_field_update"]
     assert killed.status == Status.error and killed.error
     assert [e.action for e in killed.events][:2] == ["ticket_create_start", "ticket_field_update"]  # sent before
-    assert killed.steps[2].status == StepStatus.error
+    assert killed.steps[3].status == StepStatus.error
     assert after.status == Status.error and "browser" in after.error.lower()
     assert result.status == Status.failed and result.summary.error == 2
 

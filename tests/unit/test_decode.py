@@ -90,3 +90,24 @@ def test_a_megabyte_value_is_kept_short_with_what_was_cut_said():
     kept = event.ticket["description"]
     assert kept.startswith("B" * 65_536) and kept.endswith("934,464 more characters cut by case-assist-check]")
     assert event.data == {"fieldName": "description"} and event.client_id == "c-1"
+
+
+def test_an_intent_is_on_its_way_until_its_wire_event_is_seen():
+    """What the page asked for in a step and has not sent yet: the step need not wait for the network."""
+    from checker.decode.intents import unsent_intents
+    from checker.models import JsCall
+
+    def svc(call_id, action, step, time_ms):
+        return [JsCall(id=call_id, fn="coveoua", args=["svc:setAction", action], step=step, time_ms=time_ms),
+                JsCall(id=call_id + 1, fn="coveoua", args=["send", "event", "svc", "click", {}], step=step, time_ms=time_ms)]
+
+    calls = [*svc(0, "ticket_field_update", 1, 100.0), *svc(2, "ticket_next_stage", 1, 110.0),
+             *svc(4, "ticket_create", 2, 200.0), JsCall(id=6, fn="headless", args=["analytics/caseAssist/documentSuggestion/click"], step=1, time_ms=120.0)]
+    sent = req(COLLECT, json.dumps({"svc_action": "ticket_field_update", "ec": "svc", "ea": "click"}), time_ms=105.0)
+    events = decode_all([sent], calls)
+    assert events[0].step == 1  # attributed by the call
+    on_the_way = unsent_intents(calls, events, 1)
+    assert [i.action for i in on_the_way] == ["ticket_next_stage", "documentSuggestionClick"]
+    assert on_the_way[1].wanted == ("documentSuggestionClick", "documentSuggestionQuickview")  # a Headless click may be either
+    assert [i.action for i in unsent_intents(calls, events, 2)] == ["ticket_create"]
+    assert unsent_intents(calls, events, 3) == []
