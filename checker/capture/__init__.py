@@ -63,6 +63,12 @@ class ContextCapture:
         except PlaywrightTimeout:
             return False
 
+    def wait_for_pending_sends(self, max_s: float = PENDING_MAX_S) -> None:
+        """Wait (bounded) until every send the JS layer saw the page ask for has left the browser."""
+        deadline = time.monotonic() + max_s
+        while self.js.sends_pending(self.network.analytics_count) and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
+            self.next_request(left_ms)
+
     def settle(self, quiet_ms: float, max_s: float, since: float | None = None) -> None:
         """Catch late events: while the JS layer shows a send whose request has not been seen, wait for it
         (bounded); then wait until no analytics request came for `quiet_ms`. `max_s` bounds the whole. `since`

@@ -118,6 +118,10 @@ class ScenarioSession:
         defaults = self.scenario.defaults
         timeout_s = step.timeout or defaults.timeout or self.options.step_timeout_s
         expect_timeout_s = step.timeout or defaults.expect_timeout or self.options.expect_timeout_s
+        if isinstance(step, (GotoStep, EvaluateStep)):
+            # the step before may have ended before the library sent what the page asked for (see `_on_their_way`):
+            # leaving the page now would cut the send short, sooner than any person could
+            self.tap.wait_for_pending_sends()
         self.capture.step_starts.append(time.time())
         begun = time.monotonic()
         failed = False

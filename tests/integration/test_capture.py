@@ -193,3 +193,22 @@ def test_steps_act_inside_an_iframe(run_scenarios, scenario_file, pages_server):
         """)
     assert [(e.step, e.action) for e in result.events] == [(0, "ticket_create_start"), (1, "ticket_field_update")]
     assert result.status.value == "passed"
+
+
+@pytest.mark.parametrize("round_", range(4))  # a race: one round could pass by luck
+def test_a_goto_right_after_an_expected_event_does_not_cut_its_send(run_scenarios, scenario_file, pages_server, round_):
+    """A step may end once the page asked for its event (the JS layer saw the call), before coveo.analytics sent it.
+    A navigation right then would cut the library's send, which no person clicking could do: it waits for it."""
+    path = scenario_file(f"""
+        name: log then leave
+        steps:
+          - goto: {pages_server}/pages/start.html
+          - click: "#go"
+            expect: [{{action: ticket_field_update}}]
+          - goto: {pages_server}/pages/page-two.html
+        """)
+    (result,) = run_scenarios([path]).scenarios
+    assert [(e.action, e.step) for e in result.events][:2] == [("ticket_create_start", 0), ("ticket_field_update", 1)]
+    # sent as the page meant it, not as the beacon coveo.analytics falls back to when the page is leaving
+    assert result.requests[result.events[1].request_id].resource_type == "fetch"
+    assert not [v for v in result.violations if v.rule.startswith("capture.")], result.violations
