@@ -58,7 +58,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds to wait for a step's expected events (default 5)")
     parser.add_argument("--settle", type=int, default=100, metavar="MS",
                         help="after the last step and any send still on its way, wait until no analytics request "
-                             "came for this long (default 100)")
+                             "came for this long since the last step that acted on the page (default 100)")
     _config(parser)
     _variables(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")

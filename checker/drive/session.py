@@ -21,10 +21,13 @@ from checker.drive.steps import StepContext, StepError, perform
 from checker.models import ScenarioResult, StepResult, StepStatus
 from checker.options import RunEvent, RunOptions
 from checker.scenario.model import (EvaluateStep, GotoStep, Scenario, ScreenshotStep, WaitForEventStep,
-                                    describe_step, step_kind)
+                                    WaitForStep, WaitStep, describe_step, step_kind)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+PURE_WAITS = (WaitForStep, WaitStep, WaitForEventStep, ScreenshotStep)  # steps that do not act on the page
+
 
 class ScenarioSession:
     def __init__(self, browser: "Browser", scenario: Scenario, options: RunOptions, result: ScenarioResult,
@@ -38,7 +41,7 @@ class ScenarioSession:
         self.context = None
         self.page = None
         self.screens: ScreenRecorder | None = None
-        self.steps_ended: float | None = None  # monotonic time the last step performed ended (and its waits)
+        self.acted_until: float | None = None  # monotonic time the last step that acted on the page ended
 
     def journal(self, journal) -> None:
         """Append every request, JS call and step to the scenario's journal as it happens."""
@@ -134,8 +137,10 @@ class ScenarioSession:
             step_result.status, step_result.error, failed = StepStatus.error, error, True
             self.result.error = f"step #{index + 1} ({step_result.description}) failed: {error}"
             self._stop_pending_navigation()
-        self.steps_ended = time.monotonic()
-        step_result.duration_s = round(self.steps_ended - begun, 3)
+        ended = time.monotonic()
+        if not isinstance(step, PURE_WAITS):
+            self.acted_until = ended
+        step_result.duration_s = round(ended - begun, 3)
         step_result.url = self._safe_url()
         self._screenshot(index, step, step_result, exact=failed or isinstance(step, ScreenshotStep))
         return failed
@@ -211,7 +216,8 @@ class ScenarioSession:
         return True
 
     def _settle(self) -> None:
-        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s, since=self.steps_ended)
+        # a wait causes nothing: the silence observed during the last steps' waits already counts
+        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s, since=self.acted_until)
 
     def _next_analytics_request(self, timeout_ms: float) -> bool:
         return self.tap.next_request(timeout_ms)

@@ -212,3 +212,18 @@ def test_a_goto_right_after_an_expected_event_does_not_cut_its_send(run_scenario
     # sent as the page meant it, not as the beacon coveo.analytics falls back to when the page is leaving
     assert result.requests[result.events[1].request_id].resource_type == "fetch"
     assert not [v for v in result.violations if v.rule.startswith("capture.")], result.violations
+
+
+@pytest.mark.parametrize("last_steps", [[], ["wait: 40"]], ids=["right after", "after a wait"])
+def test_the_settle_catches_an_event_sent_after_the_last_step(run_scenarios, scenario_file, pages_server, last_steps):
+    """No call in the page announces it yet when the last step ends: the quiet window after the last step that
+    acted on the page (a wait acts on nothing) is what catches it."""
+    tail = "".join(f"\n  - {step}" for step in last_steps)
+    path = scenario_file(f"""\
+name: late cancel
+steps:
+  - goto: {pages_server}/pages/start.html
+  - evaluate: "setTimeout(() => logSvc('ticket_cancel', {{reason: 'Quit'}}), 60)"{tail}
+""")
+    (result,) = run_scenarios([path]).scenarios
+    assert [(e.action, e.step) for e in result.events] == [("ticket_create_start", 0), ("ticket_cancel", 1 + len(last_steps))]
