@@ -227,3 +227,21 @@ steps:
 """)
     (result,) = run_scenarios([path]).scenarios
     assert [(e.action, e.step) for e in result.events] == [("ticket_create_start", 0), ("ticket_cancel", 1 + len(last_steps))]
+
+
+def test_form_fields_are_those_the_page_had_when_it_logged(run_scenarios, scenario_file, pages_server):
+    """The fieldName cross-check compares with the fields the page had at the moment it logged, even one gone since."""
+    path = scenario_file(f"""\
+name: a field that comes and goes
+steps:
+  - goto: {pages_server}/pages/start.html
+  - evaluate: >-
+      const field = Object.assign(document.createElement('input'), {{name: 'warrantyCode'}});
+      document.body.append(field);
+      logSvc('ticket_field_update', {{fieldName: 'warrantyCode'}}, {{subject: 'GC110', custom: {{warrantyCode: 'W-1'}}}});
+      setTimeout(() => field.remove(), 0);
+""")
+    (result,) = run_scenarios([path]).scenarios
+    assert "warrantyCode" in result.page_fields
+    assert [e.action for e in result.events] == ["ticket_create_start", "ticket_field_update"]
+    assert not [v for v in result.violations if v.rule == "causal.field-name"], result.violations
