@@ -1,7 +1,7 @@
 """Overhead of the checker: a demo scenario through case-assist-check vs a bare Playwright script doing the
 same steps without capture, screenshots or checks. Prints per-scenario wall times and their ratio.
 
-    .venv/bin/python benchmarks/overhead.py [--rounds N] [--scenario FILE]
+    .venv/bin/python benchmarks/overhead.py [--rounds N] [--scenario FILE] [--api-latency MS,MS]
 
 Both sides share one browser and the demo site; each round runs bare then checked, in a fresh context each,
 and the medians are compared (goal: ratio ≤ 1.15), then where the checked run's extra time goes. Measured with
@@ -52,6 +52,7 @@ def checked(browser, scenario, options: RunOptions) -> float:
 
 PHASES = {  # ScenarioSession methods: what the checker adds to the steps themselves
     "_wait_for_expected": "waiting for each step's expected events",
+    "_settle": "settle window after the last step",
 }
 
 
@@ -110,7 +111,7 @@ def show(times: dict[str, list[float]], phases: dict[str, float], explain: bool)
         return
     extra = {  # the screencast's cost is spread over the steps: measured by turning it off
         "per-step screenshots (defaults − --no-screenshots)": median["checked (defaults)"] - median["checked (--no-screenshots)"],
-        "settle window (defaults − --settle 0)": median["checked (defaults)"] - median["checked (--settle 0)"],
+        "settle window (timed)": phases[PHASES["_settle"]],
         "waiting for steps' expected events (timed)": phases[PHASES["_wait_for_expected"]],
     }
     extra["the rest (capture hooks, decoding, checks)"] = median["checked (defaults)"] - base - sum(extra.values())
@@ -121,7 +122,7 @@ def show(times: dict[str, list[float]], phases: dict[str, float], explain: bool)
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios/demo/01-submit-case.yaml")
     parser.add_argument("--api-latency", default="0,150", metavar="MS[,MS…]",
                         help="how long the demo's Service API and case creation take to answer (0: instantly, "
