@@ -63,10 +63,13 @@ class ContextCapture:
         except PlaywrightTimeout:
             return False
 
+    def _sends_pending(self) -> bool:
+        return self.js.sends_pending(self.network.analytics_count, self.network.last_analytics_ms)
+
     def wait_for_pending_sends(self, max_s: float = PENDING_MAX_S) -> None:
         """Wait (bounded) until every send the JS layer saw the page ask for has left the browser."""
         deadline = time.monotonic() + max_s
-        while self.js.sends_pending(self.network.analytics_count) and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
+        while self._sends_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             self.next_request(left_ms)
 
     def settle(self, quiet_ms: float, max_s: float, since: float | None = None) -> None:
@@ -77,7 +80,7 @@ class ContextCapture:
         pending_until = time.monotonic() + PENDING_MAX_S
         since = time.monotonic() if since is None else since
         while (left_ms := (deadline - time.monotonic()) * 1000) > 0:
-            waiting = time.monotonic() < pending_until and self.js.sends_pending(self.network.analytics_count)
+            waiting = time.monotonic() < pending_until and self._sends_pending()
             quiet_since = max(since, self.network.last_analytics_seen)
             quiet_left_ms = max(quiet_ms - (time.monotonic() - quiet_since) * 1000, 1)  # ≥ 1: look once more
             if not self.next_request(left_ms if waiting else min(left_ms, quiet_left_ms)) and not waiting:

@@ -89,12 +89,13 @@ class JsCapture:
         if call.fn in ("library", "headless-engine") and self.tracking_allowed:
             self.library_loaded = True  # coveo.analytics, or Headless with the copy inside it
 
-    def sends_pending(self, analytics_requests: int) -> bool:
-        """True when the page asked for an analytics request that has not left the browser yet."""
+    def sends_pending(self, analytics_requests: int, last_request_ms: float = float("-inf")) -> bool:
+        """True when the page asked for an analytics request that has not left the browser yet. A request seen
+        after the last send counts as its transport: its report from the page may come after it."""
         if self.transports > analytics_requests:
             return True  # handed to fetch/sendBeacon, not on the network yet
         # coveo.analytics (or Headless) never loaded, or Do Not Track: its sends will never leave
-        return self.library_loaded and self.last_send_ms > self.last_transport_ms
+        return self.library_loaded and self.last_send_ms > max(self.last_transport_ms, last_request_ms)
 
     def _call(self, record: dict[str, Any]) -> JsCall:
         args = self._args(record.get("args"))

@@ -52,6 +52,7 @@ class NetworkCapture:
         self.requests: list[CapturedRequest] = []
         self.analytics_count = 0
         self.last_analytics_seen = float("-inf")  # monotonic time the last analytics request was seen
+        self.last_analytics_ms = float("-inf")  # when the page sent it (ms since started_at, as JS calls' times)
         self.step_starts: list[float] = []  # wall-clock seconds at which step i started
         self.started_at = time.time()
         self._live: dict[int, CapturedRequest] = {}  # id(playwright Request) → record
@@ -87,6 +88,7 @@ class NetworkCapture:
         if kind == "analytics":
             self.analytics_count += 1
             self.last_analytics_seen = time.monotonic()
+            self.last_analytics_ms = max(self.last_analytics_ms, record.time_ms)
         self._live[id(request)] = record
         for listener in self.listeners:
             listener(record)
