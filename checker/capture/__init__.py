@@ -75,7 +75,7 @@ class ContextCapture:
     def settle(self, quiet_ms: float, max_s: float, since: float | None = None) -> None:
         """Catch late events: while the JS layer shows a send whose request has not been seen, wait for it
         (bounded); then wait until no analytics request came for `quiet_ms`. `max_s` bounds the whole. `since`
-        (monotonic seconds): when the last step ended; the silence since then already counts."""
+        (monotonic seconds): when the last step that acted on the page ended; the silence since then counts."""
         deadline = time.monotonic() + max_s
         pending_until = time.monotonic() + PENDING_MAX_S
         since = time.monotonic() if since is None else since

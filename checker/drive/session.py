@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 PURE_WAITS = (WaitForStep, WaitStep, WaitForEventStep, ScreenshotStep)  # steps that do not act on the page
+ACT_AS_THEY_START = (GotoStep, EvaluateStep)  # a navigation, a script: they change the page before any input
 
 
 class ScenarioSession:
@@ -121,7 +122,7 @@ class ScenarioSession:
         defaults = self.scenario.defaults
         timeout_s = step.timeout or defaults.timeout or self.options.step_timeout_s
         expect_timeout_s = step.timeout or defaults.expect_timeout or self.options.expect_timeout_s
-        if isinstance(step, (GotoStep, EvaluateStep)):
+        if isinstance(step, ACT_AS_THEY_START):
             # the step before may have ended before the library sent what the page asked for (see `_on_their_way`):
             # leaving the page now would cut the send short, sooner than any person could
             self.tap.wait_for_pending_sends()
@@ -150,7 +151,7 @@ class ScenarioSession:
         if self.screens is None:
             return
         starts = self.capture.step_starts
-        at_start = [isinstance(step, (GotoStep, EvaluateStep)) for step in self.scenario.steps[:len(starts)]]
+        at_start = [isinstance(step, ACT_AS_THEY_START) for step in self.scenario.steps[:len(starts)]]
         try:
             self.screens.settle(shown_until(starts, at_start, self.js.acts))
         except OSError:

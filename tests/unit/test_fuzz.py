@@ -457,6 +457,27 @@ def test_check_stage_on_real_decoded_garbage():
     assert "transport.decodable" in {v.rule for v in result.violations}
 
 
+@pytest.mark.parametrize("response_id", [[], {"r": 1}], ids=["a list", "an object"])
+def test_a_response_id_that_is_not_a_string_is_a_finding(response_id):
+    """Found by the fuzzer above: an unhashable responseId aborted the causal rules (dict lookup)."""
+    scenario = SCENARIOS[1]
+    answers = [(SERVICE_URLS[0], {"responseId": "r1", "fields": {"category": {"predictions": [{"id": "p1", "value": "A"}]}}}),
+               (SERVICE_URLS[1], {"responseId": "r2", "documents": [{"fields": {"permanentid": "d1"}, "title": "t"}]})]
+    requests = [CapturedRequest(id=i, kind="service_api", method="POST", url=url, resource_type="fetch",
+                                response_body=json.dumps(answer)) for i, (url, answer) in enumerate(answers)]
+    events = [Event(index=0, action="ticket_classification_click", transport="collect",
+                    data={"responseId": response_id, "classificationId": "p1"}),
+              Event(index=1, action="suggestion_rate", transport="collect",
+                    data={"responseId": response_id, "suggestionId": "d1", "rate": 1}),
+              Event(index=2, action="documentSuggestionClick", transport="click",
+                    data={"searchQueryUid": response_id, "contentIDValue": "d1", "documentPosition": 1})]
+    result = ScenarioResult(name=scenario.name, file="f.yaml", requests=requests, events=events,
+                            steps=[StepResult(index=i, kind="x", description="") for i in range(2)])
+    check_scenario(result, scenario)
+    _assert_checked(result)
+    assert {"causal.classification", "causal.suggestion", "causal.document-click"} <= {v.rule for v in result.violations}
+
+
 # --- 2b. the reports of arbitrary results -----------------------------------------------------------------------
 
 def _write_all(result: ScenarioResult) -> Path:

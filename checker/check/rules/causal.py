@@ -40,7 +40,7 @@ def classification(ctx: RuleContext) -> Iterable[Finding]:
         return
     for event in _events(ctx, ("ticket_classification_click",)):
         response_id, class_id = event.data.get("responseId"), event.data.get("classificationId")
-        predictions = index.classifications.get(response_id)
+        predictions = _answer(index.classifications, response_id)
         if predictions is None:
             yield Finding(f"{_label(event)}: responseId {response_id!r} is not the responseId of any classify answer "
                           f"the page received ({', '.join(index.classifications)})",
@@ -80,10 +80,15 @@ def _document_problems(event: Event, docs: list[SuggestedDocument], doc_id: obje
                         (f"{prefix}documentUrl", url, doc.url)]), None
 
 
+def _answer(answers: dict[str, list], response_id: object) -> list | None:
+    """The answer an event names, if any (a page may put a list or an object where the id goes)."""
+    return answers.get(response_id) if isinstance(response_id, str) else None
+
+
 def _later(answers: dict[str, list], response_id: object) -> list[str]:
     """The responseIds of the answers to requests the page made after the one that got `response_id`."""
     ids = list(answers)
-    return ids[ids.index(response_id) + 1:] if response_id in answers else []
+    return ids[ids.index(response_id) + 1:] if _answer(answers, response_id) is not None else []
 
 
 def _holder(index: ServiceApiIndex, response_id: object, problems_in) -> str | None:
@@ -120,7 +125,7 @@ def _document_findings(ctx: RuleContext, check: _DocumentCheck) -> Iterable[Find
         return
     for event in _events(ctx, check.actions):
         response_id = event.data.get(check.response_key)
-        docs = index.suggestions.get(response_id)
+        docs = _answer(index.suggestions, response_id)
         if docs is None:
             yield Finding(f"{_label(event)}: {check.response_key} {response_id!r} is not the responseId of any "
                           "documents/suggest answer the page received", check.unknown_hint, event=event,
