@@ -202,7 +202,7 @@ def _pair(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Even
     pairs: list[tuple[Intent, Event | None]] = []
     for intent in intents:
         transport = intent.transport if intent.protocol == "ua" else "event_protocol"
-        keys = [(intent.protocol, action, transport) for action in (intent.actions or (intent.action,))]
+        keys = [(intent.protocol, action, transport) for action in intent.wanted]
         event = buckets.take(keys, intent.time_ms - SKEW_MS)
         if event is None and intent.source == "coveoua" and intent.transport == "collect":
             event = buckets.take([(intent.protocol, None, transport)], intent.time_ms - SKEW_MS)

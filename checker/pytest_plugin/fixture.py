@@ -227,7 +227,8 @@ class CaseAssist:
     def _read_page(self) -> None:
         """Remember the form fields of the context's pages and the client ID they stored (for the rules)."""
         for page in self.context.pages:
-            self._fields |= self.tap.page_fields(page)
+            if page is not self.page:  # the page's own fields come with its state, read next
+                self._fields |= self.tap.page_fields(page)
         self._state.update({k: v for k, v in self.tap.page_state(self.page).items() if v})
 
 
