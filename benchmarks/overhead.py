@@ -90,8 +90,8 @@ def measure(browser, scenario, base_url: str, report_dir: Path, rounds: int) -> 
     variants = {
         "checked (defaults)": RunOptions(base_url=base_url, report_dir=report_dir),
         "checked (--no-screenshots)": RunOptions(base_url=base_url, report_dir=report_dir, screenshots=False),
-        "checked (--settle 0)": RunOptions(base_url=base_url, report_dir=report_dir, quiet_ms=0),
-        "checked (both)": RunOptions(base_url=base_url, report_dir=report_dir, screenshots=False, quiet_ms=0),
+        "checked (--settle 0)": RunOptions(base_url=base_url, report_dir=report_dir, settle_ms=0),
+        "checked (both)": RunOptions(base_url=base_url, report_dir=report_dir, screenshots=False, settle_ms=0),
     }
     bare(browser, scenario, base_url)  # warm-up: caches, first-launch costs
     times: dict[str, list[float]] = {"bare Playwright": [], **{k: [] for k in variants}}

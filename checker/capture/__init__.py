@@ -2,7 +2,7 @@
 
 `ContextCapture` is what the scenario driver, the pytest fixture and the recorder share: the network tap and
 the JS hook attached to a context, the events decoded from them, and the event-driven waits (the next analytics
-request; the settle at the end: sends still on their way, then a quiet window).
+request; the settle at the end: sends still on their way, then what the pages still have under way).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from checker.models import Event
 
 PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
+
+IDLE_JS = "(until) => (typeof window.__caCheckIdle === 'function' ? window.__caCheckIdle(until) : true)"  # hook.js
 
 FIELDS_JS = "() => (typeof window.__caCheckFormFields === 'function' ? window.__caCheckFormFields() : [])"  # hook.js
 
@@ -72,19 +74,49 @@ class ContextCapture:
         while self._sends_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             self.next_request(left_ms)
 
-    def settle(self, quiet_ms: float, max_s: float, since: float | None = None) -> None:
-        """Catch late events: while the JS layer shows a send whose request has not been seen, wait for it
-        (bounded); then wait until no analytics request came for `quiet_ms`. `max_s` bounds the whole. `since`
-        (monotonic seconds): when the last step that acted on the page ended; the silence since then counts."""
+    def settle(self, horizon_ms: float, max_s: float, since: float | None = None) -> None:
+        """Catch late events: wait (bounded) for the sends the JS layer saw the page ask for, then for what the
+        pages still have under way that is due within `horizon_ms` of `since` (monotonic seconds, when the last
+        step that acted on the page ended; default now): timers, requests in flight, a document loading. Stops as
+        soon as nothing is, and again after any analytics request that came meanwhile. `max_s` bounds the whole."""
         deadline = time.monotonic() + max_s
-        pending_until = time.monotonic() + PENDING_MAX_S
+        self.wait_for_pending_sends(min(PENDING_MAX_S, max_s))
+        if horizon_ms <= 0:
+            return
         since = time.monotonic() if since is None else since
-        while (left_ms := (deadline - time.monotonic()) * 1000) > 0:
-            waiting = time.monotonic() < pending_until and self._sends_pending()
-            quiet_since = max(since, self.network.last_analytics_seen)
-            quiet_left_ms = max(quiet_ms - (time.monotonic() - quiet_since) * 1000, 1)  # ≥ 1: look once more
-            if not self.next_request(left_ms if waiting else min(left_ms, quiet_left_ms)) and not waiting:
-                return
+        until_wall_ms = (time.time() - (time.monotonic() - since)) * 1000 + horizon_ms
+        while (left_s := deadline - time.monotonic()) > 0:
+            seen = self.network.analytics_count
+            idle = self._pages_idle(until_wall_ms)
+            self.wait_for_pending_sends(min(PENDING_MAX_S, max(deadline - time.monotonic(), 0)))
+            if self.network.analytics_count == seen and (idle or time.time() * 1000 >= until_wall_ms):
+                break
+            if not idle:
+                self.next_request(min(left_s * 1000, 20))  # a page between documents: look again shortly
+        self._wait_for_answers(min(PENDING_MAX_S, max(deadline - time.monotonic(), 0)))
+
+    def _wait_for_answers(self, max_s: float) -> None:
+        """Let the analytics requests sent get their answers (bounded): in `pass` mode the report shows them."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        deadline = time.monotonic() + max_s
+        while self.network.answers_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
+            try:  # a failed request ends its wait too: look again at least every 100 ms
+                self.context.wait_for_event("requestfinished", timeout=max(min(left_ms, 100), 1))
+            except PlaywrightTimeout:
+                pass
+
+    def _pages_idle(self, until_wall_ms: float) -> bool:
+        """True when no frame of any page has anything under way due before `until_wall_ms` (hook.js waits for
+        it to end, at most until then)."""
+        idle = True
+        for page in list(self.context.pages) if self.context is not None else []:
+            for frame in list(page.frames):
+                try:
+                    idle = frame.evaluate(IDLE_JS, until_wall_ms) is not False and idle
+                except Exception:  # navigating (the new document is loading), or gone
+                    idle = idle and (page.is_closed() or frame.is_detached())
+        return idle
 
     def page_fields(self, page: "Page") -> set[str]:
         """The form fields a page has (open shadow roots included), for the fieldName cross-check."""

@@ -182,13 +182,101 @@
     });
   } catch (e) { /* defined non-configurable before us: Headless events are still seen on the wire */ }
 
+  // --- what the page still has under way: after the last step the checker waits for it (bounded), so an event
+  // the steps set off (a debounced update, a log after a response) is not missed, and stops as soon as there is
+  // nothing: timers not yet fired (an interval until its first tick), fetch/XHR in flight, a document loading.
+  // A timer armed again by its own callback (polling, a loop) is left out, with the requests it makes: it never ends.
+  const underWay = (() => {
+    const nativeSetTimeout = window.setTimeout, nativeClearTimeout = window.clearTimeout;
+    const nativeSetInterval = window.setInterval, nativeClearInterval = window.clearInterval;
+    const entries = new Map(); // token → {due: wall ms (a request: when it began); rearmed}
+    const ids = new Map(); // timer id → token
+    const waiters = new Set();
+    let tokens = 0;
+    let started = 0; // entries begun that count (not re-armed): with `sequence`, what "something happened" means
+    let firing = null; // the timer callback running now: {handler, rearmed}
+    const changed = () => { if (waiters.size) queueMicrotask(() => waiters.forEach((check) => check())); };
+    const begin = (due, rearmed) => {
+      const token = ++tokens;
+      entries.set(token, { due: due === undefined ? Date.now() : due, rearmed: !!rearmed });
+      if (!rearmed) started++;
+      return token;
+    };
+    const end = (token) => { if (entries.delete(token)) changed(); };
+    const sameCallback = (a, b) => {
+      try { return a === b || String(a) === String(b); } catch (e) { return false; }
+    };
+    function arm(native, handler, delay, rest) {
+      if (typeof handler !== 'function') return native.call(window, handler, delay, ...rest); // code as text: rare
+      const rearmed = firing !== null && (firing.rearmed || sameCallback(handler, firing.handler));
+      const token = begin(Date.now() + (Number(delay) || 0), rearmed);
+      let ticked = false;
+      const id = native.call(window, function () {
+        if (!ticked) { ticked = true; ids.delete(id); end(token); }
+        const outer = firing;
+        firing = { handler, rearmed };
+        try { return handler.apply(this, arguments); } finally { firing = outer; }
+      }, delay, ...rest);
+      ids.set(id, token);
+      return id;
+    }
+    const cancel = (id) => { const token = ids.get(id); ids.delete(id); if (token !== undefined) end(token); };
+    window.setTimeout = function setTimeout(handler, delay, ...rest) { return arm(nativeSetTimeout, handler, delay, rest); };
+    window.setInterval = function setInterval(handler, delay, ...rest) { return arm(nativeSetInterval, handler, delay, rest); };
+    window.clearTimeout = function clearTimeout(id) { cancel(id); return nativeClearTimeout.call(window, id); };
+    window.clearInterval = function clearInterval(id) { cancel(id); return nativeClearInterval.call(window, id); };
+    window.addEventListener('load', changed);
+
+    const busy = (untilWall) => document.readyState !== 'complete'
+      || [...entries.values()].some((entry) => !entry.rearmed && entry.due <= untilWall);
+    // Resolves true once nothing due before `untilWall` (wall ms) is under way and nothing began nor was recorded
+    // for GRACE_MS (a page's promise chain may take a few tasks between a response and what it starts next), false
+    // if something still is under way then.
+    const GRACE_MS = 30;
+    const idle = (untilWall) => new Promise((resolve) => {
+      let grace = null;
+      const finish = (value) => {
+        waiters.delete(check);
+        nativeClearTimeout.call(window, timer);
+        nativeClearTimeout.call(window, grace);
+        resolve(value);
+      };
+      const check = () => {
+        if (grace !== null || busy(untilWall)) return;
+        const mark = started + ':' + sequence;
+        grace = nativeSetTimeout.call(window, () => {
+          grace = null;
+          if (!busy(untilWall) && mark === started + ':' + sequence) finish(true);
+          else check();
+        }, GRACE_MS);
+      };
+      const timer = nativeSetTimeout.call(window, () => finish(!busy(untilWall)), Math.max(0, untilWall - Date.now()));
+      waiters.add(check);
+      check();
+    });
+    Object.defineProperty(window, '__caCheckIdle', { value: idle });
+    // A request, a body being read: under way until it settles. The page gets the promise that follows it, so a
+    // rejection it does not handle is still reported as unhandled, as it would be without us.
+    const track = (promise) => {
+      const token = begin(undefined, firing !== null && firing.rearmed);
+      return promise.then((value) => { end(token); return value; }, (error) => { end(token); throw error; });
+    };
+    if (typeof Response === 'function') {
+      for (const method of ['json', 'text', 'arrayBuffer', 'blob', 'formData']) {
+        const read = Response.prototype[method];
+        if (typeof read === 'function') Response.prototype[method] = function () { return track(read.apply(this, arguments)); };
+      }
+    }
+    return { begin: () => begin(undefined, firing !== null && firing.rearmed), end, track };
+  })();
+
   // --- transports ----------------------------------------------------------------------------------------------
   if (typeof window.fetch === 'function') {
     const originalFetch = window.fetch;
     window.fetch = function fetch(input, init) {
       const url = input && typeof input === 'object' && 'url' in input ? input.url : String(input);
       if (isAnalytics(url)) record('fetch', [url, bodyText(init && init.body)], { url: url });
-      return originalFetch.apply(this, arguments);
+      return underWay.track(originalFetch.apply(this, arguments));
     };
   }
   if (navigator.sendBeacon) {
@@ -208,7 +296,10 @@
     };
     XMLHttpRequest.prototype.send = function (body) {
       if (this.__caCheckUrl && isAnalytics(this.__caCheckUrl)) record('xhr', [this.__caCheckUrl, bodyText(body)], { url: this.__caCheckUrl });
-      return send.apply(this, arguments);
+      const sent = send.apply(this, arguments);
+      const token = underWay.begin();
+      this.addEventListener('loadend', () => underWay.end(token), { once: true });
+      return sent;
     };
   }
   const srcDescriptor = window.HTMLImageElement && Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');

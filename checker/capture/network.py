@@ -73,6 +73,10 @@ class NetworkCapture:
     def is_analytics(self, request: "Request") -> bool:
         return request.method != "OPTIONS" and self._is_analytics_url(request.url)
 
+    def answers_pending(self) -> bool:
+        """An analytics request still waits for its answer (in `pass` mode, the collector's)."""
+        return any(record.kind == "analytics" for record in self._live.values())
+
     # --- events -------------------------------------------------------------------------------------
     def _on_request(self, request: "Request") -> None:
         if request.method == "OPTIONS":

@@ -53,7 +53,7 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     options = RunOptions(
         base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
         report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
-        screenshots=not args.no_screenshots, quiet_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
+        screenshots=not args.no_screenshots, settle_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
         trace=args.trace, workers=args.workers, retries=args.retries, fail_on_flaky=args.fail_on_flaky,
         browser_endpoint=args.browser_endpoint,
         rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),

@@ -2,8 +2,8 @@
 
 For each step: stamp its start (the capture attributes requests and JS calls by it), perform it, wait, event by
 event, for the events it expects (or until the JS layer shows the page asked for them: the wire events follow and
-keep that step), take its screenshot. After the last step, settle: wait for sends still on their way, then a short
-quiet window. A step that cannot be performed ends the scenario as `error`; what was captured until then is kept.
+keep that step), take its screenshot. After the last step, settle: wait for sends still on their way, then for what
+the page still has under way (timers, requests; bounded). A step that cannot be performed ends the scenario as `error`; what was captured until then is kept.
 """
 
 from __future__ import annotations
@@ -217,8 +217,8 @@ class ScenarioSession:
         return True
 
     def _settle(self) -> None:
-        # a wait causes nothing: the silence observed during the last steps' waits already counts
-        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s, since=self.acted_until)
+        # a wait causes nothing: the horizon counts from the last step that acted on the page
+        self.tap.settle(self.options.settle_ms, self.options.settle_max_s, since=self.acted_until)
 
     def _next_analytics_request(self, timeout_ms: float) -> bool:
         return self.tap.next_request(timeout_ms)

@@ -183,10 +183,10 @@ class CaseAssist:
 
     # --- the rulebook --------------------------------------------------------------------------------------------
     def settle(self) -> None:
-        """Wait for sends the page made that are still on their way, then until no analytics request came for a
-        short quiet window (as a scenario does after its last step)."""
+        """Wait for sends the page made that are still on their way, then for what the page still has under way
+        (timers, requests; bounded), as a scenario does after its last step."""
         self._pump()
-        self.tap.settle(self.options.quiet_ms, self.options.settle_max_s)
+        self.tap.settle(self.options.settle_ms, self.options.settle_max_s)
 
     def result(self) -> "ScenarioResult":
         """What was captured so far, decoded, reconciled and checked (a `ScenarioResult` without steps)."""

@@ -60,7 +60,7 @@ class Recorder:
     context_factory  a callable returning the BrowserContext to record in (closed by `close()`)
     context_options  keyword arguments of `browser.new_context` (viewport, locale, storage_state, no_viewport…)
     secrets          values to redact from what is captured
-    settle_ms        `finish()` waits until no analytics request came for this long (bounded) to catch late events
+    settle_ms        `finish()` waits for late sends and for what the page has under way due within this long
     """
 
     def __init__(self, browser: "Browser | None" = None, url: str | None = None, *, base_url: str | None = None,
@@ -68,7 +68,7 @@ class Recorder:
                  extra_analytics_patterns: list[str] | None = None,
                  context_factory: "Callable[[], BrowserContext] | None" = None,
                  context_options: dict[str, Any] | None = None, secrets: list[str] | None = None,
-                 settle_ms: int = 300) -> None:
+                 settle_ms: int = 1000) -> None:
         if browser is None and context_factory is None:
             raise ValueError("Recorder needs a browser or a context_factory")
         if not url:

@@ -3,6 +3,9 @@ popups and navigations, and each reconciliation outcome between the JS calls and
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 
 from checker.check.rules import RuleConfig
@@ -214,19 +217,47 @@ def test_a_goto_right_after_an_expected_event_does_not_cut_its_send(run_scenario
     assert not [v for v in result.violations if v.rule.startswith("capture.")], result.violations
 
 
+LATE_LOGS = {  # what the page does when the last step ends; it logs ticket_cancel later, announced by no call yet
+    "a timer (60 ms)": "setTimeout(() => logSvc('ticket_cancel', {reason: 'Quit'}), 60)",
+    "a debounce (400 ms)": "setTimeout(() => logSvc('ticket_cancel', {reason: 'Quit'}), 400)",
+    "after a response": "fetch('/rest/organizations/o/caseassists/c/classify', {method: 'POST', body: '{}'})"
+                        ".then(() => setTimeout(() => logSvc('ticket_cancel', {reason: 'Quit'}), 100))",
+}
+
+
+@pytest.mark.parametrize("late", LATE_LOGS.values(), ids=LATE_LOGS.keys())
 @pytest.mark.parametrize("last_steps", [[], ["wait: 40"]], ids=["right after", "after a wait"])
-def test_the_settle_catches_an_event_sent_after_the_last_step(run_scenarios, scenario_file, pages_server, last_steps):
-    """No call in the page announces it yet when the last step ends: the quiet window after the last step that
-    acted on the page (a wait acts on nothing) is what catches it."""
+def test_the_settle_catches_an_event_sent_after_the_last_step(run_scenarios, scenario_file, pages_server, last_steps, late):
+    """The settle waits for what the page has under way after the last step that acted on it (timers, requests);
+    with `--settle 0` only for sends already announced, and these tests fail."""
     tail = "".join(f"\n  - {step}" for step in last_steps)
     path = scenario_file(f"""\
 name: late cancel
 steps:
   - goto: {pages_server}/pages/start.html
-  - evaluate: "setTimeout(() => logSvc('ticket_cancel', {{reason: 'Quit'}}), 60)"{tail}
+  - evaluate: {json.dumps(late)}{tail}
 """)
     (result,) = run_scenarios([path]).scenarios
     assert [(e.action, e.step) for e in result.events] == [("ticket_create_start", 0), ("ticket_cancel", 1 + len(last_steps))]
+
+
+def test_the_settle_does_not_wait_for_polling_nor_for_what_is_due_later(run_scenarios, scenario_file, pages_server):
+    """A timer armed again by its own callback never ends, one due after the horizon is not the steps' doing:
+    the settle ends as soon as only those remain (a naive wait would take the whole 3 s horizon)."""
+    path = scenario_file(f"""\
+name: a page that polls
+steps:
+  - goto: {pages_server}/pages/start.html
+  - evaluate: >-
+      const poll = () => {{ fetch('/pages/start.html').then(() => {{}}); setTimeout(poll, 20); }};
+      poll();
+      setTimeout(() => logSvc('ticket_cancel', {{reason: 'Quit'}}), 60000);
+      setInterval(() => {{}}, 10);
+""")
+    started = time.monotonic()
+    (result,) = run_scenarios([path], settle_ms=3000).scenarios
+    assert time.monotonic() - started < 2.5
+    assert [e.action for e in result.events] == ["ticket_create_start"]
 
 
 def test_form_fields_are_those_the_page_had_when_it_logged(run_scenarios, scenario_file, pages_server):
@@ -245,3 +276,37 @@ steps:
     assert "warrantyCode" in result.page_fields
     assert [e.action for e in result.events] == ["ticket_create_start", "ticket_field_update"]
     assert not [v for v in result.violations if v.rule == "causal.field-name"], result.violations
+
+
+TIMERS_AND_REQUESTS_AS_BEFORE = """\
+(async () => {
+  const fail = (what) => { throw new Error('changed by the hook: ' + what); };
+  const got = await new Promise((resolve) => setTimeout(function (a, b) { resolve([this === window, a, b]); }, 5, 'a', 'b'));
+  if (JSON.stringify(got) !== '[true,"a","b"]') fail('setTimeout arguments or this: ' + JSON.stringify(got));
+  let ran = false;
+  const id = setTimeout(() => { ran = true; }, 5);
+  if (typeof id !== 'number') fail('setTimeout id');
+  clearTimeout(id);
+  let ticks = 0;
+  const every = setInterval(() => { if (++ticks === 3) clearInterval(every); }, 5);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  if (ran || ticks !== 3) fail('clearTimeout or setInterval: ' + ran + ' ' + ticks);
+  const answer = await fetch('/pages/start.html');
+  if (!(answer instanceof Response) || !(await answer.text()).includes('logSvc')) fail('fetch or its body');
+  setTimeout(() => fetch('http://127.0.0.1:9/nothing-listens-here'), 0);  // rejected, handled by nobody
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return 'ok';
+})()"""
+
+
+def test_timers_and_requests_behave_as_without_the_hook(run_scenarios, scenario_file, pages_server):
+    """The settle follows the page's timers and requests through wrappers: they change nothing it sees, and a
+    rejection it leaves unhandled is still reported as one."""
+    result = run_one(run_scenarios, scenario_file, pages_server, f"""\
+        name: timers and requests
+        steps:
+          - goto: /pages/start.html
+          - evaluate: {json.dumps(TIMERS_AND_REQUESTS_AS_BEFORE)}
+        """)
+    assert result.error is None, result.error
+    assert any("Failed to fetch" in error for error in result.page_info.get("page_errors", [])), result.page_info
