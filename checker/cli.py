@@ -56,10 +56,10 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)")
     parser.add_argument("--expect-timeout", type=float, default=5.0, metavar="S",
                         help="seconds to wait for a step's expected events (default 5)")
-    parser.add_argument("--settle", type=int, default=1000, metavar="MS",
+    parser.add_argument("--settle", type=int, default=500, metavar="MS",
                         help="after the last step, wait for sends still on their way and for what the page has under "
                              "way (timers, requests, a loading document) due within this long of the last step "
-                             "that acted on it; ends as soon as there is nothing (default 1000; 0: sends only)")
+                             "that acted on it; ends as soon as there is nothing (default 500; 0: sends only)")
     _config(parser)
     _variables(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")

@@ -20,7 +20,7 @@ class RunOptions:
     step_timeout_s: float = 10.0
     expect_timeout_s: float = 5.0
     quiet_ms: int = 100  # how long a step waits for a corrected event after one came with wrong values
-    settle_ms: int = 1000  # after the last step, wait for what the page has under way that is due within this…
+    settle_ms: int = 500  # after the last step, wait for what the page has under way that is due within this…
     settle_max_s: float = 5.0  # …and for late sends, all told at most this long
     screenshots: bool = True
     secrets: list[str] = field(default_factory=list)

@@ -68,7 +68,7 @@ class Recorder:
                  extra_analytics_patterns: list[str] | None = None,
                  context_factory: "Callable[[], BrowserContext] | None" = None,
                  context_options: dict[str, Any] | None = None, secrets: list[str] | None = None,
-                 settle_ms: int = 1000) -> None:
+                 settle_ms: int = 500) -> None:
         if browser is None and context_factory is None:
             raise ValueError("Recorder needs a browser or a context_factory")
         if not url:
