@@ -12,6 +12,7 @@
   const ANALYTICS = CONFIG.patterns.map((source) => new RegExp(source));
   const MAX_TEXT = 65536;
   let sequence = 0;
+  let lastRecorded = 0; // wall ms of the last record: the settle's grace counts from it
   const pending = [];
 
   function safeJson(value) {
@@ -88,6 +89,7 @@
     }
   }
   function deliver(record) {
+    lastRecorded = Date.now();
     pending.push(record);
     schedule();
   }
@@ -193,16 +195,22 @@
     const ids = new Map(); // timer id → token
     const waiters = new Set();
     let tokens = 0;
-    let started = 0; // entries begun that count (not re-armed): with `sequence`, what "something happened" means
+    let lastChange = 0; // wall ms an entry that counts (not re-armed) last began or ended
     let firing = null; // the timer callback running now: {handler, rearmed}
     const changed = () => { if (waiters.size) queueMicrotask(() => waiters.forEach((check) => check())); };
     const begin = (due, rearmed) => {
       const token = ++tokens;
       entries.set(token, { due: due === undefined ? Date.now() : due, rearmed: !!rearmed });
-      if (!rearmed) started++;
+      if (!rearmed) lastChange = Date.now();
       return token;
     };
-    const end = (token) => { if (entries.delete(token)) changed(); };
+    const end = (token) => {
+      const entry = entries.get(token);
+      if (!entry) return;
+      entries.delete(token);
+      if (!entry.rearmed) lastChange = Date.now();
+      changed();
+    };
     const sameCallback = (a, b) => {
       try { return a === b || String(a) === String(b); } catch (e) { return false; }
     };
@@ -229,9 +237,9 @@
 
     const busy = (untilWall) => document.readyState !== 'complete'
       || [...entries.values()].some((entry) => !entry.rearmed && entry.due <= untilWall);
-    // Resolves true once nothing due before `untilWall` (wall ms) is under way and nothing began nor was recorded
-    // for GRACE_MS (a page's promise chain may take a few tasks between a response and what it starts next), false
-    // if something still is under way then.
+    // Resolves true once nothing due before `untilWall` (wall ms) is under way and nothing began, ended nor was
+    // recorded for GRACE_MS (a page's promise chain may take a few tasks between a response and what it starts
+    // next), false if something still is under way then. A page idle for longer answers at once.
     const GRACE_MS = 30;
     const idle = (untilWall) => new Promise((resolve) => {
       let grace = null;
@@ -243,12 +251,9 @@
       };
       const check = () => {
         if (grace !== null || busy(untilWall)) return;
-        const mark = started + ':' + sequence;
-        grace = nativeSetTimeout.call(window, () => {
-          grace = null;
-          if (!busy(untilWall) && mark === started + ':' + sequence) finish(true);
-          else check();
-        }, GRACE_MS);
+        const wait = GRACE_MS - (Date.now() - Math.max(lastChange, lastRecorded));
+        if (wait <= 0) return finish(true);
+        grace = nativeSetTimeout.call(window, () => { grace = null; check(); }, wait);
       };
       const timer = nativeSetTimeout.call(window, () => finish(!busy(untilWall)), Math.max(0, untilWall - Date.now()));
       waiters.add(check);
