@@ -23,6 +23,8 @@ PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network 
 
 IDLE_JS = "(until) => (typeof window.__caCheckIdle === 'function' ? window.__caCheckIdle(until) : true)"  # hook.js
 
+FLUSH_JS = "() => { if (typeof window.__caCheckFlush === 'function') window.__caCheckFlush(); }"  # hook.js
+
 FIELDS_JS = "() => (typeof window.__caCheckFormFields === 'function' ? window.__caCheckFormFields() : [])"  # hook.js
 
 PAGE_STATE_JS = """() => {
@@ -117,6 +119,16 @@ class ContextCapture:
                 except Exception:  # navigating (the new document is loading), or gone
                     idle = idle and (page.is_closed() or frame.is_detached())
         return idle
+
+    def flush_pages(self) -> None:
+        """Have every frame hand over what its JS layer still holds (the times steps acted on it). The binding call
+        it makes reaches the checker before the evaluation's answer."""
+        for page in list(self.context.pages) if self.context is not None else []:
+            for frame in list(page.frames):
+                try:
+                    frame.evaluate(FLUSH_JS)
+                except Exception:
+                    pass  # navigating, or gone: its pagehide flush sent them
 
     def page_fields(self, page: "Page") -> set[str]:
         """The form fields a page has (open shadow roots included), for the fieldName cross-check."""

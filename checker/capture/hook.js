@@ -51,14 +51,17 @@
 
   // When something acts on the page (the steps' mouse, keyboard, typing, a select's events): a step's screenshot
   // is the page's look just before the next step acts, since its last frames arrive after it ends. Not focus nor
-  // scrolling: a page moves them itself as it renders what the step before caused.
+  // scrolling: a page moves them itself as it renders what the step before caused. They are only needed at the end
+  // of the run, so they ride with the next batch of records, the page's last flush, or the checker's (a binding
+  // call of their own would cost a round trip through the checker during every step).
   const acts = [];
+  const MAX_HELD_ACTS = 1000;
   let lastAct = -Infinity;
   function onAct() {
     const now = Date.now();
     if (now - lastAct > 2) { // one per burst: a click's pointer and mouse events come together
       acts.push(now);
-      schedule();
+      if (acts.length >= MAX_HELD_ACTS) schedule();
     }
     lastAct = now;
   }
@@ -94,6 +97,7 @@
     schedule();
   }
   window.addEventListener('pagehide', flush);
+  Object.defineProperty(window, '__caCheckFlush', { value: flush }); // the checker's, at the end of the run
 
   function record(fn, args, extra) {
     if (window.__caCheckQuiet) return; // the checker's own probes (e.g. coveoua('version')) are not the page's

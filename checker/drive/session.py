@@ -76,6 +76,8 @@ class ScenarioSession:
             self._steps()
             self._settle()
             self._read_page_state()
+            if self.options.screenshots:
+                self.tap.flush_pages()  # the times the steps acted on the pages, to settle the screenshots
         except Exception as exc:  # the browser died or the context broke: keep what was captured
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.result.error = self.result.error or f"browser failure: {self.capture.redactor.text(text)}"
