@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from checker.models import Event
 
 PENDING_MAX_S = 2.0  # how long a send seen in JS may take to reach the network before we stop waiting
+UNANSWERED = object()  # a frame that could not evaluate a script (its next document is loading)
 
 IDLE_JS = "(until) => (typeof window.__caCheckIdle === 'function' ? window.__caCheckIdle(until) : true)"  # hook.js
 
@@ -82,7 +83,11 @@ class ContextCapture:
         step that acted on the page ended; default now): timers, requests in flight, a document loading. Stops as
         soon as nothing is, and again after any analytics request that came meanwhile. `max_s` bounds the whole."""
         deadline = time.monotonic() + max_s
-        self.wait_for_pending_sends(min(PENDING_MAX_S, max_s))
+
+        def bounded() -> float:  # a wait's share of what is left
+            return min(PENDING_MAX_S, max(deadline - time.monotonic(), 0))
+
+        self.wait_for_pending_sends(bounded())
         if horizon_ms <= 0:
             return
         since = time.monotonic() if since is None else since
@@ -90,12 +95,12 @@ class ContextCapture:
         while (left_s := deadline - time.monotonic()) > 0:
             seen = self.network.analytics_count
             idle = self._pages_idle(until_wall_ms)
-            self.wait_for_pending_sends(min(PENDING_MAX_S, max(deadline - time.monotonic(), 0)))
+            self.wait_for_pending_sends(bounded())
             if self.network.analytics_count == seen and (idle or time.time() * 1000 >= until_wall_ms):
                 break
             if not idle:
                 self.next_request(min(left_s * 1000, 20))  # a page between documents: look again shortly
-        self._wait_for_answers(min(PENDING_MAX_S, max(deadline - time.monotonic(), 0)))
+        self._wait_for_answers(bounded())
 
     def _wait_for_answers(self, max_s: float) -> None:
         """Let the analytics requests sent get their answers (bounded): in `pass` mode the report shows them."""
@@ -108,27 +113,30 @@ class ContextCapture:
             except PlaywrightTimeout:
                 pass
 
+    def _in_every_frame(self, script: str, arg: Any = None) -> list[Any]:
+        """Evaluate `script` in every frame of every page of the context. A frame that could not answer gives
+        `UNANSWERED` when it is still there (its new document is loading), nothing when it is gone."""
+        answers: list[Any] = []
+        for page in list(self.context.pages) if self.context is not None else []:
+            for frame in list(page.frames):
+                try:
+                    answers.append(frame.evaluate(script, arg))
+                except Exception:
+                    if not (page.is_closed() or frame.is_detached()):
+                        answers.append(UNANSWERED)
+        return answers
+
     def _pages_idle(self, until_wall_ms: float) -> bool:
         """True when no frame of any page has anything under way due before `until_wall_ms` (hook.js waits for
         it to end, at most until then)."""
-        idle = True
-        for page in list(self.context.pages) if self.context is not None else []:
-            for frame in list(page.frames):
-                try:
-                    idle = frame.evaluate(IDLE_JS, until_wall_ms) is not False and idle
-                except Exception:  # navigating (the new document is loading), or gone
-                    idle = idle and (page.is_closed() or frame.is_detached())
-        return idle
+        return all(answer is not False and answer is not UNANSWERED
+                   for answer in self._in_every_frame(IDLE_JS, until_wall_ms))
 
     def flush_pages(self) -> None:
         """Have every frame hand over what its JS layer still holds (the times steps acted on it). The binding call
-        it makes reaches the checker before the evaluation's answer."""
-        for page in list(self.context.pages) if self.context is not None else []:
-            for frame in list(page.frames):
-                try:
-                    frame.evaluate(FLUSH_JS)
-                except Exception:
-                    pass  # navigating, or gone: its pagehide flush sent them
+        it makes reaches the checker before the evaluation's answer; a frame that is navigating sent them on
+        pagehide."""
+        self._in_every_frame(FLUSH_JS)
 
     def page_fields(self, page: "Page") -> set[str]:
         """The form fields a page has (open shadow roots included), for the fieldName cross-check."""

@@ -202,6 +202,7 @@
     let lastChange = 0; // wall ms an entry that counts (not re-armed) last began or ended
     let firing = null; // the timer callback running now: {handler, rearmed}
     const changed = () => { if (waiters.size) queueMicrotask(() => waiters.forEach((check) => check())); };
+    const polling = () => firing !== null && firing.rearmed; // what a re-armed timer's callback starts never ends
     const begin = (due, rearmed) => {
       const token = ++tokens;
       entries.set(token, { due: due === undefined ? Date.now() : due, rearmed: !!rearmed });
@@ -220,7 +221,7 @@
     };
     function arm(native, handler, delay, rest) {
       if (typeof handler !== 'function') return native.call(window, handler, delay, ...rest); // code as text: rare
-      const rearmed = firing !== null && (firing.rearmed || sameCallback(handler, firing.handler));
+      const rearmed = polling() || (firing !== null && sameCallback(handler, firing.handler));
       const token = begin(Date.now() + (Number(delay) || 0), rearmed);
       let ticked = false;
       const id = native.call(window, function () {
@@ -267,7 +268,7 @@
     // A request, a body being read: under way until it settles. The page gets the promise that follows it, so a
     // rejection it does not handle is still reported as unhandled, as it would be without us.
     const track = (promise) => {
-      const token = begin(undefined, firing !== null && firing.rearmed);
+      const token = begin(undefined, polling());
       return promise.then((value) => { end(token); return value; }, (error) => { end(token); throw error; });
     };
     if (typeof Response === 'function') {
@@ -276,7 +277,7 @@
         if (typeof read === 'function') Response.prototype[method] = function () { return track(read.apply(this, arguments)); };
       }
     }
-    return { begin: () => begin(undefined, firing !== null && firing.rearmed), end, track };
+    return { begin: () => begin(undefined, polling()), end, track };
   })();
 
   // --- transports ----------------------------------------------------------------------------------------------

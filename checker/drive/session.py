@@ -3,7 +3,8 @@
 For each step: stamp its start (the capture attributes requests and JS calls by it), perform it, wait, event by
 event, for the events it expects (or until the JS layer shows the page asked for them: the wire events follow and
 keep that step), take its screenshot. After the last step, settle: wait for sends still on their way, then for what
-the page still has under way (timers, requests; bounded). A step that cannot be performed ends the scenario as `error`; what was captured until then is kept.
+the page still has under way (timers, requests; bounded). A step that cannot be performed ends the scenario as
+`error`; what was captured until then is kept.
 """
 
 from __future__ import annotations
