@@ -51,8 +51,7 @@ class NetworkCapture:
         self.extra_patterns = extra_patterns or []
         self.requests: list[CapturedRequest] = []
         self.analytics_count = 0
-        self.last_analytics_seen = float("-inf")  # monotonic time the last analytics request was seen
-        self.last_analytics_ms = float("-inf")  # when the page sent it (ms since started_at, as JS calls' times)
+        self.last_analytics_ms = float("-inf")  # when the page sent the last analytics request (ms since started_at)
         self.step_starts: list[float] = []  # wall-clock seconds at which step i started
         self.started_at = time.time()
         self._live: dict[int, CapturedRequest] = {}  # id(playwright Request) → record
@@ -91,7 +90,6 @@ class NetworkCapture:
         self.requests.append(record)
         if kind == "analytics":
             self.analytics_count += 1
-            self.last_analytics_seen = time.monotonic()
             self.last_analytics_ms = max(self.last_analytics_ms, record.time_ms)
         self._live[id(request)] = record
         for listener in self.listeners:
