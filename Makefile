@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-broken test bench clean
+.PHONY: setup demo demo-broken demo-quantic test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: setup
 demo-broken: setup
 	-$(BIN)/case-assist-check demo --broken
 
+demo-quantic: setup
+	$(BIN)/case-assist-check demo --quantic
+	-$(BIN)/case-assist-check demo --quantic --broken
+
 test: setup
 	$(BIN)/python -m pytest -q
 
@@ -29,4 +33,4 @@ bench: setup
 	$(BIN)/python benchmarks/scale.py
 
 clean:
-	rm -rf $(VENV) checker/demo/node_modules reports/2*
+	rm -rf $(VENV) checker/demo/node_modules checker/demo/quantic/dist reports/2*

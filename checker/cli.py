@@ -13,7 +13,7 @@ from typing import Callable
 
 from checker import __version__
 from checker.commands import EXIT_INPUT, EXIT_INTERNAL
-from checker.commands.audit import DEMO_SCENARIOS, cmd_demo, cmd_merge, cmd_report, cmd_run, cmd_serve_demo
+from checker.commands.audit import DEMO_SCENARIOS, QUANTIC_SCENARIOS, cmd_demo, cmd_merge, cmd_report, cmd_run, cmd_serve_demo
 from checker.commands.authoring import KINDS, cmd_init, cmd_login, cmd_record, cmd_schema, cmd_validate
 from checker.commands.tooling import cmd_rules, cmd_setup
 from checker.errors import CheckerError
@@ -60,9 +60,16 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
                         help="after the last step, wait for sends still on their way and for what the page has under "
                              "way (timers, requests, a loading document) due within this long of the last step "
                              "that acted on it; ends as soon as there is nothing (default 500; 0: sends only)")
+    _map_host(parser)
     _config(parser)
     _variables(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")
+
+
+def _map_host(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--map-host", action="append", metavar="HOST=ORIGIN",
+                        help="answer the page's requests to HOST from ORIGIN, same path (repeatable): a stand-in "
+                             "Customer Service API behind production hostnames")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the demo scenarios against the bundled demo site")
     demo.add_argument("--broken", action="store_true", help="use the variant of the site with instrumentation bugs")
-    demo.add_argument("--scenarios", type=Path, default=DEMO_SCENARIOS, metavar="DIR", help="demo scenario folder")
+    demo.add_argument("--quantic", action="store_true",
+                      help="the Quantic variant (Coveo's Quantic components, built from their sources by `setup`)")
+    demo.add_argument("--scenarios", type=Path, metavar="DIR",
+                      help=f"demo scenario folder (default {DEMO_SCENARIOS}, {QUANTIC_SCENARIOS} with --quantic)")
     _run_options(demo)
 
     serve = commands.add_parser("serve-demo", help="serve the demo site for a person to click through")
@@ -117,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--base-url", metavar="URL", help="write gotos relative to this URL")
     record.add_argument("--name", help="scenario name (default: the page title)")
     record.add_argument("--browser-path", metavar="PATH")
+    _map_host(record)
 
     merge = commands.add_parser("merge", help="join the results of several runs (e.g. shards) into one report")
     merge.add_argument("inputs", nargs="+", type=Path, metavar="RESULTS", help="results.json files or report folders")

@@ -167,6 +167,33 @@ class StepResult(_Model):
     url: str | None = None  # page URL after the step
 
 
+class Implementation(_Model):
+    """How the page logs Case Assist events: the `coveoua` snippet, Headless (loaded directly or as a Salesforce
+    static resource), or Quantic on Headless. Found in what both layers saw; rules' advice and library
+    attributions speak it."""
+
+    kind: Literal["snippet", "headless", "quantic", "unknown"] = "unknown"
+    coveo_analytics: str | None = None  # coveo.analytics version (the snippet's, or the copy inside Headless)
+    headless: str | None = None  # @coveo/headless version
+    analytics_mode: Literal["legacy", "next"] | None = None  # Headless' analytics mode (legacy: UA, next: Event Protocol)
+    quantic: str | None = None  # Quantic version (window.coveoQuanticVersion, or the events' customData)
+    headless_source: str | None = None  # where the Headless bundle came from (a static resource on Salesforce)
+    evidence: list[str] = Field(default_factory=list)  # what the detection rests on, for the report
+
+    @property
+    def label(self) -> str:
+        """'Quantic 3.34.0 · @coveo/headless 3.37.0 (legacy: Usage Analytics)'."""
+        parts = []
+        if self.quantic:
+            parts.append(f"Quantic {self.quantic}")
+        if self.headless or self.kind in ("headless", "quantic"):
+            mode = {"legacy": " (legacy: Usage Analytics)", "next": " (next: Event Protocol)"}.get(self.analytics_mode or "", "")
+            parts.append(f"@coveo/headless {self.headless or '?'}{mode}")
+        elif self.kind == "snippet":
+            parts.append(f"coveoua snippet (coveo.analytics {self.coveo_analytics or '?'})")
+        return " · ".join(parts) or "not identified"
+
+
 class ScenarioSummary(_Model):
     total: int = 0
     passed: int = 0
@@ -194,6 +221,7 @@ class ScenarioResult(_Model):
     page_fields: list[str] = Field(default_factory=list)  # form fields seen on the page (name or id)
     stored_client_id: str | None = None  # what the page stored (localStorage visitorId / coveo_visitorId)
     page_info: dict[str, Any] = Field(default_factory=dict)  # library versions detected on the page
+    implementation: Implementation = Field(default_factory=Implementation)  # snippet, Headless or Quantic (check stage)
     trace: str | None = None  # Playwright trace, relative to the report folder (--trace)
     attempts: int = 1  # how many runs it took (--retries)
     earlier_attempts: list["AttemptSummary"] = Field(default_factory=list)  # what the failed attempts found
@@ -273,6 +301,7 @@ class RunResult(_Model):
     status: Status = Status.passed
     summary: ScenarioSummary = Field(default_factory=ScenarioSummary)
     libraries: dict[str, str] = Field(default_factory=dict)  # versions detected on the pages: coveo.analytics, @coveo/headless
+    implementations: list[str] = Field(default_factory=list)  # the implementations' labels, one per kind seen
     coverage: list[CoverageRow] = Field(default_factory=list)
     comparison: Comparison | None = None
     history: list[HistoryPoint] = Field(default_factory=list)

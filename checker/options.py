@@ -33,6 +33,7 @@ class RunOptions:
     retries: int = 0  # run a scenario that did not pass again, up to this many times (a pass then is "flaky")
     fail_on_flaky: bool = False  # a flaky scenario makes the run fail
     browser_endpoint: str | None = None  # ws://… of a remote browser (playwright run-server) instead of a local one
+    host_map: dict[str, str] = field(default_factory=dict)  # --map-host: requests to HOST answered by ORIGIN
 
 
 @dataclass(frozen=True)

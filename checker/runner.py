@@ -134,12 +134,13 @@ def run_attempts(browser, scenario: Scenario, options: RunOptions, on_event=lamb
 
 
 def finish_run(run_result: RunResult, duration_s: float, fail_on_flaky: bool = False) -> None:
-    from checker.report.analysis import coverage, libraries
+    from checker.report.analysis import coverage, implementations, libraries
 
     run_result.duration_s = round(duration_s, 3)
     run_result.summary = summarize(run_result.scenarios)
     run_result.coverage = coverage(run_result)
     run_result.libraries = libraries(run_result)
+    run_result.implementations = implementations(run_result)
     accepted = {Status.passed} if fail_on_flaky else {Status.passed, Status.flaky}
     ok = all(s.status in accepted for s in run_result.scenarios)
     run_result.status = Status.passed if ok else Status.failed

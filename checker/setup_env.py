@@ -1,7 +1,9 @@
 """`case-assist-check setup`: get what the tool needs on this machine, idempotently.
 
 - a Chromium (see `checker.drive.browser.ensure_browser` for the order tried);
-- the demo site's npm packages (coveo.analytics, @coveo/headless), installed from the lock file with `npm ci`.
+- the demo site's npm packages (coveo.analytics, @coveo/headless, and what builds the Quantic variant), installed
+  from the lock file with `npm ci`;
+- the demo site's Quantic variant, built from Coveo's Quantic sources when they are found (`QUANTIC_SRC`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import shutil
 import subprocess
 
+from checker.demo.quantic import build_quantic
 from checker.demo.server import DEMO_DIR, NODE_MODULES, missing_vendor_files
 from checker.drive.browser import ensure_browser
 from checker.errors import SetupError
@@ -46,6 +49,7 @@ def setup(browser: bool = True, npm: bool = True, log=print) -> list[str]:
     done = []
     if npm:
         done.append(ensure_npm_packages(log))
+        done.append(build_quantic(log))
     if browser:
         done.append("browser: " + ensure_browser(log))
     return done

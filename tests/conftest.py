@@ -70,7 +70,7 @@ class _PagesHandler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         base = f"http://{self.headers.get('Host')}"
-        answer = service_api.classify(body) if match.group(1) == "classify" else service_api.suggest(body, base)
+        answer = service_api.classify(body) if match.group("endpoint") == "classify" else service_api.suggest(body, base)
         data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

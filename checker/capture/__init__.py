@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.capture.js_layer import JsCapture
 from checker.capture.network import NetworkCapture
+from checker.capture.host_map import HostMap  # noqa: I001  (after network: decode ⇄ capture.network, issue 15)
 from checker.decode.redact import Redactor
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ PAGE_STATE_JS = """() => {
   const out = {};
   try { out.fields = window.__caCheckFormFields(); } catch (e) {}
   try { out.visitorId = localStorage.getItem('visitorId'); } catch (e) {}
+  try { if (typeof window.coveoQuanticVersion === 'string') out.quantic_version = window.coveoQuanticVersion; } catch (e) {}
   try {
     window.__caCheckQuiet = true;
     if (window.coveoanalytics && typeof coveoua === 'function') out.coveo_analytics_version = coveoua('version');
@@ -41,8 +43,10 @@ PAGE_STATE_JS = """() => {
 
 
 class ContextCapture:
-    def __init__(self, redactor: Redactor, analytics: str = "block", extra_patterns: list[str] | None = None) -> None:
+    def __init__(self, redactor: Redactor, analytics: str = "block", extra_patterns: list[str] | None = None,
+                 host_map: dict[str, str] | None = None) -> None:
         self.redactor = redactor
+        self.host_map = HostMap(host_map)
         self.network = NetworkCapture(redactor, analytics, extra_patterns)  # type: ignore[arg-type]
         self.js = JsCapture(redactor, self.network.started_at, self.network.step_at, extra_patterns)
         self.context: "BrowserContext | None" = None
@@ -51,6 +55,7 @@ class ContextCapture:
         """Install both layers; must happen before the context's pages load their first document."""
         self.context = context
         self.js.attach(context)
+        self.host_map.attach(context)  # before the analytics routes, which hand on what they let through
         self.network.attach(context)
 
     def events(self) -> list["Event"]:

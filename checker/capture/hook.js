@@ -173,18 +173,27 @@
       const engine = build.call(this, Object.assign({}, options, { middlewares: [...given, headlessRecorder] }));
       try {
         const analytics = (options && options.configuration && options.configuration.analytics) || {};
-        record('headless-engine', [engine.state.version || null, analytics.analyticsMode || null], { queued: false });
+        // Quantic says its version in a global; its engine options come from the Apex configuration
+        const quantic = typeof window.coveoQuanticVersion === 'string' ? window.coveoQuanticVersion : null;
+        record('headless-engine', [engine.state.version || null, analytics.analyticsMode || null],
+          { queued: false, quantic: quantic, src: bundleSource });
       } catch (e) { /* the engine still works */ }
       return engine;
     };
     return copy;
+  }
+  // Where the bundle came from: the script running when it set its global (a Salesforce static resource, a CDN,
+  // the site's own copy), so the report can say how Headless reached the page.
+  let bundleSource = null;
+  function noteSource() {
+    try { bundleSource = (document.currentScript && document.currentScript.src) || bundleSource; } catch (e) { /* none */ }
   }
   let headless = wrapHeadless(window.CoveoHeadlessCaseAssist);
   try {
     Object.defineProperty(window, 'CoveoHeadlessCaseAssist', {
       configurable: true, enumerable: true,
       get() { return headless; },
-      set(value) { headless = wrapHeadless(value); },
+      set(value) { noteSource(); headless = wrapHeadless(value); },
     });
   } catch (e) { /* defined non-configurable before us: Headless events are still seen on the wire */ }
 

@@ -119,7 +119,7 @@ class JsCapture:
             queued=record.get("queued"),
             url=self.redactor.url(url) if isinstance(url, str) else None,
             returned=record.get("returned"),
-            info={k: record[k] for k in ("dnt", "gpc") if k in record},
+            info={k: self.redactor_value(record[k]) for k in ("dnt", "gpc", "quantic", "src") if record.get(k) is not None},
         )
 
     @staticmethod

@@ -16,7 +16,7 @@ from checker.decode.redact import Redactor
 from checker.models import CapturedRequest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Request, Route
+    from playwright.sync_api import BrowserContext, Request, Response, Route
 
 MAX_BODY = 256 * 1024  # keep artefacts bounded; a longer body is truncated and says so
 
@@ -61,6 +61,7 @@ class NetworkCapture:
     def attach(self, context: "BrowserContext") -> None:
         context.route(analytics_route_pattern(self.extra_patterns), self._on_route)
         context.on("request", self._on_request)
+        context.on("response", self._on_response)
         context.on("requestfinished", self._on_finished)
         context.on("requestfailed", self._on_failed)
 
@@ -146,13 +147,20 @@ class NetworkCapture:
             route.fulfill(status=204, headers=cors_headers(request))
             return
         if self.mode == "pass":
-            route.continue_()
+            route.fallback()  # on to the real endpoint, or to a --map-host stand-in
             return
         record = self._live.get(id(request))
         if record is not None:
             record.answered_locally = True
             record.status = 200
         route.fulfill(status=200, headers={**cors_headers(request), "content-type": "application/json"}, body="{}")
+
+    def _on_response(self, response: "Response") -> None:
+        """The status as soon as the headers arrive: a body the page never reads may never finish loading (Headless
+        leaves a refused Service API answer unread), and the status is what a refusal is about."""
+        record = self._live.get(id(response.request))
+        if record is not None and not record.answered_locally:
+            record.status = response.status
 
     def _on_finished(self, request: "Request") -> None:
         record = self._live.pop(id(request), None)

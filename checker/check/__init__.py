@@ -12,7 +12,7 @@ __all__ = ["check_scenario", "RuleConfig"]
 
 
 def check_scenario(result: ScenarioResult, scenario: Scenario, config: RuleConfig | None = None) -> ScenarioResult:
-    """Fill `expectations`, `violations` and `status` of a scenario whose events are decoded."""
+    """Fill `implementation`, `expectations`, `violations` and `status` of a scenario whose events are decoded."""
     result.expectations = _expectations(result, scenario)
     for outcome in result.expectations:
         if not outcome.matched and outcome.step is not None and result.steps[outcome.step].status == StepStatus.passed:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from checker.check.advice import library_name
+
 if TYPE_CHECKING:
     from checker.check.rules import RuleContext
     from checker.models import Event
@@ -21,7 +23,7 @@ class Deviation:
     key: str
     library: str
     description: str
-    page_fix: str = ""  # when the page can avoid it after all
+    page_fix: str = ""  # the advice topic (checker.check.advice) when the page can avoid it after all
 
 
 HEADLESS = "@coveo/headless"
@@ -32,8 +34,7 @@ DEVIATIONS: dict[str, Deviation] = {d.key: d for d in (
               "suggestion_rate's suggestionId is the document's uniqueId, not its permanentid (sent as permanentId)"),
     Deviation("headless.ticket-id-from-case-inputs", HEADLESS,
               "logCreateCase takes no ticket id: ticket_create has one only if the page put it in the case inputs",
-              "engine.dispatch(loadCaseInputActions(engine).updateCaseInput({fieldName: 'id', fieldValue: caseId})) "
-              "before logCreateCase"),
+              "ticket-id"),
     Deviation("headless.classification-ticket-before-update", HEADLESS,
               "ticket_classification_click is logged with the ticket as it was before the selected value was set"),
     Deviation("headless.origin-context-search", HEADLESS,
@@ -55,14 +56,9 @@ DEVIATIONS: dict[str, Deviation] = {d.key: d for d in (
 )}
 
 
-def headless_engine(ctx: "RuleContext") -> tuple[str, str] | None:
-    """(version, analytics mode) of the Headless engine the page built, if any."""
-    for call in ctx.result.js_calls:
-        if call.fn == "headless-engine":
-            version = call.args[0] if call.args and call.args[0] else "?"
-            mode = call.args[1] if len(call.args) > 1 and call.args[1] else "next"
-            return str(version), str(mode)
-    return None
+def next_mode(ctx: "RuleContext") -> bool:
+    """The page's Headless engine (its own, or Quantic's) logs in 'next' mode (Event Protocol)."""
+    return ctx.result.implementation.analytics_mode == "next"
 
 
 def headless_events(ctx: "RuleContext") -> set[int]:
@@ -72,15 +68,19 @@ def headless_events(ctx: "RuleContext") -> set[int]:
 
 
 def from_headless(ctx: "RuleContext", event: "Event | None") -> bool:
-    return event is not None and (event.index in headless_events(ctx) or (event.library or "").startswith(HEADLESS))
+    """The event is Headless' doing: one of its analytics actions sent it, it names Headless as its source, or the
+    page runs Headless (or Quantic) and never called coveoua itself (a bundle the JS layer could not hook)."""
+    if event is None:
+        return False
+    if event.index in headless_events(ctx) or (event.library or "").startswith(HEADLESS):
+        return True
+    runs_headless = ctx.result.implementation.kind in ("headless", "quantic")
+    return runs_headless and not any(call.fn == "coveoua" for call in ctx.result.js_calls)
 
 
 def label(key: str, ctx: "RuleContext") -> str:
-    """How a deviation is named in a finding: '@coveo/headless 4.0.0: <description>'."""
-    deviation = DEVIATIONS[key]
-    engine = headless_engine(ctx)
-    version = engine[0] if engine else "?"
-    return f"{deviation.library} {version}: {deviation.description}"
+    """How a deviation is named in a finding: '@coveo/headless 3.37.0 (loaded by Quantic 3.34.0): <description>'."""
+    return f"{library_name(ctx.result.implementation)}: {DEVIATIONS[key].description}"
 
 
 def explain_difference(path: str, observed: Any, action: str | None, protocol: str = "ua") -> str | None:

@@ -10,9 +10,10 @@ import signal
 from pathlib import Path
 
 from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
-from checker.errors import ConfigError
+from checker.errors import ConfigError, SetupError
 
 DEMO_SCENARIOS = Path("scenarios") / "demo"
+QUANTIC_SCENARIOS = Path("scenarios") / "quantic"
 
 
 def parse_vars(pairs: list[str] | None) -> dict[str, str]:
@@ -33,6 +34,7 @@ def _report_dir(args: argparse.Namespace) -> Path:
 
 
 def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
+    from checker.capture.host_map import parse_host_map
     from checker.config import load_config, rule_config
     from checker.report import redact_run, write_reports
     from checker.report.analysis import annotate, remember
@@ -55,7 +57,7 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
         report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
         screenshots=not args.no_screenshots, settle_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
         trace=args.trace, workers=args.workers, retries=args.retries, fail_on_flaky=args.fail_on_flaky,
-        browser_endpoint=args.browser_endpoint,
+        browser_endpoint=args.browser_endpoint, host_map=parse_host_map(args.map_host or []),
         rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
     )
     baseline, history = _earlier_runs(args)
@@ -121,14 +123,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from checker.demo.quantic import HOW_TO_GET, quantic_ready
     from checker.demo.server import DemoServer
 
-    scenarios = args.scenarios
+    scenarios = args.scenarios or (QUANTIC_SCENARIOS if args.quantic else DEMO_SCENARIOS)
     if not scenarios.exists():
         raise ConfigError(f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios")
+    if args.quantic and not quantic_ready():
+        raise SetupError("the Quantic demo is not built (Quantic's sources are not on npm)", HOW_TO_GET)
     with DemoServer() as server:
-        base = server.base_url + ("/broken" if args.broken else "")
-        print(f"Demo site ({'broken' if args.broken else 'clean'} variant) on {base}")
+        prefix = ("/quantic" if args.quantic else "") + ("-broken" if args.quantic and args.broken else "")
+        prefix = prefix or ("/broken" if args.broken else "")
+        base = server.base_url + prefix
+        print(f"Demo site ({prefix.strip('/') or 'clean'} variant) on {base}")
+        if args.quantic:  # its pages call the production hosts; the demo server stands in for them
+            args.map_host = [f"{host}={origin}" for host, origin in server.host_map().items()] + (args.map_host or [])
         return execute(args, [scenarios], base)
 
 

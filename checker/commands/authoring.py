@@ -100,8 +100,10 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    from checker.capture.host_map import parse_host_map
     from checker.record import record_to_file
 
-    record_to_file(args.url, args.output, base_url=args.base_url, name=args.name, browser_path=args.browser_path)
+    record_to_file(args.url, args.output, base_url=args.base_url, name=args.name, browser_path=args.browser_path,
+                   host_map=parse_host_map(args.map_host or []))
     print(f"Scenario written to {args.output}; check it with `case-assist-check validate {args.output}`")
     return EXIT_OK

@@ -10,12 +10,17 @@
     /static/FILE              site/: style.css, ui.js (the form), app.js (snippet), headless-app.js (Headless)
     /vendor/coveoua.js        node_modules/coveo.analytics/dist/coveoua.js (served locally, never a CDN)
     /vendor/headless-case-assist.js   @coveo/headless' case-assist browser bundle (window.CoveoHeadlessCaseAssist)
-    /rest/organizations/ORG/caseassists/ID/{classify,documents/suggest}   fake Customer Service API
+    /rest/organizations/ORG/caseassists/ID/{classify,documents/suggest}   fake Customer Service API (404 for an
+                              ID other than the demo's, as the cloud answers for an unknown configuration)
+    /rest/search/v2/html      a suggested document's quick view (Headless builds the URL: ?uniqueId=…)
+    /quantic…                 the Quantic variants, built from Coveo's Quantic sources (see quantic/serve.py)
     /api/cases                creates a case and returns its id (500…)
     /docs/PERMANENTID         the knowledge articles the suggestions link to
     /favicon.ico              204, so the pages' consoles stay free of 404s
     /rest/ua/v15/analytics/…, /rest/organizations/ORG/events/v1   a stand-in collector (UA and Event Protocol),
                               used by `serve-demo` and `--analytics pass` tests
+The Coveo platform's answers (Service API, quick view, collector) carry CORS headers for the page's origin: the
+Quantic pages call them on the production hosts, which a browser reaches through routes (`DemoServer.host_map`).
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from checker.demo import service_api
+from checker.demo.quantic import serve as quantic
 from checker.errors import SetupError
 
 DEMO_DIR = Path(__file__).parent
@@ -69,7 +76,7 @@ VARIANTS: dict[str, Variant] = {  # path prefix → variant
     "iframe": Variant("iframe", pages={"create-case": "iframe.html"}, instrumentation=None),  # frames /create-case
 }
 APP_SCRIPTS = {"snippet": "app.js", "headless": "headless-app.js"}
-API = re.compile(r"^/rest/organizations/[^/]+/caseassists/[^/]+/(classify|documents/suggest)$")
+API = re.compile(r"^/rest/organizations/[^/]+/caseassists/(?P<config>[^/]+)/(?P<endpoint>classify|documents/suggest)$")
 COLLECTOR = re.compile(r"^/rest(/ua)?/v15/analytics/|^/rest/organizations/[^/]+/events/v1")
 
 
@@ -86,7 +93,11 @@ class DemoHandler(BaseHTTPRequestHandler):
 
     # --- routing ------------------------------------------------------------------------------------
     def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
+        if self._quantic("GET", path, query):
+            return None
+        if path == "/rest/search/v2/html":
+            return self._quickview(query)
         prefix, page = _split_variant(path)
         variant = VARIANTS[prefix.strip("/")]
         if page in ("", "/"):
@@ -106,15 +117,20 @@ class DemoHandler(BaseHTTPRequestHandler):
         self._send(404, "not found", "text/plain")
 
     def do_POST(self) -> None:
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         body = self._json_body()
+        if self._quantic("POST", path, query):
+            return None
         match = API.match(path)
         if match or path == "/api/cases":
             time.sleep(self.server.api_latency_ms / 1000)  # 0 unless a benchmark asks for the cloud's pace
         if match:
+            if match.group("config") != CASE_ASSIST_ID:
+                return self._send(404, json.dumps(service_api.unknown_configuration(match.group("config"))),
+                                  "application/json", cors=True)
             base = f"http://{self.headers.get('Host', '127.0.0.1')}"
-            answer = service_api.classify(body) if match.group(1) == "classify" else service_api.suggest(body, base)
-            return self._json(answer)
+            answer = service_api.classify(body) if match.group("endpoint") == "classify" else service_api.suggest(body, base)
+            return self._json(answer, cors=True)
         if path == "/api/cases":
             return self._json({"id": self.server.next_case_id()})
         if COLLECTOR.match(path):
@@ -126,6 +142,20 @@ class DemoHandler(BaseHTTPRequestHandler):
         self._send(204, "", "text/plain", cors=True)
 
     # --- helpers ------------------------------------------------------------------------------------
+    def _quantic(self, method: str, path: str, query: str) -> bool:
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        answer = quantic.reply(method, path, query, {**self.server.site_settings(), "host": host})
+        if isinstance(answer, quantic.File):
+            self._file(answer.path, answer.root)
+        elif answer is not None:
+            self._send(*answer)
+        return answer is not None
+
+    def _quickview(self, query: str) -> None:
+        unique_id = (parse_qs(query).get("uniqueId") or [""])[0]
+        page = service_api.quickview_html(unique_id)
+        self._send(200 if page else 404, page or "no such document", "text/html", cors=True)
+
     def _json_body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -211,6 +241,15 @@ class DemoServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def host_map(self) -> dict[str, str]:
+        """The production hosts the Quantic pages call, each to the server that answers for it here."""
+        return {f"{ORG_ID}.org.coveo.com": self.base_url, f"{ORG_ID}.analytics.org.coveo.com": self.base_url}
+
+    def site_settings(self) -> dict[str, str]:
+        """What every variant shares: the organization, its (fake) API key, the Case Assist ID, the search hub."""
+        return {"organizationId": ORG_ID, "accessToken": DEMO_TOKEN, "caseAssistId": CASE_ASSIST_ID,
+                "searchHub": SEARCH_HUB}
 
     def next_case_id(self) -> str:
         with self._lock:

@@ -7,6 +7,7 @@ on them across runs.
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from typing import Any
@@ -82,8 +83,30 @@ def _document(doc: dict[str, str], index: int, base_url: str) -> dict[str, Any]:
         "title": doc["title"],
         "clickUri": url,
         "excerpt": f"How to handle: {doc['title'].lower()}.",
+        "hasHtmlVersion": True,  # Headless' quick view (Quantic's "Read more") is enabled by it
         "fields": {"permanentid": permanent_id, "source": doc["source"], "uri": url, "urihash": permanent_id[:16]},
     }
+
+
+def unknown_configuration(case_assist_id: str) -> dict[str, Any]:
+    """The cloud's 404 body for a Case Assist ID the organization does not have."""
+    return {"statusCode": 404, "errorCode": "NOT_FOUND",
+            "message": f"Case Assist configuration '{case_assist_id}' does not exist."}
+
+
+def quickview_html(unique_id: str) -> str | None:
+    """The HTML version of a suggested document (Search API /html, what the quick view's iframe shows)."""
+    match = re.match(r"^42\.(\d+)\$", unique_id)
+    index = int(match.group(1)) - 1 if match else -1
+    if not 0 <= index < len(DOCUMENTS):
+        return None
+    doc = DOCUMENTS[index]
+    title = html.escape(doc["title"])
+    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>"
+            f"<h1>{title}</h1><p><em>{html.escape(doc['source'])}</em></p>"
+            f"<p>How to handle: {title.lower()}. Check the model number on the unit's plate, then follow the "
+            f"steps below.</p><ol><li>Turn the generator off.</li><li>Inspect the panel and the wiring.</li>"
+            f"<li>Restart and watch the status light.</li></ol></body></html>")
 
 
 def document_title(permanent_id: str) -> str | None:

@@ -36,7 +36,7 @@ class ScenarioSession:
                  on_event=lambda e: None) -> None:
         self.scenario, self.options, self.result, self.on_event = scenario, options, result, on_event
         self.tap = ContextCapture(Redactor([*options.secrets, *scenario.secret_values]), options.analytics,
-                                  options.extra_analytics_patterns)
+                                  options.extra_analytics_patterns, options.host_map)
         self.capture, self.js, self.redactor = self.tap.network, self.tap.js, self.tap.redactor
         self.browser = browser
         self.on_step = lambda step: None

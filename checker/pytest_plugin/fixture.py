@@ -43,7 +43,8 @@ class CaseAssist:
 
         self.context, self.page, self.options = context, page, options
         self.name, self.file = name, file
-        self.tap = ContextCapture(Redactor(list(options.secrets)), options.analytics, options.extra_analytics_patterns)
+        self.tap = ContextCapture(Redactor(list(options.secrets)), options.analytics, options.extra_analytics_patterns,
+                                  options.host_map)
         self.tap.attach(context)  # the init script: every page and frame of the context, from their first document
         self.capture, self.js = self.tap.network, self.tap.js
         self.captures = Captures()  # values remembered by {capture: name}, for later {same_as: name}

@@ -60,6 +60,7 @@ class Recorder:
     context_factory  a callable returning the BrowserContext to record in (closed by `close()`)
     context_options  keyword arguments of `browser.new_context` (viewport, locale, storage_state, no_viewport…)
     secrets          values to redact from what is captured
+    host_map         requests to these hosts answered by these origins (as RunOptions.host_map)
     settle_ms        `finish()` waits for late sends and for what the page has under way due within this long
     """
 
@@ -68,7 +69,7 @@ class Recorder:
                  extra_analytics_patterns: list[str] | None = None,
                  context_factory: "Callable[[], BrowserContext] | None" = None,
                  context_options: dict[str, Any] | None = None, secrets: list[str] | None = None,
-                 settle_ms: int = 500) -> None:
+                 settle_ms: int = 500, host_map: dict[str, str] | None = None) -> None:
         if browser is None and context_factory is None:
             raise ValueError("Recorder needs a browser or a context_factory")
         if not url:
@@ -82,7 +83,7 @@ class Recorder:
         self.context_factory = context_factory
         self.context_options = dict(context_options or {})
         self.settle_ms = settle_ms
-        self.tap = ContextCapture(Redactor(list(secrets or [])), analytics, self.extra_analytics_patterns)
+        self.tap = ContextCapture(Redactor(list(secrets or [])), analytics, self.extra_analytics_patterns, host_map)
         self.capture, self.js = self.tap.network, self.tap.js
         self.context: "BrowserContext | None" = None
         self.page: "Page | None" = None
@@ -379,7 +380,8 @@ def _enter_prompt() -> None:
 def record_to_file(url: str, output: str | Path, *, base_url: str | None = None, name: str | None = None,
                    browser_path: str | None = None, headed: bool = True, wait: Any = PROMPT,
                    analytics: Literal["block", "pass"] = "block", extra_analytics_patterns: list[str] | None = None,
-                   storage_state: str | Path | None = None, log: Callable[[str], None] | None = None) -> Path:
+                   storage_state: str | Path | None = None, log: Callable[[str], None] | None = None,
+                   host_map: dict[str, str] | None = None) -> Path:
     """Launch Chromium, open `url`, record until the person closes the page or window (or `wait()` returns:
     by default Enter on the terminal when stdin is one), then write the scenario YAML to `output`.
 
@@ -399,7 +401,8 @@ def record_to_file(url: str, output: str | Path, *, base_url: str | None = None,
         browser = launch(pw, find_browser(pw, browser_path), headed=headed)
         try:
             with Recorder(browser, url, base_url=base_url, name=name, analytics=analytics,
-                          extra_analytics_patterns=extra_analytics_patterns, context_options=options) as recorder:
+                          extra_analytics_patterns=extra_analytics_patterns, context_options=options,
+                          host_map=host_map) as recorder:
                 if wait is None:
                     log(f"Recording {url}: go through the flow in the browser window, then close it.")
                 recorder.wait_until_done(wait)

@@ -88,6 +88,14 @@ ACTIONS_JS = r"""
     } catch (e) { /* older engines */ }
     return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   }
+  // A checkbox or radio styled away behind its label (SLDS, Bootstrap's btn-check…): 1 px, clipped or transparent.
+  // A person clicks the label; a replay must too, as the label takes the pointer.
+  function hiddenToggle(el) {
+    if (!visible(el)) return true;
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    return rect.width <= 2 || rect.height <= 2 || style.opacity === '0' || /rect\(0(px)?,? 0(px)?,? 0(px)?,? 0(px)?\)/.test(style.clip);
+  }
   function ariaHidden(el) {
     for (let a = el; a; a = parentOf(a)) if (a.getAttribute && a.getAttribute('aria-hidden') === 'true') return true;
     return false;
@@ -101,8 +109,12 @@ ACTIONS_JS = r"""
     if (/[0-9a-f]{10,}/i.test(v) && /\d/.test(v)) return false;           // long hex ids
     return true;
   }
-  function stableId(id) {
-    if (!stableValue(id)) return false;
+  // LWC (Salesforce, Quantic) appends a render counter to every id of a component's template: "Billing-9"
+  function lwcId(id, el) {
+    return /-\d{1,3}$/.test(id) && !!el && el.getRootNode() instanceof ShadowRoot;
+  }
+  function stableId(id, el) {
+    if (!stableValue(id) || lwcId(id, el)) return false;
     if (/\d{3,}/.test(id) || /^:|:$/.test(id)) return false;              // ember123, React's :r1:
     if (/^(ember|mui|react|radix|headlessui|rc|downshift|aria|ui-id|yui|ext-gen|gwt|j_id|cdk|mat|ng|uid|id|input|field|el)[-_:]?\d+/i.test(id)) return false;
     return true;
@@ -157,7 +169,7 @@ ACTIONS_JS = r"""
     const role = roleOf(el);
     if (!NAMED_ROLES.has(role)) return null;
     const name = nameOf(el);
-    if (!name || name.length > 60) return null;
+    if (!name || name.length > 100) return null; // a document title in a button's name is long, and still the best handle
     const wanted = name.toLowerCase();
     const same = deepElements().filter((x) => roleOf(x) === role && visible(x) && !ariaHidden(x)
       && nameOf(x).toLowerCase().includes(wanted));
@@ -247,7 +259,7 @@ ACTIONS_JS = r"""
     const root = el.getRootNode();
     const parts = [];
     for (let cur = el; cur && cur.nodeType === 1; cur = cur.parentElement) {
-      const idSelector = cur.id && stableId(cur.id) ? '#' + cssIdent(cur.id) : null;
+      const idSelector = cur.id && stableId(cur.id, cur) ? '#' + cssIdent(cur.id) : null;
       if (cur !== el && idSelector && root.querySelectorAll(idSelector).length === 1) parts.unshift(idSelector);
       else parts.unshift(stepOf(cur));
       const selector = parts.join(' > ');
@@ -274,7 +286,7 @@ ACTIONS_JS = r"""
     if (listed) return within(listed.root, listed.selector);
     const byRole = roleSelector(el);
     if (byRole) return byRole;
-    if (el.id && stableId(el.id)) {
+    if (el.id && stableId(el.id, el)) {
       const s = '#' + cssIdent(el.id);
       if (uniqueDeep(s, el)) return s;
     }
@@ -357,13 +369,13 @@ ACTIONS_JS = r"""
     const time = Date.now();
     if (isToggle(el)) {
       labelledControl = null;
-      if (!visible(el)) return; // a styled checkbox: its label was recorded
+      if (hiddenToggle(el)) return; // a styled checkbox: its label was recorded
       report('check', el, { checked: !!el.checked }, time);
       return;
     }
     if (el.localName === 'label') {
       const control = el.control;
-      if (control && isToggle(control) && visible(control)) { labelledControl = control; return; }
+      if (control && isToggle(control) && !hiddenToggle(control)) { labelledControl = control; return; }
       if (control && (isTextField(control) || control.localName === 'select')) return; // focuses the field
     }
     if (isTextField(el) || el.localName === 'select' || el.localName === 'option') return;

@@ -32,10 +32,23 @@ def coverage(run: RunResult) -> list[CoverageRow]:
     return rows
 
 
+def implementations(run: RunResult) -> list[str]:
+    """How the pages log: 'Quantic 3.34.0 · @coveo/headless 3.37.0 (legacy: Usage Analytics)', once each."""
+    labels = [s.implementation.label for s in run.scenarios if s.implementation.kind != "unknown"]
+    return list(dict.fromkeys(labels))
+
+
 def libraries(run: RunResult) -> dict[str, str]:
-    """Versions of Coveo's libraries detected on the pages (coveoua('version'), the Headless engine's state)."""
+    """Versions of Coveo's libraries detected on the pages (coveoua('version'), the Headless engine's state,
+    Quantic's version global)."""
     found: dict[str, str] = {}
     for scenario in run.scenarios:
+        if scenario.implementation.quantic:
+            found["Quantic"] = scenario.implementation.quantic
+        if scenario.implementation.headless:
+            found["@coveo/headless"] = scenario.implementation.headless
+        if scenario.implementation.analytics_mode:
+            found["@coveo/headless analytics mode"] = scenario.implementation.analytics_mode
         if scenario.page_info.get("coveo_analytics_version"):
             found["coveo.analytics"] = str(scenario.page_info["coveo_analytics_version"])
         for call in scenario.js_calls:

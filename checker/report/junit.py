@@ -52,7 +52,8 @@ def write_junit(run: RunResult, path: Path) -> Path:
     suite = TestSuite("case-assist-check")
     suite.timestamp = run.started_at
     for name, value in (("tool_version", run.tool_version), ("browser", run.browser),
-                        ("analytics_mode", run.analytics_mode), ("base_url", run.base_url or "")):
+                        ("analytics_mode", run.analytics_mode), ("base_url", run.base_url or ""),
+                        ("implementation", " | ".join(run.implementations))):
         suite.add_property(name, xml_safe(value))
     for result in run.scenarios:
         suite.add_testcase(_testcase(result, run))

@@ -245,7 +245,16 @@ CASES = [
          lambda r: add_analytics_request(r, "https://support.example.com/testorg/rest/v15/analytics/collect"),
          lambda r: add_analytics_request(r, COLLECT), None, None),
     Case("headless-next-mode", "library.analytics-mode", headless_engine("next"), headless_engine("legacy"), None, None),
+    # an unknown Case Assist configuration: the API answers 404 and the page shows nothing
+    Case("service-api-refused", "transport.service-api", lambda r: api_status(r, 404), lambda r: api_status(r, 200),
+         None, None),
 ]
+
+
+def api_status(result: ScenarioResult, status: int) -> None:
+    result.requests.append(CapturedRequest(id=len(result.requests), kind="service_api", method="POST",
+                                           url=API.replace("ca-1", "ca-typo") + "/classify", resource_type="fetch",
+                                           status=status, response_body='{"message": "not found"}'))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -353,8 +362,10 @@ def test_headless_ticket_create_without_id_says_how_the_page_can_fix_it():
     result = from_headless(base(), 9)
     del result.events[9].ticket["id"]
     (finding,) = findings(result)
-    assert finding.rule == "payload.required-ticket-fields" and finding.severity == Severity.warning
-    assert "updateCaseInput" in finding.hint  # the page can avoid this one
+    # the page can avoid this one: it stays the page's error, the library named as the reason
+    assert finding.rule == "payload.required-ticket-fields" and finding.severity == Severity.error
+    assert "@coveo/headless 4.0.0 does not do it by itself" in finding.message
+    assert "updateCaseInput" in finding.hint
 
 
 def test_headless_suggestion_id_is_the_unique_id():

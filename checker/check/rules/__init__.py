@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
+from checker.check.advice import advise
+from checker.check.deviations import DEVIATIONS, label
+from checker.check.implementation import detect
 from checker.models import SEVERITY_ORDER, Event, ScenarioResult, Severity, Violation
 
 
@@ -53,6 +56,10 @@ class RuleContext:
         """Events that name an action (Case Assist or not); undecodable requests are left to their own rule."""
         return [e for e in self.result.events if e.action is not None and e.decode_error is None]
 
+    def advise(self, topic: str, **values: object) -> str:
+        """A fix hint in the words of the page's implementation (snippet, Headless or Quantic)."""
+        return advise(self.result.implementation, topic, **values)
+
     def once(self, key: str, compute):
         if key not in self.memo:
             self.memo[key] = compute()
@@ -89,14 +96,18 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
     severity = config.severities.get(item.id) or finding.severity or item.severity
     message, hint, deviation = finding.message, finding.hint, None
     if finding.deviation:
-        from checker.check.deviations import DEVIATIONS, label
-
-        if config.deviations == "ignore":
-            return None
+        known = DEVIATIONS[finding.deviation]
         deviation = label(finding.deviation, context)
-        severity = Severity.error if config.deviations == "error" else Severity.warning
-        message = f"{message} (a known deviation of {deviation.split(':', 1)[0]})"
-        hint = DEVIATIONS[finding.deviation].page_fix or "the library does this, not your page: report it to Coveo"
+        library = deviation.split(':', 1)[0]
+        if known.page_fix:  # the library explains it, but the page can avoid it: the page's finding still
+            message = f"{message} ({library} does not do it by itself)"
+            hint = context.advise(known.page_fix)
+        else:
+            if config.deviations == "ignore":
+                return None
+            severity = Severity.error if config.deviations == "error" else Severity.warning
+            message = f"{message} (a known deviation of {library})"
+            hint = "the library does this, not your page: report it to Coveo"
     event = finding.event
     return Violation(
         rule=item.id,
@@ -113,7 +124,9 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
 
 
 def evaluate(context: RuleContext) -> list[Violation]:
+    """Run the enabled rules; first say which implementation the page runs, since their advice speaks it."""
     _load_rule_modules()
+    context.result.implementation = detect(context.result)
     violations: list[Violation] = []
     for item in RULES.values():
         if item.id in context.config.disabled:

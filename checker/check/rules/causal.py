@@ -13,6 +13,9 @@ from checker.decode.service_api import ServiceApiIndex, SuggestedDocument, index
 from checker.models import Event, Severity
 
 DOCUMENT_ACTIONS = ("documentSuggestionClick", "documentSuggestionQuickview")
+NO_PERMANENTID = "index:no-permanentid"  # the document's index entry has no permanentid: the content, not the page
+INDEX_HINT = ("the document's index entry has no permanentid field: Case Assist reports and ML models key documents "
+              "by it; check the source's mapping (permanentid is set by the index for every item it crawls)")
 RATING_ACTIONS = ("suggestion_rate", "suggestion_click")
 
 
@@ -69,6 +72,8 @@ def classification(ctx: RuleContext) -> Iterable[Finding]:
 
 def _document_problems(event: Event, docs: list[SuggestedDocument], doc_id: object, position: object,
                        title: object, url: object, id_key: object = None, prefix: str = "") -> tuple[list[str], str | None]:
+    if _absent(doc_id):  # never matched on the id: an absent id equals the absent id of any unindexed document
+        return _unnamed_document(docs, position, title, url)
     by_unique_id = isinstance(id_key, str) and id_key.lower() == "uniqueid"  # the Event Protocol's item key
     doc = next((d for d in docs if (d.unique_id if by_unique_id else d.permanent_id) == doc_id), None)
     if doc is None:
@@ -78,6 +83,24 @@ def _document_problems(event: Event, docs: list[SuggestedDocument], doc_id: obje
         return [f"{doc_id!r} is not the permanentid of any document that response suggested"], None
     return _mismatches([(f"{prefix}documentPosition", position, doc.position), (f"{prefix}documentTitle", title, doc.title),
                         (f"{prefix}documentUrl", url, doc.url)]), None
+
+
+def _absent(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _unnamed_document(docs: list[SuggestedDocument], position: object, title: object,
+                      url: object) -> tuple[list[str], str | None]:
+    """An event without a document id: which listed document it is, by its URL, else its title, else its position."""
+    doc = next((d for key, value in (("url", url), ("title", title), ("position", position)) if not _absent(value)
+                for d in docs if getattr(d, key) == value), None)
+    if doc is None:
+        return ["the document id is missing, and no document of that response has its URL, title or position"], None
+    if _absent(doc.permanent_id):
+        return [f"the document id is missing: the API listed {doc.title!r} (position {doc.position}) without a "
+                "permanentid, so the page had none to send"], NO_PERMANENTID
+    return [f"the document id is missing; the API listed {doc.title!r} (position {doc.position}) with permanentid "
+            f"{doc.permanent_id!r}"], None
 
 
 def _answer(answers: dict[str, list], response_id: object) -> list | None:
@@ -138,6 +161,9 @@ def _document_findings(ctx: RuleContext, check: _DocumentCheck) -> Iterable[Find
             yield Finding(f"{_label(event)}: {check.document} is as documents/suggest response {holder} listed it, "
                           f"but {check.response_key} is {response_id!r}, where {text}", check.stale_hint, event=event,
                           field=check.response_key)
+        elif deviation == NO_PERMANENTID:
+            yield Finding(f"{_label(event)}: {text}", INDEX_HINT, event=event, field=check.id_field,
+                          severity=Severity.warning)
         elif problems:
             headless = check.deviation and deviation and from_headless(ctx, event)
             yield Finding(f"{_label(event)}: {text}", check.wrong_hint, event=event,
@@ -209,5 +235,5 @@ def updated_field(ctx: RuleContext) -> Iterable[Finding]:
         wire = {"productId": "product_id"}.get(name, name)
         if wire not in event.ticket and name not in custom:
             yield Finding(f"{_label(event)}: the ticket payload does not hold the updated field {name!r}",
-                          f"call coveoua('svc:setTicket', {{…, {name}: <new value>}}) before sending the event",
+                          ctx.advise("updated-field", field=name),
                           event=event, field=f"ticket.{name}")

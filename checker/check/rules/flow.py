@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from checker.check.deviations import explain_difference, from_headless, headless_engine
+from checker.check.deviations import explain_difference, from_headless, next_mode
 from checker.check.protocol import ACTIONS, FLOW_END, FLOW_START
 from checker.check.rules import Finding, RuleContext, rule
 from checker.models import Severity
@@ -22,12 +22,17 @@ def single_client_id(ctx: RuleContext) -> Iterable[Finding]:
             continue
         initial = events[0]
         yield Finding(
-            f"{event.action} (event #{event.index}) uses client ID {event.client_id}, but the flow started with "
-            f"{initial.client_id} (event #{initial.index})",
-            "all events of a flow must share one client ID: don't clear localStorage/cookies or re-create the "
-            "client mid-flow, and let every integration read the same visitorId",
-            event=event, field="client_id",
+            f"{event.action} (event #{event.index}{_other_frame(ctx, event, initial)}) uses client ID "
+            f"{event.client_id}, but the flow started with {initial.client_id} (event #{initial.index})",
+            ctx.advise("one-client-id"), event=event, field="client_id",
         )
+
+
+def _other_frame(ctx: RuleContext, event, initial) -> str:
+    """', sent from <frame URL>' when the event left from another frame than the flow's first event."""
+    frames = {r.id: r.frame_url for r in ctx.result.requests}
+    where = frames.get(event.request_id)
+    return f", sent from {where}" if where and where != frames.get(initial.request_id) else ""
 
 
 @rule("scenario.expected-event", Severity.error, "Expected event not sent", "Scenario expectations")
@@ -40,15 +45,35 @@ def expected_events(ctx: RuleContext) -> Iterable[Finding]:
         wrong = [d for d in result.diffs if not d.ok]
         if result.count is not None and result.event_index is not None and not wrong:
             message = f"{where} expected {_count_text(result.expected['count'])} {action} event(s), saw {result.count}"
-            hint = "a duplicate or a missing event: compare the events of this step in the report"
+            hint = ctx.advise("duplicate-start") if action == "ticket_create_start" and (result.count or 0) > 1 \
+                else "a duplicate or a missing event: compare the events of this step in the report"
         elif result.event_index is None:
             message = f"{where} expected {action} but no such event was sent"
-            hint = "check that the page logs this action, and that the step really triggers it"
+            hint = _missing_hint(ctx, action)
         else:
             fields = ", ".join(f"{d.path} = {d.observed!r} (expected {d.expected!r})" for d in wrong)
             message = f"{where} expected {action}; the closest event #{result.event_index} differs: {fields}"
-            hint = "compare expected and observed fields in the report; the page may send the wrong value"
+            hint = _differs_hint(ctx, action, wrong)
         yield Finding(message, hint, action=action, step=result.step, deviation=_expectation_deviation(ctx, result))
+
+
+def _missing_hint(ctx: RuleContext, action: object) -> str:
+    topics = {"ticket_create": "create-missing", "ticket_cancel": "cancel", "ticket_create_start": "start"}
+    if action in topics:
+        return ctx.advise(topics[action])  # type: ignore[index]
+    return "check that the page logs this action, and that the step really triggers it"
+
+
+def _differs_hint(ctx: RuleContext, action: object, wrong) -> str:
+    paths = {d.path for d in wrong}
+    if action == "ticket_cancel" and "data.reason" in paths:
+        return ctx.advise("cancel")
+    if action == "ticket_create" and "ticket.id" in paths:
+        return ctx.advise("ticket-id")
+    if "search_hub" in paths:
+        expected = next((d.expected for d in wrong if d.path == "search_hub"), "…")
+        return ctx.advise("search-hub", expected=expected)
+    return "compare expected and observed fields in the report; the page may send the wrong value"
 
 
 def _where(result) -> str:
@@ -81,12 +106,11 @@ def unexpected_events(ctx: RuleContext) -> Iterable[Finding]:
 def _expectation_deviation(ctx: RuleContext, result) -> str | None:
     """A known library deviation that explains an unmet expectation entirely, if there is one."""
     action = result.expected.get("action")
-    engine = headless_engine(ctx)
     if result.event_index is None:
-        if engine and engine[1] == "next" and action == "ticket_next_stage":
+        if next_mode(ctx) and action == "ticket_next_stage":
             return "headless.next-no-next-stage"
         clicked = any(e.action == "documentSuggestionClick" and e.step == result.step for e in ctx.events)
-        if engine and engine[1] == "next" and action == "documentSuggestionQuickview" and clicked:
+        if next_mode(ctx) and action == "documentSuggestionQuickview" and clicked:
             return "headless.next-quickview-as-click"
         return None
     event = ctx.events[result.event_index]
@@ -117,7 +141,7 @@ def starts_with_start(ctx: RuleContext) -> Iterable[Finding]:
     if events and events[0].action != FLOW_START:
         first = events[0]
         yield Finding(f"the flow starts with {first.action} (event #{first.index}), not ticket_create_start",
-                      "log ticket_create_start (event type flowStart) as soon as the user enters the Case Assist interface",
+                      ctx.advise("start"),
                       event=first)
 
 
@@ -149,7 +173,7 @@ def client_id_stored(ctx: RuleContext) -> Iterable[Finding]:
         if event.client_id and event.client_id != stored:
             yield Finding(f"{event.action} (event #{event.index}) uses client ID {event.client_id}, but the page stored "
                           f"{stored} (localStorage visitorId / cookie coveo_visitorId)",
-                          "every source of events must use the client ID coveo.analytics stores; don't generate your own",
+                          ctx.advise("stored-client-id"),
                           event=event, field="client_id")
             return  # one finding: the rest of the flow has the same cause
 
@@ -162,7 +186,7 @@ def search_hub(ctx: RuleContext) -> Iterable[Finding]:
     for event in (e for e in events if not e.search_hub):
         where = "originLevel1" if event.transport == "click" else "searchHub"
         yield Finding(f"{event.action} (event #{event.index}) has no {where}",
-                      "pass {searchHub: …} to send (originLevel1 on click events): Case Assist reports are filtered by it",
+                      ctx.advise("search-hub-missing"),
                       event=event, field="search_hub", severity=Severity.warning)
     if expected:
         wrong = [e for e in events if e.search_hub and e.search_hub != expected]
@@ -170,7 +194,7 @@ def search_hub(ctx: RuleContext) -> Iterable[Finding]:
             first = wrong[0]
             others = f" (and {len(wrong) - 1} more events)" if len(wrong) > 1 else ""
             yield Finding(f"{first.action} (event #{first.index}){others} is logged for search hub {first.search_hub!r}, "
-                          f"expected {expected!r}", "use the search hub of this Case Assist interface on every event",
+                          f"expected {expected!r}", ctx.advise("search-hub", expected=expected),
                           event=first, field="search_hub")
     elif len(hubs) > 1:
         first = events[0].search_hub

@@ -26,7 +26,8 @@ def _is_blank(value: object) -> bool:
 
 
 def _label(event: Event) -> str:
-    return f"{event.action} (event #{event.index})"
+    ep_type = event.data.get("ep_type") if event.protocol == "ep" else None
+    return f"{ep_type} ({event.action}, event #{event.index})" if ep_type else f"{event.action} (event #{event.index})"
 
 
 @rule("action.unknown", Severity.warning, "Unknown action type", "Case Assist actions reference")
@@ -100,14 +101,16 @@ def _nested_fields(event: Event, spec: ActionSpec) -> Iterable[Finding]:
 
 @rule("payload.required-ticket-fields", Severity.error, "Required ticket field missing", TABLE)
 def required_ticket_fields(ctx: RuleContext) -> Iterable[Finding]:
-    for event, spec in _ua_case_events(ctx):
-        for name in spec.required_ticket:
+    """Both protocols: the created ticket's id is what links the flow to the case (CaseAssist.CreateTicket's
+    `ticket.id` in the Event Protocol)."""
+    for event in ctx.case_events:
+        spec = ACTIONS.get(event.action or "")
+        for name in spec.required_ticket if spec else ():
             if _is_blank(event.ticket.get(name)):
                 headless = name == "id" and from_headless(ctx, event)
                 yield Finding(
                     f"{_label(event)}: required ticket field {name!r} is missing",
-                    "call coveoua('svc:setTicket', {…, id: '<created case id>'}) before sending ticket_create",
-                    event=event, field=f"ticket.{name}",
+                    ctx.advise("ticket-id"), event=event, field=f"ticket.{name}",
                     deviation="headless.ticket-id-from-case-inputs" if headless else None,
                 )
 

@@ -6,8 +6,9 @@ import re
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from checker.capture.endpoints import is_coveo_analytics_host, matches_proxy
-from checker.check.deviations import headless_engine
+from checker.capture.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
+from checker.check.advice import library_name
+from checker.check.deviations import next_mode
 from checker.check.rules import Finding, RuleContext, rule
 from checker.models import CapturedRequest, Severity
 
@@ -75,18 +76,37 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
         else:
             yield Finding(
                 f"analytics go to {target}, which is not a Coveo analytics endpoint",
-                "use https://ORG.analytics.org.coveo.com (or .orghipaa. for HIPAA), or declare your proxy under "
-                "`proxies:` in case-assist-check.yaml", step=req.step)
+                ctx.advise("endpoint"), step=req.step)
 
 
 @rule("library.analytics-mode", Severity.error, "Headless in next analytics mode", "Use the Coveo UA library")
 def analytics_mode(ctx: RuleContext) -> Iterable[Finding]:
-    engine = headless_engine(ctx)
-    next_mode = engine is not None and engine[1] == "next"
     sent_ep = any(e.protocol == "ep" and (e.library or "").startswith("@coveo/headless") for e in ctx.events)
-    if next_mode or sent_ep:
-        version = engine[0] if engine else "?"
-        yield Finding(f"the Case Assist engine (@coveo/headless {version}) logs in 'next' analytics mode (Event Protocol); "
-                      "Headless itself warns that this mode is not available for Coveo for Service features, so Case "
-                      "Assist reports and models may not get these events",
-                      "set configuration.analytics.analyticsMode: 'legacy' in buildCaseAssistEngine (4.0.0 defaults to 'next')")
+    if next_mode(ctx) or sent_ep:
+        library = library_name(ctx.result.implementation)
+        yield Finding(f"the Case Assist engine ({library}) logs in 'next' analytics mode (Event Protocol); "
+                      f"{library.split(' (')[0]} itself warns that this mode is not available for Coveo for Service "
+                      "features, so Case Assist reports and models may not get these events",
+                      ctx.advise("analytics-mode"))
+
+
+SERVICE_API_LOSS = {"classify": "classifications (no ticket_classification_click can follow)",
+                    "documents/suggest": "document suggestions (no suggestion click, quick view or rating can follow)"}
+
+
+@rule("transport.service-api", Severity.error, "Customer Service API call failed", "Case Assist API")
+def service_api(ctx: RuleContext) -> Iterable[Finding]:
+    """Classify or documents/suggest calls the API refused (an unknown Case Assist ID answers 404, a token without
+    the privilege 401/403): the page works, shows nothing, and the events that depend on it never happen. One
+    finding per configuration and status: one cause."""
+    refused: dict[tuple[str, int], list] = {}
+    for req in ctx.result.requests:
+        endpoint = service_api_endpoint(req.url) if req.kind == "service_api" else None
+        if endpoint is not None and req.status is not None and req.status >= 400:
+            config = re.search(r"/caseassists/([^/]+)/", urlsplit(req.url).path)
+            refused.setdefault((config.group(1) if config else "?", req.status), []).append((endpoint, req))
+    for (config, status), calls in refused.items():
+        endpoints = list(dict.fromkeys(endpoint for endpoint, _ in calls))
+        yield Finding(f"{' and '.join(endpoints)} for Case Assist configuration {config!r} was answered HTTP {status} "
+                      f"({len(calls)} call(s)): the page got no " + " and no ".join(SERVICE_API_LOSS[e] for e in endpoints),
+                      ctx.advise("service-api"), step=calls[0][1].step)

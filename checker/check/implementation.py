@@ -1,0 +1,79 @@
+"""Which Case Assist implementation the page runs, from what both capture layers saw.
+
+- the `coveoua` snippet: `coveoua(...)` calls, coveo.analytics' version (`coveoua('version')`);
+- Headless: a case assist engine built on the page (the JS layer wraps `buildCaseAssistEngine` wherever the
+  bundle came from, a Salesforce static resource included), its version and analytics mode; failing that, the
+  Event Protocol's `meta.source` (`@coveo/headless@X`);
+- Quantic: `window.coveoQuanticVersion` (the page state, or read when the engine was built), or the
+  `customData.coveoQuanticVersion` Quantic's middleware adds to every Usage Analytics event.
+
+The rules' advice (`checker.check.advice`) and the library attributions (`checker.check.deviations`) speak it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from checker.models import Event, Implementation, JsCall, ScenarioResult
+
+HEADLESS_SOURCE = re.compile(r"^@coveo/headless@(.+)$")
+
+
+def detect(result: ScenarioResult) -> Implementation:
+    found = Implementation()
+    _from_calls(found, result.js_calls)
+    _from_events(found, result.events)
+    if not found.quantic and isinstance(result.page_info.get("quantic_version"), str):
+        found.quantic = result.page_info["quantic_version"]
+        found.evidence.append("window.coveoQuanticVersion")
+    if not found.coveo_analytics and result.page_info.get("coveo_analytics_version"):
+        found.coveo_analytics = str(result.page_info["coveo_analytics_version"])
+    found.kind = _kind(found, result.js_calls)
+    return found
+
+
+def _from_calls(found: Implementation, calls: list[JsCall]) -> None:
+    for call in calls:
+        if call.fn == "library" and call.args and call.args[0] and not found.coveo_analytics:
+            found.coveo_analytics = str(call.args[0])
+            found.evidence.append("coveoua('version')")
+        elif call.fn == "headless-engine" and not found.headless:
+            version = call.args[0] if call.args and call.args[0] else None
+            found.headless = str(version) if version else None
+            found.analytics_mode = _mode(call.args[1] if len(call.args) > 1 else None)
+            found.headless_source = call.info.get("src") or None
+            found.evidence.append("a case assist engine built on the page")
+            if isinstance(call.info.get("quantic"), str):
+                found.quantic = call.info["quantic"]
+                found.evidence.append("window.coveoQuanticVersion")
+
+
+def _mode(configured: object) -> Literal["legacy", "next"]:
+    # Headless 3 and 4 default to 'next'; Quantic sets 'legacy' itself unless the Apex configuration replaces it
+    return "legacy" if configured == "legacy" else "next"
+
+
+def _from_events(found: Implementation, events: list[Event]) -> None:
+    for event in events:
+        source = HEADLESS_SOURCE.match(event.library or "")
+        if source and not found.headless:
+            found.headless, found.analytics_mode = source.group(1), "next"
+            found.evidence.append("Event Protocol meta.source")
+        custom = event.data.get("customData")
+        version = custom.get("coveoQuanticVersion") if isinstance(custom, dict) else None
+        if isinstance(version, str) and version and not found.quantic:
+            found.quantic = version
+            found.evidence.append("customData.coveoQuanticVersion")
+    if found.headless and any(e.protocol == "ep" for e in events):
+        found.analytics_mode = "next"  # what it sent wins over what it was configured with
+
+
+def _kind(found: Implementation, calls: list[JsCall]) -> str:
+    if found.quantic:
+        return "quantic"
+    if found.headless or found.analytics_mode:
+        return "headless"
+    if found.coveo_analytics or any(call.fn == "coveoua" for call in calls):
+        return "snippet"
+    return "unknown"

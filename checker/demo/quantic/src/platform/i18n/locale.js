@@ -1,0 +1,2 @@
+// Stub of @salesforce/i18n/locale.
+export default 'en-US';

@@ -1,0 +1,2 @@
+// Stub of @salesforce/schema/Case.
+export default {objectApiName: 'Case'};
