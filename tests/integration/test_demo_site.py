@@ -16,6 +16,8 @@ def test_clean_demo_passes_with_no_findings(clean_demo_run):
     assert clean_demo_run.status == Status.passed
     assert all(not s.violations for s in clean_demo_run.scenarios)
     assert all(x.matched for s in clean_demo_run.scenarios for x in s.expectations)
+    assert clean_demo_run.implementations == ["coveoua snippet (coveo.analytics 2.30.55)"]
+    assert {s.implementation.kind for s in clean_demo_run.scenarios} == {"snippet"}
 
 
 def test_submit_flow_events_in_order_with_steps(clean_demo_run):

@@ -177,6 +177,11 @@ def test_headless_legacy_variant(run_variant, demo_server):
     assert ("payload.required-action-fields", "ticket_classification_click", "autoSelection") in findings
     assert ("payload.required-ticket-fields", "ticket_create", "ticket.id") not in findings
     assert not any(v.rule == "library.analytics-mode" for s in result.scenarios for v in s.violations)  # legacy mode
+    found = submit.implementation  # Headless from the site's own copy: its advice is Headless', not coveoua's
+    assert (found.kind, found.headless, found.analytics_mode) == ("headless", "4.0.0", "legacy")
+    assert found.headless_source.endswith("/vendor/headless-case-assist.js")
+    assert result.implementations == ["@coveo/headless 4.0.0 (legacy: Usage Analytics)"]
+    assert not any("coveoua(" in v.hint for s in result.scenarios for v in s.violations)
 
 
 # --- Headless, next analytics (Event Protocol through Relay) ---------------------------------------------
@@ -227,6 +232,7 @@ def test_headless_next_variant(run_variant, demo_server):
     for scenario in result.scenarios:  # the engine's own mode is a finding of its own, once per scenario
         (mode,) = [v for v in scenario.violations if v.rule == "library.analytics-mode"]
         assert mode.severity.value == "error" and "@coveo/headless 4.0.0" in mode.message and "legacy" in mode.hint
+        assert "buildCaseAssistEngine" in mode.hint and scenario.implementation.analytics_mode == "next"
 
 
 # --- the snippet page over two real pages ------------------------------------------------------------------

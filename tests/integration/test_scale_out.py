@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -71,7 +72,9 @@ def run_server(playwright):
         port = sock.getsockname()[1]
     # --unsafe (loopback only here) lets the client choose the browser executable: this machine's Chromium
     command = [sys.executable, "-m", "playwright", "run-server", "--port", str(port), "--host", "127.0.0.1", "--unsafe"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # its own process group: `python -m playwright` runs the node driver as a child, which terminating the
+    # wrapper alone would leave running, orphaned
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 20
     while time.time() < deadline:
         with socket.socket() as probe:
@@ -79,7 +82,7 @@ def run_server(playwright):
                 break
         time.sleep(0.2)
     yield f"ws://127.0.0.1:{port}/"
-    server.terminate()
+    os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=10)
 
 
