@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import fcntl
+import math
 import re
 import signal
 from pathlib import Path
@@ -14,6 +16,7 @@ from checker.errors import ConfigError, SetupError
 
 DEMO_SCENARIOS = Path("scenarios") / "demo"
 QUANTIC_SCENARIOS = Path("scenarios") / "quantic"
+LOCK_NAME = ".case-assist-check.lock"  # in the report folder while a run writes there
 
 
 def parse_vars(pairs: list[str] | None) -> dict[str, str]:
@@ -33,6 +36,36 @@ def _report_dir(args: argparse.Namespace) -> Path:
     return Path("reports") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
+def _refuse_impossible_outputs(args: argparse.Namespace) -> None:
+    """Outputs that cannot be written are refused before a browser starts, not found out after the run."""
+    for option, path in (("--json", args.json), ("--junit", args.junit)):
+        if path is not None and (path.is_dir() or not path.parent.is_dir()):
+            why = "is a folder" if path.is_dir() else f"is in {path.parent}, which is not a folder"
+            raise ConfigError(f"{option} {path} {why}", f"give {option} a file path in an existing folder")
+
+
+@contextlib.contextmanager
+def claim_report_dir(report_dir: Path):
+    """Hold the report folder for this run: a second run given the same `--report` is refused (exit 2) instead of
+    silently overwriting this one's artefacts. An advisory lock, released when the process ends, however it ends."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(report_dir / LOCK_NAME, "a+")
+    except OSError as exc:
+        raise ConfigError(f"--report {report_dir} cannot be used: {exc.strerror or exc}",
+                          "give --report a folder you can write to (it is created when missing)") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ConfigError(f"--report {report_dir} is in use by another run",
+                              "give each run its own --report folder (the default is a new timestamped one)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
     from checker.capture.host_map import parse_host_map
     from checker.config import load_config, rule_config
@@ -46,11 +79,13 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     scenarios = shard(load_scenarios(paths, LoadOptions(vars=parse_vars(args.var))), args.shard)
     if args.workers < 1 or args.retries < 0:
         raise ConfigError("--workers must be at least 1 and --retries at least 0")
-    if args.step_timeout <= 0 or args.expect_timeout <= 0 or args.settle < 0:
-        raise ConfigError("timeouts must be positive numbers (seconds; --settle in milliseconds)")
+    if not all(math.isfinite(t) and t > 0 for t in (args.step_timeout, args.expect_timeout)) or args.settle < 0:
+        raise ConfigError("timeouts must be positive finite numbers (seconds; --settle in milliseconds)",
+                          "e.g. --step-timeout 10 --expect-timeout 5")
     if args.storage_state and not args.storage_state.is_file():
         raise ConfigError(f"--storage-state {args.storage_state} not found", "create one with `case-assist-check login`")
     report_dir = _report_dir(args)
+    _refuse_impossible_outputs(args)
     secrets = sorted({value for s in scenarios for value in s.secret_values})
     options = RunOptions(
         base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
@@ -62,7 +97,7 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     )
     baseline, history = _earlier_runs(args)
     console = make_console()
-    with stop_on_sigterm():
+    with claim_report_dir(report_dir), stop_on_sigterm():
         result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, secrets))
     annotate(result, baseline, history)
     report = write_reports(result, report_dir, args.json, args.junit, secrets=secrets)

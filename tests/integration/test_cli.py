@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import junitparser
 
@@ -98,3 +99,46 @@ def test_rules_lists_every_rule():
     assert out.returncode == 0
     for rule in ("payload.required-action-fields", "event.type", "flow.single-client-id", "action.deprecated"):
         assert rule in out.stdout
+
+
+def test_impossible_options_and_outputs_exit_2_before_any_browser(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    cases = [(["--step-timeout", "nan"], "positive finite"), (["--expect-timeout", "inf"], "positive finite"),
+             (["--json", tmp_path], "is a folder"), (["--junit", tmp_path / "missing" / "j.xml"], "not a folder"),
+             (["--report", tmp_path / "a-file"], "cannot be used")]
+    for extra, message in cases:
+        out = cli("run", DEMO_SCENARIOS, "--base-url", f"http://127.0.0.1:{closed_port()}", *extra)
+        assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr, (extra, out.stderr)
+
+
+def test_a_report_folder_in_use_by_another_run_is_refused(pages_server, scenario_file, tmp_path):
+    """Two nightly jobs given the same --report: the second is refused, the first's artefacts are its own."""
+    import fcntl
+
+    slow = scenario_file("""\
+        name: slow
+        steps:
+          - goto: /pages/start.html
+          - wait: 3000
+        """)
+    report = tmp_path / "report"
+    first = subprocess.Popen([*CLI, "run", str(slow), "--base-url", pages_server, "--report", str(report)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "CI": "1"}, cwd=ROOT)
+    try:
+        lock = report / ".case-assist-check.lock"
+        for _ in range(300):  # until the first run holds the folder
+            if lock.exists():
+                with open(lock) as probe:
+                    try:
+                        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        fcntl.flock(probe, fcntl.LOCK_UN)
+                    except OSError:
+                        break
+            time.sleep(0.05)
+        second = cli("run", slow, "--base-url", pages_server, "--report", report)
+        assert second.returncode == 2 and "is in use by another run" in second.stderr, second.stderr
+        assert first.wait(timeout=120) == 0
+    finally:
+        first.kill()
+    assert [s["name"] for s in json.loads((report / "results.json").read_text())["scenarios"]] == ["slow"]
+    assert cli("run", slow, "--base-url", pages_server, "--report", report).returncode == 0  # free again
