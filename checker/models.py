@@ -72,6 +72,7 @@ class FieldDiff(_Model):
     expected: Any = None
     observed: Any = None
     ok: bool = False
+    note: str | None = None  # why the comparison could not decide (a pattern that ran out of time)
 
 
 class JsCall(_Model):

@@ -2,7 +2,7 @@
 
     "GC110"                 equal (1 == 1.0, but True != 1)
     {fieldName: subject}    partial match: the listed keys must match, others are ignored
-    {regex: "^500"}         the value is a string matching the pattern (re.search)
+    {regex: "^500"}         the value is a string matching the pattern (search; at most REGEX_BUDGET_S per value)
     {any: true}             the key is present (any value, null included)
     {absent: true}          the key is not present
     {type: string}          string | number | integer | boolean | object | array | null
@@ -16,13 +16,22 @@ A mapping is an operator only when its single key is an operator name; anything 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import regex
+
 from checker.models import FieldDiff
 
+# A user's pattern can backtrack for hours on one value (`^(a|a)*$`): the `regex` module stops it after this long,
+# and the comparison fails saying so, instead of hanging a nightly run.
+REGEX_BUDGET_S = 0.5
+
 MISSING = object()  # a key not present in the observed payload
+
+
+class GaveUp(Exception):
+    """A matcher could not decide within its budget; the message says why, for the finding."""
 
 
 class MatcherError(ValueError):
@@ -69,10 +78,18 @@ def _regex(arg: Any, path: tuple[Any, ...]) -> Op:
     if not isinstance(arg, str):
         raise MatcherError(path, "regex needs a string pattern", 'write {regex: "^500"}')
     try:
-        pattern = re.compile(arg)
-    except (re.error, OverflowError, RecursionError, ValueError) as exc:
+        pattern = regex.compile(arg)
+    except (regex.error, OverflowError, RecursionError, ValueError) as exc:
         raise MatcherError(path, f"invalid regex {arg!r}: {exc}", "escape special characters with \\") from None
-    return Op({"regex": arg}, lambda v, c: isinstance(v, str) and pattern.search(v) is not None)
+
+    def matches(value: Any, captures: Captures) -> bool:
+        try:
+            return isinstance(value, str) and pattern.search(value, timeout=REGEX_BUDGET_S) is not None
+        except TimeoutError:
+            raise GaveUp(f"the pattern gave up after {REGEX_BUDGET_S} s on this {len(value)}-character value "
+                         "(catastrophic backtracking: avoid nested repeats such as (a+)+ or (a|a)*)") from None
+
+    return Op({"regex": arg}, matches)
 
 
 def _flag(name: str, test: Callable[[Any], bool]) -> Callable[[Any, tuple[Any, ...]], Op]:
@@ -180,7 +197,10 @@ def compare(compiled: Any, observed: Any, path: str, captures: Captures | None =
     """Compare an observed value with a compiled spec; one FieldDiff per leaf, `ok` telling if it matched."""
     captures = captures if captures is not None else Captures()
     if isinstance(compiled, Op):
-        return [FieldDiff(path=path, expected=compiled.spec, observed=_shown(observed), ok=compiled.test(observed, captures))]
+        try:
+            return [FieldDiff(path=path, expected=compiled.spec, observed=_shown(observed), ok=compiled.test(observed, captures))]
+        except GaveUp as stop:
+            return [FieldDiff(path=path, expected=compiled.spec, observed=_shown(observed), ok=False, note=str(stop))]
     if not isinstance(observed, dict):
         return [FieldDiff(path=path, expected=_spec_of(compiled), observed=_shown(observed), ok=False)]
     diffs: list[FieldDiff] = []

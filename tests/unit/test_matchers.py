@@ -42,3 +42,17 @@ def test_bad_matchers_raise_with_path(spec, message):
     with pytest.raises(MatcherError) as info:
         compile_value({"id": spec}, ("ticket",))
     assert message in info.value.message and info.value.path[:2] == ("ticket", "id")
+
+
+def test_a_pattern_that_backtracks_forever_gives_up_within_its_budget_and_says_so():
+    """`^(a|a)*$` on 40 'a' and a '!' would backtrack for hours with `re`: it stops, fails, and says why."""
+    import time
+
+    from checker.check.matchers import REGEX_BUDGET_S
+
+    started = time.monotonic()
+    (diff,) = compare(compile_value({"regex": "^(a|a)*$"}), "a" * 40 + "!", "data.subject")
+    assert time.monotonic() - started < REGEX_BUDGET_S * 10  # the module checks its clock between steps
+    assert not diff.ok and "gave up after 0.5 s" in diff.note and "nested repeats" in diff.note
+    (quick,) = compare(compile_value({"regex": "^(a+)+$"}), "a" * 34 + "!", "data.subject")
+    assert not quick.ok and quick.note is None  # the issue's own example: decided at once, no note

@@ -51,7 +51,8 @@ def expected_events(ctx: RuleContext) -> Iterable[Finding]:
             message = f"{where} expected {action} but no such event was sent"
             hint = _missing_hint(ctx, action)
         else:
-            fields = ", ".join(f"{d.path} = {d.observed!r} (expected {d.expected!r})" for d in wrong)
+            fields = ", ".join(f"{d.path} = {d.observed!r} (expected {d.expected!r}{': ' + d.note if d.note else ''})"
+                               for d in wrong)
             message = f"{where} expected {action}; the closest event #{result.event_index} differs: {fields}"
             hint = _differs_hint(ctx, action, wrong)
         yield Finding(message, hint, action=action, step=result.step, deviation=_expectation_deviation(ctx, result))
