@@ -21,37 +21,36 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Deviation:
     key: str
-    library: str
-    description: str
+    description: str  # the library that has it is named from the page's implementation (advice.library_name)
     page_fix: str = ""  # the advice topic (checker.check.advice) when the page can avoid it after all
 
 
 HEADLESS = "@coveo/headless"
 DEVIATIONS: dict[str, Deviation] = {d.key: d for d in (
-    Deviation("headless.no-auto-selection", HEADLESS,
+    Deviation("headless.no-auto-selection",
               "ticket_classification_click carries autoSelection only for automatic selections, not manual ones"),
-    Deviation("headless.suggestion-id-unique-id", HEADLESS,
+    Deviation("headless.suggestion-id-unique-id",
               "suggestion_rate's suggestionId is the document's uniqueId, not its permanentid (sent as permanentId)"),
-    Deviation("headless.ticket-id-from-case-inputs", HEADLESS,
+    Deviation("headless.ticket-id-from-case-inputs",
               "logCreateCase takes no ticket id: ticket_create has one only if the page put it in the case inputs",
               "ticket-id"),
-    Deviation("headless.classification-ticket-before-update", HEADLESS,
+    Deviation("headless.classification-ticket-before-update",
               "ticket_classification_click is logged with the ticket as it was before the selected value was set"),
-    Deviation("headless.origin-context-search", HEADLESS,
+    Deviation("headless.origin-context-search",
               "document suggestion click events carry originContext 'Search', not 'CaseAssist'"),
-    Deviation("headless.next-no-next-stage", HEADLESS,
+    Deviation("headless.next-no-next-stage",
               "in next mode (Event Protocol) there is no event for ticket_next_stage"),
-    Deviation("headless.next-quickview-as-click", HEADLESS,
+    Deviation("headless.next-quickview-as-click",
               "in next mode a quick view is logged as CaseAssist.DocumentSuggestionClick, like opening the document"),
-    Deviation("headless.next-smaller-payload", HEADLESS,
+    Deviation("headless.next-smaller-payload",
               "in next mode (Event Protocol) events carry fewer fields than the document's: a trackingId instead of "
               "a search hub, no ticket on field updates, no classification value, no click metadata"),
-    Deviation("headless.sends-deprecated-fields", HEADLESS,
+    Deviation("headless.sends-deprecated-fields",
               "suggestion_rate and document clicks still carry the deprecated documentUriHash"),
-    Deviation("headless.content-id-key", HEADLESS,
+    Deviation("headless.content-id-key",
               "document suggestion click events name the content ID key 'permanentId'; the index field (and the "
               "document's example) is 'permanentid'"),
-    Deviation("headless.next-stage-payload", HEADLESS,
+    Deviation("headless.next-stage-payload",
               "ticket_next_stage carries {stage} (or {}) although the protocol defines no payload"),
 )}
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from checker.check.advice import advise
+from checker.check.advice import advise, library_name
 from checker.check.deviations import DEVIATIONS, label
 from checker.check.implementation import detect
 from checker.models import SEVERITY_ORDER, Event, ScenarioResult, Severity, Violation
@@ -98,7 +98,7 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
     if finding.deviation:
         known = DEVIATIONS[finding.deviation]
         deviation = label(finding.deviation, context)
-        library = deviation.split(':', 1)[0]
+        library = library_name(context.result.implementation)
         if known.page_fix:  # the library explains it, but the page can avoid it: the page's finding still
             message = f"{message} ({library} does not do it by itself)"
             hint = context.advise(known.page_fix)

@@ -83,9 +83,9 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
 def analytics_mode(ctx: RuleContext) -> Iterable[Finding]:
     sent_ep = any(e.protocol == "ep" and (e.library or "").startswith("@coveo/headless") for e in ctx.events)
     if next_mode(ctx) or sent_ep:
-        library = library_name(ctx.result.implementation)
-        yield Finding(f"the Case Assist engine ({library}) logs in 'next' analytics mode (Event Protocol); "
-                      f"{library.split(' (')[0]} itself warns that this mode is not available for Coveo for Service "
+        found = ctx.result.implementation
+        yield Finding(f"the Case Assist engine ({library_name(found)}) logs in 'next' analytics mode (Event Protocol); "
+                      f"@coveo/headless {found.headless or '?'} itself warns that this mode is not available for Coveo for Service "
                       "features, so Case Assist reports and models may not get these events",
                       ctx.advise("analytics-mode"))
 
