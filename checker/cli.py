@@ -1,22 +1,26 @@
 """The command line: argument parsing and dispatch; the commands live in `checker.commands`.
 
-Exit codes: 0 every scenario conforms · 1 a scenario failed or errored · 2 invalid input or setup · 3 internal error.
+Exit codes: 0 every scenario conforms · 1 a scenario failed or errored · 2 invalid input or setup · 3 internal error
+· 4 an output could not be written (named on stderr, one line each) · 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Callable
 
 from checker import __version__
-from checker.commands import EXIT_INPUT, EXIT_INTERNAL
+from checker.commands import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT
 from checker.commands.audit import DEMO_SCENARIOS, QUANTIC_SCENARIOS, cmd_demo, cmd_merge, cmd_report, cmd_run, cmd_serve_demo
 from checker.commands.authoring import KINDS, cmd_init, cmd_login, cmd_record, cmd_schema, cmd_validate
 from checker.commands.tooling import cmd_rules, cmd_setup
 from checker.errors import CheckerError
+from checker.files import WRITE_ERRNOS, reason, take_unwritten
 
 
 def _variables(parser: argparse.ArgumentParser) -> None:
@@ -156,24 +160,60 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    replace_unencodable(sys.stdout, sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return EXIT_INPUT
+    take_unwritten()  # what an earlier command in this process (tests) could not write is not this one's
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
     except CheckerError as exc:
         print(exc.render(), file=sys.stderr)
-        return EXIT_INPUT
+        code = EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        code = 130
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            code = _internal_error()
+        else:  # a write outside the report's own (e.g. --history on a full disk): an output problem all the same
+            where = os.fsdecode(exc.filename) if exc.filename else "an output"
+            print(f"could not write {where}: {reason(exc, exc.filename)}", file=sys.stderr)
+            code = EXIT_OUTPUT
     except Exception:
-        traceback.print_exc()
-        print(f"\ninternal error in case-assist-check {__version__}: please report it with the traceback above",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        code = _internal_error()
+    return _output_problems(code)
+
+
+def _internal_error() -> int:
+    traceback.print_exc()
+    print(f"\ninternal error in case-assist-check {__version__}: please report it with the traceback above",
+          file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _output_problems(code: int) -> int:
+    """Each artefact that could not be written, one line on stderr; a verdict's exit code becomes EXIT_OUTPUT (an
+    interrupted run, invalid input or an internal error keep theirs)."""
+    lines = take_unwritten()
+    for line in lines:
+        print(line, file=sys.stderr)
+    if lines and code in (EXIT_OK, EXIT_FINDINGS):
+        return EXIT_OUTPUT
+    return code
+
+
+def replace_unencodable(*streams) -> None:
+    """A page's text may hold what the terminal's encoding cannot (a lone surrogate; anything but ASCII with
+    PYTHONIOENCODING=ascii or LANG=C): print '?' for it instead of failing with UnicodeEncodeError."""
+    for stream in streams:
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, io.UnsupportedOperation):
+                pass  # already written to in a way that forbids it: make_console's guard still applies
 
 
 if __name__ == "__main__":

@@ -63,3 +63,9 @@ class ConfigError(CheckerError):
 
 class SetupError(CheckerError):
     pass
+
+
+def first_line(exc: BaseException) -> str:
+    """What an exception says, in one line (a Playwright error carries a call log below its first line)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

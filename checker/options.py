@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from checker.check.rules import RuleConfig
+from checker.decode.redact import Redactor
 from checker.models import ScenarioResult, StepResult
 
 
@@ -34,6 +35,12 @@ class RunOptions:
     fail_on_flaky: bool = False  # a flaky scenario makes the run fail
     browser_endpoint: str | None = None  # ws://… of a remote browser (playwright run-server) instead of a local one
     host_map: dict[str, str] = field(default_factory=dict)  # --map-host: requests to HOST answered by ORIGIN
+    # one for the whole run: a token one scenario reveals is masked in every scenario's artefacts, at write time
+    redactor: Redactor = field(default_factory=Redactor)
+
+    def __post_init__(self) -> None:
+        for secret in self.secrets:
+            self.redactor.add_secret(secret)
 
 
 @dataclass(frozen=True)

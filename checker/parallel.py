@@ -10,6 +10,7 @@ import time
 from typing import Callable
 
 from checker import __version__
+from checker.drive.watchdog import interrupt_all
 from checker.models import RunResult, ScenarioResult
 from checker.options import RunEvent, RunOptions
 from checker.scenario.model import Scenario
@@ -51,7 +52,8 @@ def run_parallel(scenarios: list[Scenario], options: RunOptions, on_event: Calla
 
 
 def _wait(workers: list[threading.Thread], stop: threading.Event) -> bool:
-    """Wait for the workers; Ctrl-C / SIGTERM (raised in this thread) lets running scenarios finish, starts no new one."""
+    """Wait for the workers; Ctrl-C / SIGTERM (raised in this thread) interrupts the running scenarios (each is kept
+    as `error`, with what it captured) and starts no new one."""
     try:
         for worker in workers:
             while worker.is_alive():
@@ -59,33 +61,29 @@ def _wait(workers: list[threading.Thread], stop: threading.Event) -> bool:
         return False
     except KeyboardInterrupt:
         stop.set()
+        interrupt_all()  # the scenarios under way end within seconds, as in a sequential run, with what they captured
         for worker in workers:
             worker.join()
         return True
 
 
 def _worker(todo, results, stop, options: RunOptions, on_event, total: int, browsers: list[str]) -> None:
-    from playwright.sync_api import sync_playwright
-
     from checker.runner import BrowserOpener, run_attempts
 
-    with sync_playwright() as pw:
-        try:
-            opener = BrowserOpener(pw, options)
-        except Exception as exc:
-            threading.current_thread().failures.append(exc)  # type: ignore[attr-defined]
-            return
-        browsers.append(f"Chromium {opener.browser.version}")
-        try:
-            while not stop.is_set():
-                try:
-                    index, scenario = todo.get_nowait()
-                except queue.Empty:
-                    return
-                if not opener.browser.is_connected():
-                    opener.reopen()
-                on_event(RunEvent("scenario_started", scenario.name, index, total))
-                results[index] = run_attempts(opener.browser, scenario, options, on_event)
-                on_event(RunEvent("scenario_finished", scenario.name, index, total, result=results[index]))
-        finally:
-            opener.close()
+    try:
+        opener = BrowserOpener(options, stop=stop)  # this thread's own Playwright and browser
+    except Exception as exc:
+        threading.current_thread().failures.append(exc)  # type: ignore[attr-defined]
+        return
+    browsers.append(f"Chromium {opener.browser.version}")
+    try:
+        while not stop.is_set():
+            try:
+                index, scenario = todo.get_nowait()
+            except queue.Empty:
+                return
+            on_event(RunEvent("scenario_started", scenario.name, index, total))
+            results[index] = run_attempts(opener, scenario, options, on_event)  # a browser that died is reopened
+            on_event(RunEvent("scenario_finished", scenario.name, index, total, result=results[index]))
+    finally:
+        opener.close()

@@ -7,8 +7,6 @@ Progress is reported through `on_event(RunEvent)` so the CLI, tests and reporter
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 import time
 from typing import TYPE_CHECKING, Callable
 
@@ -18,12 +16,17 @@ from checker.decode import decode_all
 from checker.drive.browser import connect, find_browser, launch
 from checker.drive.session import ScenarioSession
 from checker.drive.steps import resolve_url
+from checker.drive.watchdog import Remedy, end_process
 from checker.options import RunEvent, RunOptions
+from checker.names import slug
 from checker.report.journal import Journal
+from checker.report.scrub import scrub_file
 from checker.models import AttemptSummary, RunResult, ScenarioResult, ScenarioSummary, Status
 from checker.scenario.model import Scenario, step_kind
 
 if TYPE_CHECKING:
+    import threading
+
     from playwright.sync_api import Browser
 
 
@@ -40,55 +43,119 @@ def run(scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunE
     """Run every scenario. Pass `browser` to reuse one (e.g. pytest-playwright's); else one is launched."""
     check_urls(scenarios, options.base_url)
     if browser is not None:
-        return _run_all(browser, scenarios, options, on_event)
+        return _run_all(BrowserOpener(options, browser), scenarios, options, on_event)
     if options.workers > 1 and len(scenarios) > 1:
         from checker.parallel import run_parallel
 
         return run_parallel(scenarios, options, on_event)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        opener = BrowserOpener(pw, options)
-        try:
-            return _run_all(opener.browser, scenarios, options, on_event, opener.reopen)
-        finally:
-            opener.close()
+    opener = BrowserOpener(options)
+    try:
+        return _run_all(opener, scenarios, options, on_event)
+    finally:
+        opener.close()
 
 
 class BrowserOpener:
-    """The browser of a run (or of a worker): launched locally, or connected to a remote endpoint; opened again if
-    it dies mid-run, so the next scenarios still get one."""
+    """The browser of a run (or of a worker): the caller's, or one of its own, launched locally or connected to a
+    remote endpoint, with a Playwright of its own. One of its own is opened again when it died mid-run, with a new
+    Playwright when the watchdog had to end the driver (its last resort), so the next scenarios still get one."""
 
-    def __init__(self, pw, options: RunOptions) -> None:
-        self.pw, self.options = pw, options
-        self.executable = None if options.browser_endpoint and not options.browser_path else find_browser(pw, options.browser_path)
-        self.browser = self._open()
+    def __init__(self, options: RunOptions, browser: "Browser | None" = None,
+                 stop: "threading.Event | None" = None) -> None:
+        self.options, self.given, self.stop = options, browser is not None, stop  # stop: set when a parallel run stops
+        self.manager, self.pw, self.driver_ended = None, None, False
+        if browser is None:
+            try:
+                self._start_playwright()
+                self.executable = (None if options.browser_endpoint and not options.browser_path
+                                   else find_browser(self.pw, options.browser_path))
+                browser = self._open()
+            except BaseException:
+                self._stop_playwright()
+                raise
+        self.browser: "Browser" = browser
+
+    def _start_playwright(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self.manager = sync_playwright()
+        self.pw, self.driver_ended = self.manager.start(), False
+
+    def _stop_playwright(self) -> None:
+        if self.driver_ended:
+            self._drain()
+        if self.pw is not None:
+            _quietly(self.pw.stop)
+        # a driver that was ended leaves its transport's error unread, which asyncio would print at exit
+        error = getattr(getattr(getattr(self.manager, "_client", None), "_transport", None), "on_error_future", None)
+        if error is not None and error.done() and not error.cancelled():
+            error.exception()
+
+    def _drain(self) -> None:
+        """Let the tasks an ended driver left on the event loop finish (Playwright only cancels them as it stops,
+        and asyncio prints those it destroys unfinished): a few turns of the loop, nothing waits any more."""
+        import asyncio
+
+        loop = getattr(self.manager, "_loop", None)
+        if loop is not None and not loop.is_closed() and not loop.is_running():
+            _quietly(lambda: loop.run_until_complete(asyncio.sleep(0.05)))
 
     def _open(self) -> "Browser":
         if self.options.browser_endpoint:
             return connect(self.pw, self.options.browser_endpoint, self.executable)
         return launch(self.pw, self.executable, self.options.headed)
 
+    def current(self) -> "Browser":
+        """The browser for the next scenario: opened again when it died (unless it is the caller's)."""
+        if not self.given and (self.driver_ended or not self.browser.is_connected()):
+            self.reopen()
+        return self.browser
+
     def reopen(self) -> "Browser":
+        if self.driver_ended:
+            self._stop_playwright()
+            self._start_playwright()
         self.browser = self._open()
         return self.browser
 
+    def last_resort(self) -> Remedy | None:
+        """The watchdog's last resort for a call nothing else ended: end this Playwright's driver, which fails every
+        pending call at once and takes its browser along (a remote server closes the browser of a connection that
+        ends). Never for the caller's browser: other tests may be using its Playwright."""
+        pid = None if self.given else _driver_pid(self.manager)
+        if pid is None:
+            return None
+        return end_process(pid, "ended the browser and its Playwright driver", self._driver_gone)
+
+    def _driver_gone(self) -> None:
+        self.driver_ended = True
+
     def close(self) -> None:
-        _quietly(self.browser.close)
+        if not self.given:
+            _quietly(self.browser.close)
+            self._stop_playwright()
 
 
-def _run_all(browser: "Browser", scenarios: list[Scenario], options: RunOptions, on_event,
-             relaunch: Callable[[], "Browser"] | None = None) -> RunResult:
+def _driver_pid(manager) -> int | None:
+    """The process of a Playwright driver: a private handle, whose path differs between Playwright versions."""
+    for path in (("_client", "_transport", "_proc"), ("_connection", "_transport", "_proc")):
+        handle = manager
+        for name in path:
+            handle = getattr(handle, name, None)
+        if isinstance(getattr(handle, "pid", None), int):
+            return handle.pid
+    return None
+
+
+def _run_all(opener: BrowserOpener, scenarios: list[Scenario], options: RunOptions, on_event) -> RunResult:
     started = time.monotonic()
     run_result = RunResult(tool_version=__version__, started_at=_now(), analytics_mode=options.analytics,
-                           base_url=options.base_url, browser=f"Chromium {browser.version}")
+                           base_url=options.base_url, browser=f"Chromium {opener.browser.version}")
     on_event(RunEvent("run_started", total=len(scenarios)))
     try:
         for index, scenario in enumerate(scenarios):
-            if relaunch is not None and not browser.is_connected():
-                browser = relaunch()
             on_event(RunEvent("scenario_started", scenario.name, index, len(scenarios)))
-            result = run_attempts(browser, scenario, options, on_event)
+            result = run_attempts(opener, scenario, options, on_event)
             run_result.scenarios.append(result)
             on_event(RunEvent("scenario_finished", scenario.name, index, len(scenarios), result=result))
     except Interrupted as stop:
@@ -116,12 +183,15 @@ def _quietly(action: Callable[[], object]) -> None:
         pass  # closing what is already gone
 
 
-def run_attempts(browser, scenario: Scenario, options: RunOptions, on_event=lambda e: None) -> ScenarioResult:
-    """Run a scenario, again up to `options.retries` times while it does not pass; a later pass is `flaky`."""
+def run_attempts(opener: BrowserOpener, scenario: Scenario, options: RunOptions,
+                 on_event=lambda e: None) -> ScenarioResult:
+    """Run a scenario, again up to `options.retries` times while it does not pass; a later pass is `flaky`. Each
+    attempt gets a working browser when the opener can give one (the last may have died or been ended)."""
     earlier: list[AttemptSummary] = []
     while True:
-        result = run_scenario(browser, scenario, options, on_event)
-        if result.status == Status.passed or len(earlier) >= options.retries:
+        result = run_scenario(opener.current(), scenario, options, on_event, opener.last_resort())
+        stopped = opener.stop is not None and opener.stop.is_set()  # no second attempt of an interrupted scenario
+        if result.status == Status.passed or len(earlier) >= options.retries or stopped:
             break
         earlier.append(AttemptSummary(status=result.status, error=result.error,
                                       findings=[f"{v.rule}: {v.message}" for v in result.violations
@@ -155,12 +225,15 @@ def summarize(results: list[ScenarioResult]) -> ScenarioSummary:
     return summary
 
 
-def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lambda e: None) -> ScenarioResult:
-    """Drive one scenario in a fresh context and return its checked result. Page failures become `error`."""
+def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lambda e: None,
+                 last_resort: Remedy | None = None) -> ScenarioResult:
+    """Drive one scenario in a fresh context and return its checked result. Page failures become `error`, a page
+    that stops answering too (`last_resort`: what ends a call nothing gentler ended, see `checker.drive.watchdog`)."""
     result = ScenarioResult(name=scenario.name, file=scenario.file,
                             expected_search_hub=scenario.search_hub or options.rules.expected_search_hub)
     started = time.monotonic()
     session = ScenarioSession(browser, scenario, options, result, on_event)
+    session.last_resort = last_resort
     journal = _journal(options, scenario, session)
     interrupted = False
     try:
@@ -170,6 +243,8 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
         result.error = "interrupted (Ctrl-C or SIGTERM) before the scenario finished; what it captured is kept"
     finally:
         _quietly(session.close)
+        if result.trace:  # masked now, in case the run dies before the reports mask every artefact again
+            scrub_file(options.report_dir / result.trace, options.redactor)
     result.requests = session.capture.requests
     result.js_calls = session.js.calls
     result.events = decode_all(session.capture.requests, session.js.calls)
@@ -189,16 +264,9 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
 def _journal(options: RunOptions, scenario: Scenario, session: ScenarioSession) -> Journal | None:
     if not options.journal:
         return None
-    name = session.capture.redactor.text(scenario.name) or "scenario"
-    journal = Journal(options.report_dir / "raw" / f"{slug(name)}.jsonl", session.capture.redactor)
+    journal = Journal(options.report_dir / "raw" / f"{session.stem}.jsonl", options.redactor)
     session.journal(journal)
     return journal
-
-
-def slug(name: str, unique: bool = True) -> str:
-    """A file-name-safe form of a name (unique: with a short hash): it can never escape the report folder."""
-    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:60] or "scenario"
-    return f"{cleaned}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}" if unique else cleaned
 
 
 def _now() -> str:

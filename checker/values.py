@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Callable
+from urllib.parse import SplitResult, urlsplit
 
 
 def map_strings(value: Any, change: Callable[[str], Any], keys: bool = False) -> Any:
@@ -14,3 +15,12 @@ def map_strings(value: Any, change: Callable[[str], Any], keys: bool = False) ->
     if isinstance(value, dict):
         return {(change(k) if keys and isinstance(k, str) else k): map_strings(v, change, keys) for k, v in value.items()}
     return value
+
+
+def split_url(url: str) -> SplitResult:
+    """`urlsplit` that never raises: a URL a page built by hand (half an IPv6 address, brackets in its user part) is
+    still split, its brackets read as plain characters."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit(url.replace("[", "%5B").replace("]", "%5D"))

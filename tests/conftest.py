@@ -54,6 +54,11 @@ class _PagesHandler(SimpleHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
             return
+        if self.path.startswith("/set-cookie/"):  # /set-cookie/NAME=VALUE: a server that hands out a session
+            self.send_response(204)
+            self.send_header("Set-Cookie", self.path.split("/", 2)[2] + "; Path=/")
+            self.end_headers()
+            return
         super().do_GET()
 
     def translate_path(self, path):

@@ -14,6 +14,7 @@ from checker.capture.js_layer import JsCapture
 from checker.capture.network import NetworkCapture
 from checker.capture.host_map import HostMap  # noqa: I001  (after network: decode ⇄ capture.network, issue 15)
 from checker.decode.redact import Redactor
+from checker.drive.watchdog import PageUnresponsive, unbounded
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -30,6 +31,8 @@ FLUSH_JS = "() => { if (typeof window.__caCheckFlush === 'function') window.__ca
 FIELDS_JS = "() => (typeof window.__caCheckFormFields === 'function' ? window.__caCheckFormFields() : [])"  # hook.js
 
 PAGE_STATE_JS = """() => {
+  // hook.js reads it with the built-ins it kept (the page may have replaced localStorage.getItem…)
+  if (typeof window.__caCheckPageState === 'function') return window.__caCheckPageState();
   const out = {};
   try { out.fields = window.__caCheckFormFields(); } catch (e) {}
   try { out.visitorId = localStorage.getItem('visitorId'); } catch (e) {}
@@ -50,6 +53,9 @@ class ContextCapture:
         self.network = NetworkCapture(redactor, analytics, extra_patterns)  # type: ignore[arg-type]
         self.js = JsCapture(redactor, self.network.started_at, self.network.step_at, extra_patterns)
         self.context: "BrowserContext | None" = None
+        # wraps each read of a page: the scenario driver sets its watchdog's `bound` (a page whose script never
+        # yields would hold an evaluate for ever); without one, reads are not bounded
+        self.bound = unbounded
 
     def attach(self, context: "BrowserContext") -> None:
         """Install both layers; must happen before the context's pages load their first document."""
@@ -118,14 +124,20 @@ class ContextCapture:
             except PlaywrightTimeout:
                 pass
 
-    def _in_every_frame(self, script: str, arg: Any = None) -> list[Any]:
+    def _in_every_frame(self, script: str, arg: Any = None, what: str = "reading the page",
+                        waits_s: float = 0) -> list[Any]:
         """Evaluate `script` in every frame of every page of the context. A frame that could not answer gives
-        `UNANSWERED` when it is still there (its new document is loading), nothing when it is gone."""
+        `UNANSWERED` when it is still there (its new document is loading), nothing when it is gone. A page that does
+        not answer within the bound (and the `waits_s` the script may wait) raises `PageUnresponsive`: the other
+        frames would not answer either."""
         answers: list[Any] = []
         for page in list(self.context.pages) if self.context is not None else []:
             for frame in list(page.frames):
                 try:
-                    answers.append(frame.evaluate(script, arg))
+                    with self.bound(what, extra_s=waits_s):
+                        answers.append(frame.evaluate(script, arg))
+                except PageUnresponsive:
+                    raise
                 except Exception:
                     if not (page.is_closed() or frame.is_detached()):
                         answers.append(UNANSWERED)
@@ -135,18 +147,20 @@ class ContextCapture:
         """True when no frame of any page has anything under way due before `until_wall_ms` (hook.js waits for
         it to end, at most until then)."""
         return all(answer is not False and answer is not UNANSWERED
-                   for answer in self._in_every_frame(IDLE_JS, until_wall_ms))
+                   for answer in self._in_every_frame(IDLE_JS, until_wall_ms, "waiting for what it had under way",
+                                                      max(until_wall_ms / 1000 - time.time(), 0)))
 
     def flush_pages(self) -> None:
         """Have every frame hand over what its JS layer still holds (the times steps acted on it). The binding call
         it makes reaches the checker before the evaluation's answer; a frame that is navigating sent them on
         pagehide."""
-        self._in_every_frame(FLUSH_JS)
+        self._in_every_frame(FLUSH_JS, what="reading what its steps did")
 
     def page_fields(self, page: "Page") -> set[str]:
         """The form fields a page has (open shadow roots included), for the fieldName cross-check."""
         try:
-            return {n for n in page.evaluate(FIELDS_JS) if isinstance(n, str)}
+            with self.bound("reading its form fields"):
+                return {n for n in page.evaluate(FIELDS_JS) if isinstance(n, str)}
         except Exception:
             return set()  # navigating, or closed
 
@@ -154,9 +168,10 @@ class ContextCapture:
         """The client ID the page stored (localStorage, else the coveo_visitorId cookie) and the library version.
         The page's form fields join those it had when it logged (`js.page_fields`)."""
         try:
-            state = page.evaluate(PAGE_STATE_JS)
+            with self.bound("reading its client ID and libraries"):
+                state = page.evaluate(PAGE_STATE_JS)
         except Exception:
-            state = {}
+            state = {}  # navigating, closed, or not answering (the watchdog keeps that for the scenario's error)
         fields = state.pop("fields", None)
         self.js.on_fields(fields)
         if not state.get("visitorId") and self.context is not None:

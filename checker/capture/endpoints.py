@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+
+from checker.values import split_url
 
 # UA (coveo.analytics / Headless legacy): …/rest/v15/analytics/collect, …/rest/ua/v15/analytics/click, …
 UA_PATH = re.compile(r"/rest(?:/ua)?/v15/analytics/(?P<endpoint>collect|click|custom|search|searches|view)\b")
@@ -26,7 +27,7 @@ COVEO_ANALYTICS_HOST = re.compile(
 
 def analytics_endpoint(url: str) -> str | None:
     """'collect', 'click', … for a UA request, 'event_protocol' for EP, None when not analytics."""
-    path = urlsplit(url).path
+    path = split_url(url).path
     match = UA_PATH.search(path)
     if match:
         return match.group("endpoint")
@@ -36,12 +37,12 @@ def analytics_endpoint(url: str) -> str | None:
 
 
 def service_api_endpoint(url: str) -> str | None:
-    match = SERVICE_API_PATH.search(urlsplit(url).path)
+    match = SERVICE_API_PATH.search(split_url(url).path)
     return match.group("endpoint") if match else None
 
 
 def is_coveo_analytics_host(url: str) -> bool:
-    return bool(COVEO_ANALYTICS_HOST.match(urlsplit(url).hostname or ""))
+    return bool(COVEO_ANALYTICS_HOST.match(split_url(url).hostname or ""))
 
 
 def proxy_regex(pattern: str) -> re.Pattern[str]:

@@ -8,7 +8,6 @@ redacted and stamped with the step during which the page made them.
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +55,18 @@ class JsCapture:
 
     def _on_record(self, source: Any, records: Any, extras: Any = None) -> None:
         """A batch of records from one frame (a single record is accepted too), with the times something acted
-        on the page and the frame's form fields when they changed since its last batch."""
+        on the page and the frame's form fields when they changed since its last batch. hook.js sends the batch
+        as one JSON text, `{"records": [...], "extras": {...}}`: Playwright serializes a text without the page's
+        built-ins, which the page may have replaced."""
+        if isinstance(records, str):
+            try:
+                batch = json.loads(records)
+            except ValueError:
+                return  # not ours (a page calling the binding itself): the wire layer still has its requests
+            if isinstance(batch, dict) and "records" in batch:
+                records, extras = batch.get("records"), batch.get("extras")
+            else:
+                records = batch
         if isinstance(extras, dict):
             self.on_fields(extras.get("fields"))
             self._on_acts(extras.get("acts"))
@@ -112,14 +122,14 @@ class JsCapture:
         return JsCall(
             id=len(self.calls),
             fn=fn,
-            args=self.redactor_value(args),
+            args=self.redactor.value(args),
             step=self.step_at(wall),
             time_ms=round((wall - self.started_at) * 1000, 1),
             frame_url=self.redactor.url(record["frame"]) if record.get("frame") else None,
             queued=record.get("queued"),
             url=self.redactor.url(url) if isinstance(url, str) else None,
             returned=record.get("returned"),
-            info={k: self.redactor_value(record[k]) for k in ("dnt", "gpc", "quantic", "src") if record.get(k) is not None},
+            info={k: self.redactor.value(record[k]) for k in ("dnt", "gpc", "quantic", "src") if record.get(k) is not None},
         )
 
     @staticmethod
@@ -129,17 +139,3 @@ class JsCapture:
         except json.JSONDecodeError:
             value = [raw]
         return value if isinstance(value, list) else [value]
-
-    def redactor_value(self, value: Any) -> Any:
-        """Redact secrets inside a JSON-like value (strings only; structure kept)."""
-        if isinstance(value, str):
-            return self.redactor.text(value)
-        if isinstance(value, list):
-            return [self.redactor_value(v) for v in value]
-        if isinstance(value, dict):
-            return {k: (MASK if _secret_key(k) else self.redactor_value(v)) for k, v in value.items()}
-        return value
-
-
-def _secret_key(key: str) -> bool:
-    return bool(re.search(r"(token|secret|password|apikey|api_key)$", key, re.I))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from checker.decode.intents import SKEW_MS, TICKET_KEYS, Intent, TimeBuckets, intents_from_calls, pair_intents, wire_ticket
 from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult
+from checker.values import split_url
 
 DUPLICATE_WINDOW_MS = 1000.0
 # Pairings are built by the thousand from trusted values: skip re-validation (model_construct) with these defaults.
@@ -140,7 +140,7 @@ def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> li
 
 def _target(url: str, is_get: bool) -> tuple[str, bool]:
     """What pairs a JS transport call with a request: the analytics path it ends with, and GET or not."""
-    path = urlsplit(url).path.rstrip("/")
+    path = split_url(url).path.rstrip("/")
     match = re.search(r"/(?:rest/(?:ua/)?v15/analytics/\w+|rest/organizations/[^/]+/events/v1)$", path)
     return (match.group(0) if match else path, is_get)
 

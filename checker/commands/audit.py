@@ -69,7 +69,8 @@ def claim_report_dir(report_dir: Path):
 def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
     from checker.capture.host_map import parse_host_map
     from checker.config import load_config, rule_config
-    from checker.report import redact_run, write_reports
+    from checker.report import scrub_run, write_reports
+    from checker.files import kept_going
     from checker.report.analysis import annotate, remember
     from checker.report.console import ProgressPrinter, make_console, print_summary
     from checker.runner import RunOptions, run
@@ -98,11 +99,13 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     baseline, history = _earlier_runs(args)
     console = make_console()
     with claim_report_dir(report_dir), stop_on_sigterm():
-        result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, secrets))
+        result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, redactor=options.redactor))
     annotate(result, baseline, history)
-    report = write_reports(result, report_dir, args.json, args.junit, secrets=secrets)
+    # what the summary, the history and every artefact show is masked with all the run learnt
+    result = scrub_run(result, options.redactor, report_dir)
+    report = write_reports(result, report_dir, args.json, args.junit, redactor=options.redactor)
     if args.history:
-        remember(redact_run(result, secrets), args.history)
+        kept_going(remember, result, args.history)
     print_summary(console, result, report)
     if result.interrupted:
         return EXIT_INTERRUPTED

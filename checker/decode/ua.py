@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from checker.models import CapturedRequest, Event
+from checker.values import split_url
 
 TICKET_PREFIX = "svc_ticket_"
 FORM_KEYS = {"click": "clickEvent", "custom": "customEvent", "search": "searchEvent", "view": "viewEvent"}
@@ -43,7 +44,7 @@ def parse_body(body: str | None, endpoint: str) -> Any:
 
 
 def _query_client_id(url: str) -> str | None:
-    query = parse_qs(urlsplit(url).query)
+    query = parse_qs(split_url(url).query)
     for key in ("visitorId", "visitor", "clientId"):
         if query.get(key):
             return query[key][0]
@@ -122,7 +123,7 @@ def decode_click(req: CapturedRequest, body: dict[str, Any], endpoint: str) -> E
 
 def _query_body(url: str) -> dict[str, Any]:
     """An <img> pixel or GET request carries the event in its query string."""
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+    return {k: v[0] for k, v in parse_qs(split_url(url).query, keep_blank_values=True).items()}
 
 
 def decode_ua(req: CapturedRequest, endpoint: str) -> list[Event]:

@@ -18,9 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from checker.drive.watchdog import GRACE_S, unbounded
+from checker.files import UnwrittenFile, note_unwritten, write_atomic
+
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, CDPSession, Page
 
+SHOT_TIMEOUT_S = 5  # a blocking screenshot's own timeout
 MAX_FRAMES = 300  # frames kept until the screenshots are settled (tens of KB each)
 FRAME_SIZE = 900  # pixels, the most a frame may have in either direction
 
@@ -57,6 +61,7 @@ class ScreenRecorder:
         self.provisional: list[_Provisional] = []
         self.cdp: "CDPSession | None" = None
         self.crashed = False
+        self.bound = unbounded  # the session's watchdog bound: a page whose script never yields holds any call
         page.on("crash", self._on_crash)
         if enabled:
             self._start(context)
@@ -88,15 +93,16 @@ class ScreenRecorder:
 
     def snapshot(self, step: int, path: Path, exact: bool = False) -> bool:
         """Write step `step`'s look to `path` (JPEG): a real screenshot when `exact`, else the latest frame, to be
-        replaced by `settle`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        replaced by `settle`. False when there is no picture: a crashed page, or one the disk could not take (noted
+        as an output problem: the step's outcome is the page's, not the disk's)."""
         if exact or (self.cdp is not None and not self.frames):
             self._dispatch()  # a crash, or the first frame, may be on its way
         if self.crashed:
             return False  # a crashed page cannot be photographed; the step's error says why
         if not exact and self.cdp is not None and self.frames:
             frame = self.frames[-1][1]
-            path.write_bytes(frame)
+            if not _save(path, frame):
+                return False
             self.provisional.append(_Provisional(step, path, frame))
             return True
         return self._screenshot(path)
@@ -110,27 +116,40 @@ class ScreenRecorder:
             cutoff = until[shot.step] if shot.step < len(until) else math.inf
             position = bisect.bisect_left(drawn, cutoff)
             if position and self.frames[position - 1][1] is not shot.frame:
-                shot.path.write_bytes(self.frames[position - 1][1])
+                _save(shot.path, self.frames[position - 1][1])  # when it cannot be, the provisional one stays
         self.provisional.clear()
 
     def _dispatch(self) -> None:
         try:
-            self.page.wait_for_timeout(0)  # receive what the browser already sent (frames, a crash)
+            with self.bound("receiving its screen"):
+                self.page.wait_for_timeout(0)  # receive what the browser already sent (frames, a crash)
         except Exception:
             pass  # closed or crashed: the frames received are all there is
 
     def _screenshot(self, path: Path) -> bool:
         for attempt in range(2):
             try:
-                self.page.screenshot(path=str(path), type="jpeg", quality=60, timeout=5000)
-                return True
+                with self.bound("taking a screenshot", SHOT_TIMEOUT_S + GRACE_S):
+                    picture = self.page.screenshot(type="jpeg", quality=60, timeout=SHOT_TIMEOUT_S * 1000)
             except Exception:
                 if attempt == 0 and not self.crashed:  # right after a failed navigation Chromium sometimes refuses once
                     try:
                         self.page.wait_for_timeout(200)
                     except Exception:
                         break
+            else:
+                return _save(path, picture)  # the browser's part went well: a write that fails is the disk's
         if self.latest is not None and not self.crashed:  # the last frame the screencast showed is better than nothing
-            path.write_bytes(self.latest)
-            return True
+            return _save(path, self.latest)
+        return False
+
+
+def _save(path: Path, picture: bytes) -> bool:
+    """Write a screenshot whole (never a truncated JPEG in the report); when the disk cannot take it, say so once per
+    scenario folder (`note_unwritten`) and go on: the audit is about the page."""
+    try:
+        write_atomic(path, picture)
+        return True
+    except UnwrittenFile as exc:
+        note_unwritten(path, exc, group=path.parent, noun="screenshots")
         return False

@@ -4,25 +4,45 @@ For each step: stamp its start (the capture attributes requests and JS calls by 
 event, for the events it expects (or until the JS layer shows the page asked for them: the wire events follow and
 keep that step), take its screenshot. After the last step, settle: wait for sends still on their way, then for what
 the page still has under way (timers, requests; bounded). A step that cannot be performed ends the scenario as
-`error`; what was captured until then is kept.
+`error`; what was captured until then is kept. Every call to the page is bounded (`checker.drive.watchdog`): a page
+whose script never yields ends its step, or the scenario, as `error` too, and the run goes on.
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from checker.capture import ContextCapture
 from checker.check.expectations import evaluate_scenario, step_outcomes
 from checker.decode import decode_all
 from checker.decode.intents import unsent_intents
-from checker.decode.redact import Redactor
 from checker.drive.screens import ScreenRecorder, shown_until
-from checker.drive.steps import StepContext, StepError, perform
+from checker.drive.steps import StepContext, StepError, allowance_s, perform
+from checker.drive.watchdog import (
+    GRACE_S,
+    PageUnresponsive,
+    Remedy,
+    Watchdog,
+    remedies_for,
+)
+from checker.errors import first_line
+from checker.files import note_unwritten
 from checker.models import ScenarioResult, StepResult, StepStatus
+from checker.names import artefact_stem, slug
 from checker.options import RunEvent, RunOptions
-from checker.scenario.model import (EvaluateStep, GotoStep, Scenario, ScreenshotStep, WaitForEventStep,
-                                    WaitForStep, WaitStep, describe_step, step_kind)
+from checker.scenario.model import (
+    EvaluateStep,
+    GotoStep,
+    Scenario,
+    ScreenshotStep,
+    WaitForEventStep,
+    WaitForStep,
+    WaitStep,
+    describe_step,
+    step_kind,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -32,11 +52,16 @@ ACT_AS_THEY_START = (GotoStep, EvaluateStep)  # a navigation, a script: they cha
 
 
 class ScenarioSession:
+    watchdog: Watchdog | None = None  # bounds every call to the page (set by `run`)
+    last_resort: Remedy | None = None  # the runner's, when it owns the browser: see `checker.drive.watchdog`
+
     def __init__(self, browser: "Browser", scenario: Scenario, options: RunOptions, result: ScenarioResult,
                  on_event=lambda e: None) -> None:
         self.scenario, self.options, self.result, self.on_event = scenario, options, result, on_event
-        self.tap = ContextCapture(Redactor([*options.secrets, *scenario.secret_values]), options.analytics,
-                                  options.extra_analytics_patterns, options.host_map)
+        for secret in scenario.secret_values:
+            options.redactor.add_secret(secret)
+        self.tap = ContextCapture(options.redactor, options.analytics, options.extra_analytics_patterns, options.host_map)
+        self.stem = artefact_stem(scenario.name, options.redactor)  # names its trace and screenshot folder
         self.capture, self.js, self.redactor = self.tap.network, self.tap.js, self.tap.redactor
         self.browser = browser
         self.on_step = lambda step: None
@@ -66,6 +91,7 @@ class ScenarioSession:
 
     # --- the run ------------------------------------------------------------------------------------------
     def run(self) -> None:
+        self.watchdog = Watchdog(self.scenario.defaults.timeout or self.options.step_timeout_s)
         try:
             self.context = self.browser.new_context(**self._context_options())
             if self.options.trace != "off":
@@ -74,38 +100,40 @@ class ScenarioSession:
             self.page = self.context.new_page()
             self._watch_page()
             self.screens = ScreenRecorder(self.context, self.page, enabled=self.options.screenshots)
+            self._arm_watchdog()
             self._steps()
-            self._settle()
-            self._read_page_state()
-            if self.options.screenshots:
-                self.tap.flush_pages()  # the times the steps acted on the pages, to settle the screenshots
+            self._after_steps()
         except Exception as exc:  # the browser died or the context broke: keep what was captured
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.result.error = self.result.error or f"browser failure: {self.capture.redactor.text(text)}"
         self._settle_screenshots()
+        self._note_hang()
         self.result.page_fields = sorted(self.js.page_fields)  # those the pages had when they logged, and at the end
 
     def close(self) -> None:
         try:
             if self.context is not None:
-                self._stop_trace()
-                self.context.close()
+                with self._bound("closing the scenario's browser context", give_up=False):
+                    self._stop_trace()
+                    self.context.close()
         except Exception:
             pass  # the browser is already gone
+        finally:
+            if self.watchdog is not None:
+                self.watchdog.stop()
 
     def _stop_trace(self) -> None:
-        from checker.runner import slug
-
+        """Write the trace; its secrets are masked where artefacts are written (the runner, then the reports)."""
         if self.options.trace == "off":
             return
-        path = self.options.report_dir / "traces" / f"{slug(self.capture.redactor.text(self.scenario.name) or '')}.zip"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = self.options.report_dir / "traces" / f"{self.stem}.zip"
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.context.tracing.stop(path=str(path))
-            redact_zip(path, self.capture.redactor)
             self.result.trace = path.relative_to(self.options.report_dir).as_posix()
-        except Exception:
-            path.unlink(missing_ok=True)  # no trace rather than one that may leak a token
+        except Exception as exc:
+            path.unlink(missing_ok=True)  # no trace rather than a part of one
+            note_unwritten(path, exc if isinstance(exc, OSError) else OSError(None, first_line(exc)))
 
     def _steps(self) -> None:
         failed = False
@@ -116,7 +144,11 @@ class ScenarioSession:
             if failed:
                 step_result.status = StepStatus.skipped
                 continue
-            failed = self._step(index, step, step_result)
+            try:
+                failed = self._step(index, step, step_result)
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the step under way did not pass, whatever it was
+                step_result.status, step_result.error = StepStatus.error, "interrupted (Ctrl-C or SIGTERM)"
+                raise
             self.on_step(step_result)
             self.on_event(RunEvent("step_finished", self.scenario.name, index, len(self.scenario.steps), step=step_result))
 
@@ -133,14 +165,14 @@ class ScenarioSession:
         begun = time.monotonic()
         failed = False
         try:
-            perform(self.page, step, StepContext(self.options.base_url, timeout_s * 1000))
+            self._perform(step, timeout_s)
             if step.expect_block.events or isinstance(step, WaitForEventStep):
                 self._wait_for_expected(index, expect_timeout_s)
         except StepError as exc:
-            error = self.capture.redactor.text(str(exc))
+            self._stop_pending_navigation()  # first: a pending navigation holds the page's answers too
+            error = self.capture.redactor.text(str(self._hang_or(exc, timeout_s)))
             step_result.status, step_result.error, failed = StepStatus.error, error, True
             self.result.error = f"step #{index + 1} ({step_result.description}) failed: {error}"
-            self._stop_pending_navigation()
         ended = time.monotonic()
         if not isinstance(step, PURE_WAITS):
             self.acted_until = ended
@@ -164,25 +196,79 @@ class ScenarioSession:
         """A navigation that never gets an answer makes every later call to the page (evaluate, screenshot, even
         through CDP) wait for it: stop it, as the browser's stop button does, so the page stays readable."""
         try:
-            self.page.wait_for_timeout(0)  # dispatch what the browser already said, a crash among it
-            if self.screens is None or self.screens.crashed:
-                return  # CDP calls to a crashed page never answer
-            cdp = self.context.new_cdp_session(self.page)
-            cdp.send("Page.stopLoading")
-            cdp.detach()
+            with self._bound("stopping its navigation"):
+                self.page.wait_for_timeout(0)  # dispatch what the browser already said, a crash among it
+                if self.screens is None or self.screens.crashed:
+                    return  # CDP calls to a crashed page never answer
+                # not detached: a detach waits for the page's main thread, which a busy script holds; the session
+                # ends with the context
+                self.context.new_cdp_session(self.page).send("Page.stopLoading")
         except Exception:
             pass  # not Chromium, or a closed page: nothing is pending there
 
     def _screenshot(self, index: int, step, step_result: StepResult, exact: bool) -> None:
-        from checker.runner import slug
-
         if not (self.options.screenshots or exact):
             return
         label = f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}" if isinstance(step, ScreenshotStep) else ""
         name = f"step-{index + 1:02d}{label}"
-        shot = self.options.report_dir / "screenshots" / slug(self.scenario.name) / f"{name}.jpg"
+        shot = self.options.report_dir / "screenshots" / self.stem / f"{name}.jpg"
         if self.screens is not None and self.screens.snapshot(index, shot, exact=exact):
             step_result.screenshot = shot.relative_to(self.options.report_dir).as_posix()
+
+    # --- bounds on the page's answers -----------------------------------------------------------------------
+    def _arm_watchdog(self) -> None:
+        """From here on every call to the page is bounded: the steps, the capture's reads, the screenshots. Past its
+        bound a call is ended by the gentlest remedy that works (its scripts stopped, its renderers ended, the
+        runner's last resort); the scenario is then `error`, with what it captured."""
+        self.watchdog.remedies = remedies_for(self.browser, self.context, self.page, self.last_resort)
+        self.tap.bound = self.screens.bound = self.watchdog.bound
+
+    def _bound(self, what: str, seconds: float | None = None, give_up: bool = True):
+        return self.watchdog.bound(what, seconds, give_up) if self.watchdog is not None else nullcontext()
+
+    def _perform(self, step, timeout_s: float) -> None:
+        """Perform the step within all its waits may take (and a margin): evaluate and key presses have no timeout
+        of their own, and a page whose script never yields would hold them for ever."""
+        try:
+            with self._bound("performing the step", allowance_s(step, timeout_s) + GRACE_S):
+                perform(self.page, step, StepContext(self.options.base_url, timeout_s * 1000))
+        except PageUnresponsive as exc:
+            raise StepError(exc.restated(timeout_s)) from None
+
+    def _hang_or(self, error: StepError, timeout_s: float) -> StepError:
+        """A step that timed out on a page that no longer runs its scripts: say that, not which wait timed out (a
+        busy page fails every actionability check). A page that answers within `GRACE_S` keeps the step's error."""
+        if "Timeout" not in str(error):
+            return error
+        try:
+            with self._bound("checking that it still answers", GRACE_S):
+                self._evaluate_in_every_frame("0")
+        except PageUnresponsive:
+            pass
+        hangs = self.watchdog.hangs if self.watchdog is not None else []
+        return StepError(hangs[0].restated(timeout_s)) if hangs else error  # the steps before all went through
+
+    def _evaluate_in_every_frame(self, script: str) -> None:
+        for frame in list(self.page.frames):  # a cross-site iframe has a process, and a main thread, of its own
+            try:
+                frame.evaluate(script)
+            except Exception:
+                continue  # detached, crashed or loading: not what this looks for
+
+    def _after_steps(self) -> None:
+        """Settle, read the page's state, have it hand over what its JS layer holds. A page that stops answering
+        ends each of them (the watchdog keeps it for `_note_hang`); what was captured is kept."""
+        reads = [self._settle, self._read_page_state] + ([self.tap.flush_pages] if self.options.screenshots else [])
+        for read in reads:  # flush: the times the steps acted on the pages, to settle the screenshots
+            try:
+                read()
+            except PageUnresponsive:
+                continue
+
+    def _note_hang(self) -> None:
+        """A page that stopped answering after the steps makes the scenario `error` (the steps' own errors first)."""
+        if self.watchdog is not None and self.watchdog.hangs and not self.result.error:
+            self.result.error = self.capture.redactor.text(str(self.watchdog.hangs[0]))
 
     # --- waiting ------------------------------------------------------------------------------------------
     def _wait_for_expected(self, step: int, timeout_s: float) -> None:
@@ -258,20 +344,3 @@ class ScenarioSession:
         except Exception:
             return None
 
-
-def redact_zip(path, redactor: Redactor) -> None:
-    """Mask tokens and secrets inside a Playwright trace (its network log, its snapshots): a trace is an artefact
-    like the others. Binary entries (screenshots) are kept as they are."""
-    import zipfile
-
-    cleaned = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(cleaned, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            data = source.read(entry)
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                target.writestr(entry, data)
-                continue
-            target.writestr(entry, (redactor.text(text) or "").encode("utf-8"))
-    cleaned.replace(path)

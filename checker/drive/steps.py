@@ -88,14 +88,51 @@ def _hover(page: "Page", step, ctx: "StepContext") -> None:
     _root(page, step).locator(step.hover).first.hover(timeout=ctx.timeout_ms)
 
 
+# The script, evaluated as Playwright evaluates an expression (a function is called, a promise awaited), raced against
+# the step's timeout: a promise that never settles would hold the step, and the run, for ever. Page scripts may have
+# replaced `window.Promise` and its methods: the race uses the built-in Promise (an async function's result) and
+# `await` only. The timer is the page's `setTimeout`; should a page have broken it, the watchdog's bound on the step
+# (`allowance_s` and a margin) still ends it.
+EVALUATE_JS = """async (args) => {
+  const expression = args[0], ms = args[1], late = args[2];  // not destructured: no array iterator
+  let value = globalThis.eval(expression);
+  if (typeof value === 'function') value = value();
+  const BuiltInPromise = (async () => {})().constructor;
+  return await new BuiltInPromise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(late)), ms);
+    (async () => {
+      try { resolve(await value); } catch (error) { reject(error); } finally { clearTimeout(timer); }
+    })();
+  });
+}"""
+
+
+def _as_expression(source: str) -> str:
+    """A function declaration as an expression, as Playwright's evaluate takes it (normalizeEvaluationExpression)."""
+    source = source.strip()
+    return f"({source})" if re.match(r"(async)?\s*function(\s|\()", source) else source
+
+
 def _evaluate(page: "Page", step, ctx: "StepContext") -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
     target = page.main_frame
-    for selector in [step.frame] if isinstance(step.frame, str) else (step.frame or []):
+    for selector in _frames(step):
         handle = target.locator(selector).first.element_handle(timeout=ctx.timeout_ms)
         target = handle.content_frame() if handle else None
         if target is None:
             raise StepError(f"frame {selector!r} not found")
-    target.evaluate(step.evaluate)
+    late = f"the script did not finish within {ctx.timeout_ms / 1000:g} s (the promise it returned had not settled)"
+    try:
+        target.evaluate(EVALUATE_JS, [_as_expression(step.evaluate), ctx.timeout_ms, late])
+    except PlaywrightError as exc:
+        if late in str(exc):
+            raise StepError(late) from None
+        raise
+
+
+def _frames(step) -> list[str]:
+    return [step.frame] if isinstance(step.frame, str) else list(step.frame or [])
 
 
 def _nothing(page: "Page", step, ctx: "StepContext") -> None:
@@ -122,6 +159,19 @@ PERFORMERS: dict[str, Callable[["Page", object, StepContext], None]] = {
     "wait_for_event": _nothing,
     "screenshot": _nothing,
 }
+
+
+def allowance_s(step, timeout_s: float) -> float:
+    """The longest the step may take when all goes well: each of its waits may use the whole timeout (a `wait` adds
+    its pause). Past it (and a margin), the page is taken for one that no longer answers."""
+    kind = step_kind(step)
+    if kind == "wait":
+        return step.wait / 1000 + timeout_s
+    if kind == "fill" and step.fill.blur:
+        return 2 * timeout_s  # the fill, then leaving the field
+    if kind == "evaluate":
+        return (1 + len(_frames(step))) * timeout_s  # each frame to find, then the script
+    return timeout_s
 
 
 def perform(page: "Page", step, ctx: StepContext) -> None:

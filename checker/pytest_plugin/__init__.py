@@ -335,7 +335,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def run_scenario_item(request: pytest.FixtureRequest, scenario: "Scenario", browser, new_context,
                       browser_context_args: dict, options: "RunOptions") -> None:
     """The body of a scenario's test: drive it, keep its result for the report, fail listing its findings."""
-    from checker.decode.redact import Redactor
     from checker.errors import ConfigError
     from checker.models import Status
     from checker.runner import Interrupted, check_urls, run_scenario
@@ -360,7 +359,7 @@ def run_scenario_item(request: pytest.FixtureRequest, scenario: "Scenario", brow
         result = run_scenario(PlaywrightContexts(browser, new_context, browser_context_args), scenario, options)
     except Interrupted:
         raise KeyboardInterrupt from None
-    redactor = Redactor([*options.secrets, *scenario.secret_values])
+    redactor = options.redactor  # the run's: declared secrets, those of this scenario and what capture learnt
     item.stash[RESULT] = {"result": redactor.value(result.model_dump(mode="json")),
                           "browser": f"{browser_name.capitalize()} {browser.version}"}
     if result.status != Status.passed:
@@ -474,10 +473,14 @@ class ReportWriter:
                         f"findings: {s.violations['error']} errors, {s.violations['warning']} warnings")
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
+        from checker.files import take_unwritten
+
         if self.written is not None:
             terminalreporter.write_sep("-", "case-assist-check")
             terminalreporter.write_line(f"{self.summary}")
             terminalreporter.write_line(f"Report: {self.written}")
+        for line in take_unwritten():  # a full disk: the lost artefacts, one line each
+            terminalreporter.write_line(line, red=True)
 
 
 from checker.pytest_plugin.fixture import CaseAssist, case_assist  # noqa: E402  (pytest finds the fixture here)

@@ -10,6 +10,7 @@ from pathlib import Path
 from checker.check.protocol import ACTIONS
 from checker.models import (Comparison, CoverageRow, EventChange, FindingChange, HistoryPoint, RunResult,
                             ScenarioResult, StatusChange, Violation)
+from checker.files import write_atomic
 
 HISTORY_KEEP = 30
 
@@ -135,7 +136,7 @@ def remember(run: RunResult, folder: Path, keep: int = HISTORY_KEEP) -> Path:
     while path.exists():
         path = folder / f"run-{stamp}-{counter}.json"
         counter += 1
-    path.write_text(json.dumps(run.model_dump(mode="json")), encoding="utf-8")
+    write_atomic(path, json.dumps(run.model_dump(mode="json")))
     for old in sorted(folder.glob("run-*.json"))[:-keep]:
         old.unlink()
     return path

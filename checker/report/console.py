@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from checker.decode.redact import Redactor
 from checker.models import RunResult, Severity, Status
 from checker.options import RunEvent
+from checker.files import is_unwritten
 
 STATUS_STYLE = {Status.passed: "green", Status.failed: "red", Status.error: "yellow", Status.flaky: "magenta"}
 SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "blue"}
@@ -21,7 +22,30 @@ SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.in
 
 def make_console(stream=None) -> Console:
     quiet_ci = bool(os.environ.get("CI")) or not (stream or sys.stdout).isatty()
-    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True, no_color=quiet_ci and "FORCE_COLOR" not in os.environ)
+    return Console(file=Replacing(stream or sys.stdout), highlight=False, soft_wrap=True,
+                   no_color=quiet_ci and "FORCE_COLOR" not in os.environ)
+
+
+class Replacing:
+    """A text stream that prints what its encoding cannot hold as '?' instead of raising UnicodeEncodeError: a lone
+    surrogate a page sent, or anything but ASCII on a terminal set to ASCII (PYTHONIOENCODING=ascii, LANG=C)."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        encoding = getattr(self.stream, "encoding", None)
+        if encoding:
+            try:
+                text.encode(encoding)
+            except UnicodeEncodeError:
+                text = text.encode(encoding, "replace").decode(encoding, "replace")
+            except LookupError:
+                pass  # an encoding Python does not know: let the stream decide
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
 
 
 # A page's text could carry escape sequences that repaint or hide the operator's terminal.
@@ -33,10 +57,10 @@ class ProgressPrinter:
     under them says which scenario of how many and which step is running. Quiet in CI (no live line)."""
 
     def __init__(self, console: Console, verbose: bool = False, secrets: list[str] | None = None,
-                 live: bool | None = None) -> None:
+                 live: bool | None = None, redactor: Redactor | None = None) -> None:
         self.console = console
         self.verbose = verbose
-        self.redactor = Redactor(secrets or [])
+        self.redactor = redactor or Redactor(secrets or [])  # the run's: what it learns, the terminal masks too
         self.live = console.is_terminal and not os.environ.get("CI") if live is None else live
         self.progress: Progress | None = None
         self.task = None
@@ -99,7 +123,9 @@ def print_summary(console: Console, run: RunResult, report: Path | None) -> None
         console.print("[dim]Analytics requests were answered locally: nothing reached the Coveo organization.[/dim]")
     if run.comparison is not None:
         print_comparison(console, run)
-    if report is not None:
+    if report is not None and is_unwritten(report):
+        console.print(f"[red]Report: {escape(str(report.resolve()))} could not be written[/red] (see below)")
+    elif report is not None:
         console.print(f"Report: {report.resolve()}")
 
 

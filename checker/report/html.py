@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from checker.check.protocol import DOC_URL
 from checker.check.rules import all_rules
+from checker.files import write_atomic
 from checker.report.trend import trend_svg
 from checker.values import map_strings
 from checker.models import (Event, ExpectationResult, JsCall, Pairing, RunResult, ScenarioResult, Severity, StepResult,
@@ -189,7 +190,6 @@ def render_html(run: RunResult, report_dir: Path) -> str:
 
 
 def write_html(run: RunResult, report_dir: Path) -> Path:
-    report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "index.html"
-    path.write_text(render_html(run, report_dir), encoding="utf-8", errors="replace")  # a lone surrogate from a page
-    return path
+    """`report_dir`/index.html, whole or not at all (`write_atomic`); raises `UnwrittenFile` when it cannot be written."""
+    # errors="replace": a lone surrogate from a page
+    return write_atomic(report_dir / "index.html", render_html(run, report_dir), errors="replace")

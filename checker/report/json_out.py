@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 from checker.models import RunResult
+from checker.files import write_atomic
 
 
 def write_json(result: RunResult, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Whole or not at all (`write_atomic`); raises `UnwrittenFile` when it cannot be written."""
     # ASCII escapes keep what a page sent exactly, lone surrogates and control characters included, in valid JSON
-    path.write_text(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=True), encoding="utf-8")
-    return path
+    return write_atomic(path, json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=True))
 
 
 def read_json(path: Path) -> RunResult:

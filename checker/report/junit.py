@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
 from checker.models import RunResult, ScenarioResult, Severity, Status
+from checker.files import write_atomic
 
 # XML 1.0 cannot hold most control characters nor lone surrogates: a page's value is shown escaped instead.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -60,6 +62,6 @@ def write_junit(run: RunResult, path: Path) -> Path:
     suite.update_statistics()
     xml = JUnitXml()
     xml.add_testsuite(suite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    xml.write(str(path), pretty=True)
-    return path
+    content = io.BytesIO()
+    xml.write(content, pretty=True)
+    return write_atomic(path, content.getvalue())  # whole or not at all; raises `UnwrittenFile`

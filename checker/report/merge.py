@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from checker.errors import ConfigError
 from checker.models import RunResult
+from checker.files import note_unwritten, write_atomic
 
 
 def _load(path: Path) -> RunResult:
@@ -38,11 +39,19 @@ def merge_runs(paths: list[Path]) -> RunResult:
 
 
 def copy_artefacts(paths: list[Path], target: Path) -> None:
-    """Screenshots and traces of each shard, under the same relative paths (scenario names are unique)."""
-    import shutil
-
+    """Screenshots and traces of each shard, under the same relative paths (scenario names are unique). Each file is
+    copied whole or not at all; one the disk cannot take is noted (`note_unwritten`, once per folder) and the
+    others are still copied."""
     for path in paths:
         folder = path if path.is_dir() else path.parent
         for sub in ("screenshots", "traces"):
-            if (folder / sub).is_dir() and folder.resolve() != target.resolve():
-                shutil.copytree(folder / sub, target / sub, dirs_exist_ok=True)
+            if not (folder / sub).is_dir() or folder.resolve() == target.resolve():
+                continue
+            for source in sorted((folder / sub).rglob("*")):
+                if not source.is_file():
+                    continue
+                copy = target / source.relative_to(folder)
+                try:
+                    write_atomic(copy, source.read_bytes())
+                except OSError as exc:  # the disk is full, or the shard's file cannot be read
+                    note_unwritten(copy, exc, group=copy.parent, noun="files")

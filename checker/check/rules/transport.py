@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from typing import Iterable
-from urllib.parse import urlsplit
 
 from checker.capture.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
 from checker.check.advice import library_name
 from checker.check.deviations import next_mode
 from checker.check.rules import Finding, RuleContext, rule
 from checker.models import CapturedRequest, Severity
+from checker.values import split_url
 
 
 @rule("transport.decodable", Severity.error, "Unreadable analytics request", "Use the Coveo UA library")
@@ -39,7 +39,7 @@ def delivered(ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _endpoint(url: str) -> str:
-    parts = urlsplit(url)
+    parts = split_url(url)
     path = re.split(r"/(?:ua/)?v15/analytics/|/events/v1", parts.path)[0]
     return f"{parts.scheme}://{parts.netloc}{path}"
 
@@ -49,7 +49,7 @@ def _page_origin(req: CapturedRequest) -> str | None:
     if origin and origin != "null":
         return origin
     if req.frame_url:
-        parts = urlsplit(req.frame_url)
+        parts = split_url(req.frame_url)
         return f"{parts.scheme}://{parts.netloc}"
     return None
 
@@ -103,7 +103,7 @@ def service_api(ctx: RuleContext) -> Iterable[Finding]:
     for req in ctx.result.requests:
         endpoint = service_api_endpoint(req.url) if req.kind == "service_api" else None
         if endpoint is not None and req.status is not None and req.status >= 400:
-            config = re.search(r"/caseassists/([^/]+)/", urlsplit(req.url).path)
+            config = re.search(r"/caseassists/([^/]+)/", split_url(req.url).path)
             refused.setdefault((config.group(1) if config else "?", req.status), []).append((endpoint, req))
     for (config, status), calls in refused.items():
         endpoints = list(dict.fromkeys(endpoint for endpoint, _ in calls))
