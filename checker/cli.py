@@ -11,8 +11,9 @@ import io
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import TextIO
 
 from checker import __version__
 from checker.commands import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT
@@ -205,7 +206,7 @@ def _output_problems(code: int) -> int:
     return code
 
 
-def replace_unencodable(*streams) -> None:
+def replace_unencodable(*streams: TextIO) -> None:
     """A page's text may hold what the terminal's encoding cannot (a lone surrogate; anything but ASCII with
     PYTHONIOENCODING=ascii or LANG=C): print '?' for it instead of failing with UnicodeEncodeError."""
     for stream in streams:

@@ -21,7 +21,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from checker.errors import ConfigError, ScenarioError
+from checker.check.rules import RuleConfig, all_rules
+from checker.errors import ConfigError, Problem, ScenarioError
 from checker.models import Severity
 from checker.scenario.validation_errors import problems_from_validation
 from checker.scenario.yaml_source import SourceMap, read_yaml
@@ -71,6 +72,8 @@ def load_config(explicit: Path | None = None, folder: Path | None = None) -> Pro
     path = find_config(explicit, folder)
     if path is None:
         return ProjectConfig()
+    smap: SourceMap | None
+    problems: list[Problem]
     if path.suffix == ".toml":
         data, smap, problems = _toml(path)["tool"]["case-assist-check"], None, []
     else:
@@ -91,8 +94,6 @@ def load_config(explicit: Path | None = None, folder: Path | None = None) -> Pro
 
 
 def _check_rule_ids(config: ProjectConfig, path: Path) -> None:
-    from checker.check.rules import all_rules
-
     known = {r.id for r in all_rules()}
     for rule_id in [*config.rules.disable, *config.rules.severity]:
         if rule_id not in known:
@@ -101,10 +102,8 @@ def _check_rule_ids(config: ProjectConfig, path: Path) -> None:
                               f"did you mean {guess[0]!r}?" if guess else "`case-assist-check rules` lists them")
 
 
-def rule_config(config: ProjectConfig, search_hub: str | None = None):
+def rule_config(config: ProjectConfig, search_hub: str | None = None) -> RuleConfig:
     """The rules' view of the project configuration (a command-line search hub wins)."""
-    from checker.check.rules import RuleConfig
-
     return RuleConfig(
         disabled=set(config.rules.disable),
         severities=dict(config.rules.severity),

@@ -17,11 +17,13 @@ import os
 import secrets
 import stat
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class UnwrittenFile(OSError):
@@ -154,7 +156,7 @@ def take_unwritten() -> list[str]:
         return lines
 
 
-def kept_going(write: Callable[..., T], *args, **kwargs) -> T | None:
+def kept_going(write: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
     """Call a writer; when it cannot write, note it and return None, so the next artefact is still written."""
     try:
         return write(*args, **kwargs)

@@ -42,6 +42,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MAX_BODY = 256 * 1024  # keep artefacts bounded: a longer request body is truncated (by capture) and says so
+
+
 class CapturedRequest(_Model):
     """One analytics or Customer Service API request seen leaving the page (already redacted)."""
 

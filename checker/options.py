@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Literal
 
 from checker.check.rules import RuleConfig
-from checker.decode.redact import Redactor
 from checker.models import ScenarioResult, StepResult
+from checker.redact import Redactor
 
 
 @dataclass

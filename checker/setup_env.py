@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from collections.abc import Callable
 
 from checker.demo.quantic import build_quantic
 from checker.demo.server import DEMO_DIR, NODE_MODULES, missing_vendor_files
@@ -28,7 +29,7 @@ def npm_packages_ready() -> bool:
     return not missing_vendor_files() and STAMP.exists() and STAMP.read_text().strip() == _lock_digest()
 
 
-def ensure_npm_packages(log=print) -> str:
+def ensure_npm_packages(log: Callable[[str], None] = print) -> str:
     if npm_packages_ready():
         return "demo npm packages up to date"
     npm = shutil.which("npm")
@@ -45,8 +46,8 @@ def ensure_npm_packages(log=print) -> str:
     return "demo npm packages installed"
 
 
-def setup(browser: bool = True, npm: bool = True, log=print) -> list[str]:
-    done = []
+def setup(browser: bool = True, npm: bool = True, log: Callable[[str], None] = print) -> list[str]:
+    done: list[str] = []
     if npm:
         done.append(ensure_npm_packages(log))
         done.append(build_quantic(log))

@@ -8,13 +8,14 @@ request; the settle at the end: sends still on their way, then what the pages st
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from checker.bounds import PageUnresponsive, unbounded
+from checker.capture.host_map import HostMap
 from checker.capture.js_layer import JsCapture
 from checker.capture.network import NetworkCapture
-from checker.capture.host_map import HostMap  # noqa: I001  (after network: decode ⇄ capture.network, issue 15)
-from checker.decode.redact import Redactor
-from checker.drive.watchdog import PageUnresponsive, unbounded
+from checker.decode import decode_all
+from checker.redact import Redactor
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -46,11 +47,11 @@ PAGE_STATE_JS = """() => {
 
 
 class ContextCapture:
-    def __init__(self, redactor: Redactor, analytics: str = "block", extra_patterns: list[str] | None = None,
+    def __init__(self, redactor: Redactor, analytics: Literal["block", "pass"] = "block", extra_patterns: list[str] | None = None,
                  host_map: dict[str, str] | None = None) -> None:
         self.redactor = redactor
         self.host_map = HostMap(host_map)
-        self.network = NetworkCapture(redactor, analytics, extra_patterns)  # type: ignore[arg-type]
+        self.network = NetworkCapture(redactor, analytics, extra_patterns)
         self.js = JsCapture(redactor, self.network.started_at, self.network.step_at, extra_patterns)
         self.context: "BrowserContext | None" = None
         # wraps each read of a page: the scenario driver sets its watchdog's `bound` (a page whose script never
@@ -64,17 +65,20 @@ class ContextCapture:
         self.host_map.attach(context)  # before the analytics routes, which hand on what they let through
         self.network.attach(context)
 
-    def events(self) -> list["Event"]:
-        from checker.decode import decode_all
+    def _attached(self) -> BrowserContext:
+        if self.context is None:
+            raise RuntimeError("the capture is not attached to a browser context")
+        return self.context
 
+    def events(self) -> list["Event"]:
         return decode_all(self.network.requests, self.js.calls)
 
     def next_request(self, timeout_ms: float) -> bool:
         """Wait for the next analytics request (event-driven); False when none came within the time."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands without a browser skip it)
 
         try:
-            self.context.wait_for_event("request", predicate=self.network.is_analytics, timeout=max(timeout_ms, 1))
+            self._attached().wait_for_event("request", predicate=self.network.is_analytics, timeout=max(timeout_ms, 1))
             return True
         except PlaywrightTimeout:
             return False
@@ -115,12 +119,12 @@ class ContextCapture:
 
     def _wait_for_answers(self, max_s: float) -> None:
         """Let the analytics requests sent get their answers (bounded): in `pass` mode the report shows them."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands without a browser skip it)
 
         deadline = time.monotonic() + max_s
         while self.network.answers_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             try:  # a failed request ends its wait too: look again at least every 100 ms
-                self.context.wait_for_event("requestfinished", timeout=max(min(left_ms, 100), 1))
+                self._attached().wait_for_event("requestfinished", timeout=max(min(left_ms, 100), 1))
             except PlaywrightTimeout:
                 pass
 

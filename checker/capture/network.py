@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Callable, Literal
 
-from checker.capture.endpoints import analytics_endpoint, analytics_route_pattern, matches_proxy, service_api_endpoint
-from checker.decode.redact import Redactor
-from checker.models import CapturedRequest
+from checker.endpoints import analytics_endpoint, analytics_route_pattern, matches_proxy, service_api_endpoint
+from checker.models import MAX_BODY, CapturedRequest
+from checker.redact import Redactor
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Request, Response, Route
 
-MAX_BODY = 256 * 1024  # keep artefacts bounded; a longer body is truncated and says so
 
 
 def cors_headers(request: "Request") -> dict[str, str]:

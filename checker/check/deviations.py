@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from checker.check.advice import library_name
 
 if TYPE_CHECKING:
-    from checker.check.rules import RuleContext
+    from checker.check.context import RuleContext
     from checker.models import Event
 
 

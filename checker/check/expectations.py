@@ -13,7 +13,8 @@ same action, with per-field differences, for the report.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from checker.check.matchers import MISSING, Captures, compare, compile_value
 from checker.models import Event, ExpectationResult, FieldDiff
@@ -94,7 +95,7 @@ def _in_order(block: ExpectBlock, events: list[Event], step: int | None, capture
 
 def _exact(block: ExpectBlock, events: list[Event], step: int | None, captures: Captures) -> list[ExpectationResult]:
     results = []
-    for expectation, event in zip(block.events, events):
+    for expectation, event in zip(block.events, events, strict=False):
         ok = matches(expectation, event, captures)
         results.append(_result(expectation, step, event, ok, "exact", None, captures))
     for expectation in block.events[len(events):]:
@@ -150,16 +151,28 @@ def evaluate_none(expectations: list[Expectation], events: list[Event], step: in
     return results
 
 
-def _closest(expectation: Expectation, events: list[Event], position: int, captures: Captures | None = None) -> Event | None:
-    """The same-action event with the most matching fields, preferring those after the previous match.
-
-    Its `capture`d values are still remembered: one wrong field must not make every later `same_as` fail too."""
-    candidates = [e for e in events[position:] if e.action == expectation.action] or \
+def closest_event(expectation: Expectation, events: list[Event], captures: Captures | None = None,
+                  after: int = 0) -> Event | None:
+    """The event of the expectation's action with the most matching fields (the earliest on a tie), preferring those
+    from position `after` on; `captures`' values resolve `same_as` (left unchanged). None without such an event.
+    Used for an unmet scenario expectation and for the `case_assist` fixture's "closest:" line."""
+    candidates = [e for e in events[after:] if e.action == expectation.action] or \
                  [e for e in events if e.action == expectation.action]
     if not candidates:
         return None
-    closest = max(candidates, key=lambda e: (sum(d.ok for d in field_diffs(expectation, e)), -e.index))
-    if captures is not None:
+    known = dict(captures.values) if captures is not None else {}
+
+    def score(event: Event) -> tuple[int, int]:
+        return sum(d.ok for d in field_diffs(expectation, event, Captures(values=dict(known)))), -event.index
+
+    return max(candidates, key=score)
+
+
+def _closest(expectation: Expectation, events: list[Event], position: int, captures: Captures) -> Event | None:
+    """`closest_event`, whose `capture`d values are still remembered: one wrong field must not make every later
+    `same_as` fail too."""
+    closest = closest_event(expectation, events, captures, after=position)
+    if closest is not None:
         trial = Captures(values=captures.values)
         field_diffs(expectation, closest, trial)
         captures.pending = trial.pending

@@ -69,7 +69,7 @@ def _from_events(found: Implementation, events: list[Event]) -> None:
         found.analytics_mode = "next"  # what it sent wins over what it was configured with
 
 
-def _kind(found: Implementation, calls: list[JsCall]) -> str:
+def _kind(found: Implementation, calls: list[JsCall]) -> Literal["snippet", "headless", "quantic", "unknown"]:
     if found.quantic:
         return "quantic"
     if found.headless or found.analytics_mode:

@@ -9,11 +9,13 @@ sent_without_call (another integration), duplicate (the same event twice within 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
 
 from checker.decode.intents import SKEW_MS, TICKET_KEYS, Intent, TimeBuckets, intents_from_calls, pair_intents, wire_ticket
+from checker.decode.ua import construct
 from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult
 from checker.values import split_url
 
@@ -57,7 +59,7 @@ def _api_level(intents: list[Intent], events: list[Event], calls: list[JsCall]) 
 
 
 def _pairing(outcome: str, intent: Intent, event: Event | None, diffs=(), cause: str = "") -> Pairing:
-    return Pairing.model_construct(**{**PAIRING_DEFAULTS, **dict(
+    return construct(Pairing, {**PAIRING_DEFAULTS, **dict(
         outcome=outcome, call_ids=intent.call_ids, intended=_intended(intent), source=intent.source,
         event_index=event.index if event else None, request_id=event.request_id if event else None,
         action=intent.action, step=intent.step, diffs=list(diffs), cause=cause)})
@@ -124,7 +126,7 @@ def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> li
         request = buckets.take([_target(call.url or "", call.fn == "image")], call.time_ms - SKEW_MS)
         if request is not None:
             used.add(request.id)
-            pairings.append(Pairing.model_construct(**{**PAIRING_DEFAULTS, **dict(
+            pairings.append(construct(Pairing, {**PAIRING_DEFAULTS, **dict(
                 outcome="paired", level="transport", call_ids=[call.id], request_id=request.id, step=call.step)}))
         else:
             pairings.append(Pairing(outcome="called_not_sent", level="transport", call_ids=[call.id], step=call.step,
@@ -138,6 +140,7 @@ def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> li
     return pairings
 
 
+@functools.lru_cache(maxsize=4096)  # the same few analytics URLs, thousands of times
 def _target(url: str, is_get: bool) -> tuple[str, bool]:
     """What pairs a JS transport call with a request: the analytics path it ends with, and GET or not."""
     path = split_url(url).path.rstrip("/")

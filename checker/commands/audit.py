@@ -9,25 +9,33 @@ import fcntl
 import math
 import re
 import signal
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn, TypeVar
 
+from checker.capture.host_map import parse_host_map
 from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from checker.config import load_config, rule_config
+from checker.demo.quantic import HOW_TO_GET, quantic_ready
+from checker.demo.server import VARIANTS, DemoServer
 from checker.errors import ConfigError, SetupError
+from checker.files import kept_going
+from checker.models import RunResult
+from checker.report import read_json, scrub_run, write_reports
+from checker.report.analysis import annotate, load_history, remember
+from checker.report.console import ProgressPrinter, make_console, print_summary
+from checker.report.merge import copy_artefacts, merge_runs
+from checker.report.rebuild import rebuild
+from checker.runner import RunOptions, run
+from checker.scenario import LoadOptions, load_scenarios
+from checker.scenario.variables import parse_vars as parse_vars  # re-exported: it lived here
 
 DEMO_SCENARIOS = Path("scenarios") / "demo"
 QUANTIC_SCENARIOS = Path("scenarios") / "quantic"
 LOCK_NAME = ".case-assist-check.lock"  # in the report folder while a run writes there
 
-
-def parse_vars(pairs: list[str] | None) -> dict[str, str]:
-    """--var NAME=VALUE, repeatable."""
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.isidentifier():
-            raise ConfigError(f"--var {pair!r} is not NAME=VALUE", "e.g. --var SUBJECT='GC110 malfunction'")
-        out[name] = value
-    return out
+T = TypeVar("T")
 
 
 def _report_dir(args: argparse.Namespace) -> Path:
@@ -45,7 +53,7 @@ def _refuse_impossible_outputs(args: argparse.Namespace) -> None:
 
 
 @contextlib.contextmanager
-def claim_report_dir(report_dir: Path):
+def claim_report_dir(report_dir: Path) -> Iterator[None]:
     """Hold the report folder for this run: a second run given the same `--report` is refused (exit 2) instead of
     silently overwriting this one's artefacts. An advisory lock, released when the process ends, however it ends."""
     try:
@@ -67,15 +75,6 @@ def claim_report_dir(report_dir: Path):
 
 
 def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
-    from checker.capture.host_map import parse_host_map
-    from checker.config import load_config, rule_config
-    from checker.report import scrub_run, write_reports
-    from checker.files import kept_going
-    from checker.report.analysis import annotate, remember
-    from checker.report.console import ProgressPrinter, make_console, print_summary
-    from checker.runner import RunOptions, run
-    from checker.scenario import LoadOptions, load_scenarios
-
     config = load_config(args.config)
     scenarios = shard(load_scenarios(paths, LoadOptions(vars=parse_vars(args.var))), args.shard)
     if args.workers < 1 or args.retries < 0:
@@ -113,10 +112,10 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
 
 
 @contextlib.contextmanager
-def stop_on_sigterm():
+def stop_on_sigterm() -> Iterator[None]:
     """SIGTERM (a CI job cancelled, a container stopped) stops the run like Ctrl-C: the report of what finished is
     still written."""
-    def interrupt(signum, frame):
+    def interrupt(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     try:
@@ -130,10 +129,7 @@ def stop_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _earlier_runs(args: argparse.Namespace):
-    from checker.report import read_json
-    from checker.report.analysis import load_history
-
+def _earlier_runs(args: argparse.Namespace) -> tuple[RunResult | None, list[RunResult] | None]:
     baseline = None
     if args.baseline:
         try:
@@ -145,7 +141,7 @@ def _earlier_runs(args: argparse.Namespace):
     return baseline, history
 
 
-def shard(scenarios: list, spec: str | None) -> list:
+def shard(scenarios: list[T], spec: str | None) -> list[T]:
     """--shard I/N: scenarios I, I+N, I+2N… (1-based) of the sorted list; every scenario is in exactly one shard."""
     if not spec:
         return scenarios
@@ -161,9 +157,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from checker.demo.quantic import HOW_TO_GET, quantic_ready
-    from checker.demo.server import DemoServer
-
     scenarios = args.scenarios or (QUANTIC_SCENARIOS if args.quantic else DEMO_SCENARIOS)
     if not scenarios.exists():
         raise ConfigError(f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios")
@@ -180,8 +173,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_demo(args: argparse.Namespace) -> int:
-    from checker.demo.server import VARIANTS, DemoServer
-
     server = DemoServer(port=args.port, analytics_endpoint=f"http://127.0.0.1:{args.port}/rest/ua")
     server.start()
     print("Demo site variants:")
@@ -196,10 +187,6 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from checker.report import write_reports
-    from checker.report.console import make_console, print_summary
-    from checker.report.rebuild import rebuild
-
     result = rebuild(args.folder)
     out = args.out or args.folder
     report = write_reports(result, out)
@@ -209,10 +196,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     """Join shards (or any runs) into one report: scenarios side by side, summary and coverage recomputed."""
-    from checker.report import write_reports
-    from checker.report.console import make_console, print_summary
-    from checker.report.merge import copy_artefacts, merge_runs
-
     result = merge_runs(args.inputs)
     copy_artefacts(args.inputs, args.report)
     report = write_reports(result, args.report, args.json, args.junit)

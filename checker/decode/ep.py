@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from checker.decode.ua import DecodeError, make_event, text_or_none
+from checker.decode.ua import DecodeError, full_body, make_event, text_or_none
 from checker.models import CapturedRequest, Event
 
 
@@ -72,7 +72,7 @@ EP_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[dict, dict]]]] =
 
 def decode_ep(req: CapturedRequest) -> list[Event]:
     try:
-        body = json.loads(req.full_body or "")
+        body = json.loads(full_body(req) or "")
     except json.JSONDecodeError as exc:
         raise DecodeError(f"Event Protocol body is not valid JSON ({exc.msg} at char {exc.pos})") from None
     items = body if isinstance(body, list) else [body]

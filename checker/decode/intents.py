@@ -165,22 +165,34 @@ class TimeBuckets:
         for item in sorted(items, key=time):
             self.groups.setdefault(key(item), []).append(item)
         self.times = {k: [time(i) for i in group] for k, group in self.groups.items()}
-        self.used: set[int] = set()
+        # per group, position → a position at or after it that may be unused (len(group): none); taken items
+        # point past themselves, with path compression, so a take never rescans a run of used items (no O(n²))
+        self.skip = {k: list(range(len(group) + 1)) for k, group in self.groups.items()}
+
+    @staticmethod
+    def _unused(skip: list[int], position: int) -> int:
+        root = position
+        while skip[root] != root:
+            root = skip[root]
+        while skip[position] != root:
+            skip[position], position = root, skip[position]
+        return root
 
     def take(self, keys, after: float):
         """The earliest unused item under any of `keys` whose time is ≥ `after` (marked used), or None."""
         best = None
         for key in keys:
-            group, times = self.groups.get(key, []), self.times.get(key, [])
-            for position in range(bisect.bisect_left(times, after), len(group)):
-                if id(group[position]) not in self.used:
-                    if best is None or times[position] < best[0]:
-                        best = (times[position], group[position])
-                    break
+            times = self.times.get(key)
+            if times is None:
+                continue
+            position = self._unused(self.skip[key], bisect.bisect_left(times, after))
+            if position < len(times) and (best is None or times[position] < best[0]):
+                best = (times[position], key, position)
         if best is None:
             return None
-        self.used.add(id(best[1]))
-        return best[1]
+        _, key, position = best
+        self.skip[key][position] = position + 1
+        return self.groups[key][position]
 
 
 def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.capture.endpoints import service_api_endpoint
+from checker.endpoints import service_api_endpoint
 from checker.models import CapturedRequest
 
 

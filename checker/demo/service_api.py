@@ -41,14 +41,19 @@ def _words(fields: dict[str, Any]) -> set[str]:
     return set(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
+    fields = body.get("fields")
+    return fields if isinstance(fields, dict) else {}
+
+
 def _request_text(body: dict[str, Any]) -> str:
-    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    fields = _fields(body)
     return "|".join(f"{k}={(v or {}).get('value', '') if isinstance(v, dict) else v}" for k, v in sorted(fields.items()))
 
 
 def classify(body: dict[str, Any]) -> dict[str, Any]:
     """Category predictions for the ticket's fields, highest confidence first."""
-    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    fields = _fields(body)
     words = _words(fields)
     text = _request_text(body)
     hits = {name: len(words.intersection(keys)) for name, keys in CATEGORIES.items()}
@@ -66,7 +71,7 @@ def classify(body: dict[str, Any]) -> dict[str, Any]:
 
 def suggest(body: dict[str, Any], base_url: str) -> dict[str, Any]:
     """Up to three knowledge articles for the ticket, best first (never empty once a field has words)."""
-    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    fields = _fields(body)
     words = _words(fields)
     text = _request_text(body)
     scored = sorted(((len(words.intersection(doc["words"].split())), i) for i, doc in enumerate(DOCUMENTS)), key=lambda s: (-s[0], s[1]))

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ def managed_chromium(pw: "Playwright | None" = None) -> str | None:
         if pw is not None:
             path = pw.chromium.executable_path
         else:
-            from playwright.sync_api import sync_playwright
+            from playwright.sync_api import sync_playwright  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
             with sync_playwright() as own:
                 path = own.chromium.executable_path
@@ -62,7 +63,7 @@ def find_browser(pw: "Playwright | None" = None, explicit: str | None = None) ->
     raise SetupError("no Chromium found", "run `make demo` or `case-assist-check setup`, or pass --browser-path")
 
 
-def ensure_browser(log=print) -> str:
+def ensure_browser(log: Callable[[str], None] = print) -> str:
     """Make sure a Chromium exists, installing one if needed. Returns a description of what will be used."""
     managed = managed_chromium()
     if managed:

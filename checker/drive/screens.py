@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checker.drive.watchdog import GRACE_S, unbounded
+from checker.bounds import unbounded
+from checker.drive.watchdog import GRACE_S
 from checker.files import UnwrittenFile, note_unwritten, write_atomic
 
 if TYPE_CHECKING:
@@ -79,15 +80,17 @@ class ScreenRecorder:
         except Exception:
             self.cdp = None  # not Chromium, or a remote browser without CDP: fall back to real screenshots
 
-    def _on_crash(self, _page) -> None:
+    def _on_crash(self, _page: Page) -> None:
         self.crashed = True  # frames drawn before stay true for the steps before
 
     def _on_frame(self, params: dict) -> None:
         drawn = (params.get("metadata") or {}).get("timestamp") or time.time()
         self.frames.append((float(drawn), base64.b64decode(params["data"])))
         del self.frames[:-MAX_FRAMES]
+        cdp = self.cdp
         try:
-            self.cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})  # type: ignore[union-attr]
+            if cdp is not None:
+                cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
         except Exception:
             pass  # the page is closing
 

@@ -22,14 +22,15 @@ from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from checker.capture import ContextCapture
 from checker.decode import decode_all
-from checker.decode.redact import Redactor
+from checker.drive.browser import find_browser, launch
 from checker.errors import ConfigError
 from checker.models import Event
 from checker.record.script import ACTIONS_JS
 from checker.record.writer import RecordedStep, build_document, dump
+from checker.redact import Redactor
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request
+    from playwright.sync_api import Browser, BrowserContext, CDPSession, Frame, Page, Request
 
 ACTION_BINDING = "__caCheckRecordAction"
 CAUSED_WITHIN_MS = 1500.0  # without CDP: a navigation this soon after a recorded action is the page's doing
@@ -96,8 +97,13 @@ class Recorder:
         self._own_navigation = False
         self._requested: list[float] = []  # when the page itself asked for a main-frame navigation (ms)
         self._main_frame_id: str | None = None
-        self._cdp = None
+        self._cdp: CDPSession | None = None
         self._context_closed = False
+
+    def _open_page(self) -> "Page":
+        if self.page is None:
+            raise RuntimeError("the recording has not started")
+        return self.page
 
     # --- lifecycle ------------------------------------------------------------------------------------------
     def __enter__(self) -> "Recorder":
@@ -109,7 +115,11 @@ class Recorder:
 
     def start(self) -> "Page":
         """Open the recording context and the start URL (the first step). Returns the recorded page."""
-        context = self.context_factory() if self.context_factory else self.browser.new_context(**self.context_options)
+        if self.context_factory is not None:
+            context = self.context_factory()
+        else:
+            assert self.browser is not None  # __init__ takes one or the other
+            context = self.browser.new_context(**self.context_options)
         self.context = context
         self.tap.attach(context)
         context.expose_binding(ACTION_BINDING, self._on_action)
@@ -166,8 +176,8 @@ class Recorder:
     def wait_until_done(self, wait: Callable[[], Any] | None = None, poll_ms: int = 250) -> None:
         """Block until the person closes the page or the browser window, or `wait()` returns (run in a thread,
         e.g. `input` for Enter on the terminal). Playwright's events keep being processed meanwhile."""
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
         done = threading.Event()
         if wait is not None:
@@ -182,7 +192,7 @@ class Recorder:
             threading.Thread(target=waiter, name="record-wait", daemon=True).start()
         while not done.is_set() and not self.is_done():
             try:
-                self.page.wait_for_event("close", timeout=poll_ms)
+                self._open_page().wait_for_event("close", timeout=poll_ms)
                 return
             except PlaywrightTimeout:
                 continue
@@ -264,7 +274,7 @@ class Recorder:
     # --- navigations -------------------------------------------------------------------------------------------
     def _on_request(self, request: "Request") -> None:
         try:
-            if not request.is_navigation_request() or request.frame != self.page.main_frame:
+            if not request.is_navigation_request() or request.frame != self._open_page().main_frame:
                 return
             if request.redirected_from is not None and self._nav_start is not None:
                 return  # a redirect: the navigation began with the first request
@@ -281,7 +291,7 @@ class Recorder:
 
     def _on_navigated(self, frame: "Frame") -> None:
         try:
-            if frame != self.page.main_frame:
+            if frame != self._open_page().main_frame:
                 return
             nav, self._nav_start = self._nav_start, None
             requested, self._requested = self._requested, []
@@ -303,9 +313,9 @@ class Recorder:
         if self.is_done():
             return
         try:
-            self.page.evaluate("() => window.__caRecordFlush && window.__caRecordFlush()")
+            self._open_page().evaluate("() => window.__caRecordFlush && window.__caRecordFlush()")
             self.tap.settle(self.settle_ms, SETTLE_MAX_S)
-            self.page.evaluate("() => true")  # a round trip: binding calls made before it have been handled
+            self._open_page().evaluate("() => true")  # a round trip: binding calls made before it have been handled
             self._read_title()
         except Exception:
             pass  # closed meanwhile: keep what was captured
@@ -349,7 +359,7 @@ def step_from_payload(payload: Any, frame: list[str] | None = None) -> RecordedS
         return None
     selector = payload.get("selector") or None
     label = payload.get("label") if isinstance(payload.get("label"), str) else None
-    common = dict(time_ms=time_ms, selector=selector, label=label, frame=list(frame or []))
+    common: dict[str, Any] = dict(time_ms=time_ms, selector=selector, label=label, frame=list(frame or []))
     if kind == "press":
         return RecordedStep("press", key=str(payload.get("key") or "Enter"), **common)
     if not selector:
@@ -386,9 +396,7 @@ def record_to_file(url: str, output: str | Path, *, base_url: str | None = None,
     by default Enter on the terminal when stdin is one), then write the scenario YAML to `output`.
 
     Raises SetupError when no browser can be started, ConfigError when the URL cannot be opened."""
-    from playwright.sync_api import sync_playwright
-
-    from checker.drive.browser import find_browser, launch
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
     output = Path(output)
     log = log or (lambda text: print(text, file=sys.stderr))

@@ -100,7 +100,7 @@ def step_node(step: RecordedStep, base_url: str | None, secret_name: str | None 
         node["check"] = selector if step.checked else _inline({"selector": selector, "checked": False})
     elif step.kind == "fill":
         value = "${" + secret_name + "}" if secret_name else escape(step.value or "")
-        args = {"selector": selector, "value": value}
+        args: dict[str, str | bool | None] = {"selector": selector, "value": value}
         if not step.blur:
             args["blur"] = False
         node["fill"] = _inline(args)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from checker.decode.redact import Redactor
+from checker.files import kept_going
 from checker.models import RunResult
+from checker.redact import Redactor
 from checker.report.html import write_html
 from checker.report.json_out import read_json, write_json
-from checker.files import kept_going
 from checker.report.junit import write_junit
 from checker.report.scrub import scrub_run
 

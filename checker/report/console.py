@@ -6,23 +6,25 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import IO, Any, TextIO, cast
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
-from checker.decode.redact import Redactor
-from checker.models import RunResult, Severity, Status
-from checker.options import RunEvent
 from checker.files import is_unwritten
+from checker.models import RunResult, ScenarioResult, Severity, Status
+from checker.options import RunEvent
+from checker.redact import Redactor
 
 STATUS_STYLE = {Status.passed: "green", Status.failed: "red", Status.error: "yellow", Status.flaky: "magenta"}
 SEVERITY_STYLE = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "blue"}
 
 
-def make_console(stream=None) -> Console:
+def make_console(stream: TextIO | None = None) -> Console:
     quiet_ci = bool(os.environ.get("CI")) or not (stream or sys.stdout).isatty()
-    return Console(file=Replacing(stream or sys.stdout), highlight=False, soft_wrap=True,
+    # a stream in all but name: it writes, and hands every other attribute to the stream it wraps
+    return Console(file=cast(IO[str], Replacing(stream or sys.stdout)), highlight=False, soft_wrap=True,
                    no_color=quiet_ci and "FORCE_COLOR" not in os.environ)
 
 
@@ -30,7 +32,7 @@ class Replacing:
     """A text stream that prints what its encoding cannot hold as '?' instead of raising UnicodeEncodeError: a lone
     surrogate a page sent, or anything but ASCII on a terminal set to ASCII (PYTHONIOENCODING=ascii, LANG=C)."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self.stream = stream
 
     def write(self, text: str) -> int:
@@ -44,7 +46,7 @@ class Replacing:
                 pass  # an encoding Python does not know: let the stream decide
         return self.stream.write(text)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 
 
@@ -63,7 +65,7 @@ class ProgressPrinter:
         self.redactor = redactor or Redactor(secrets or [])  # the run's: what it learns, the terminal masks too
         self.live = console.is_terminal and not os.environ.get("CI") if live is None else live
         self.progress: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
         self.running: dict[str, str] = {}  # scenario → what it is doing (several with --workers)
 
     def _text(self, value: str | None) -> str:
@@ -87,15 +89,15 @@ class ProgressPrinter:
         elif event.kind == "scenario_finished" and event.result:
             self.running.pop(event.scenario or "", None)
             self._scenario(event.result)
-            if self.progress is not None:
+            if self.progress is not None and self.task is not None:
                 self.progress.advance(self.task)
         elif event.kind == "run_finished" and self.progress is not None:
             self.progress.stop()
-        if self.progress is not None and self.running:
+        if self.progress is not None and self.task is not None and self.running:
             now = "; ".join(f"{self._text(name)} — {self._text(doing)}" for name, doing in self.running.items())
             self.progress.update(self.task, description=now[:150])
 
-    def _scenario(self, result) -> None:
+    def _scenario(self, result: ScenarioResult) -> None:
         style = STATUS_STYLE[result.status]
         self.console.print(f"  [{style}]{result.status.value.upper():7}[/{style}] {self._text(result.name)} "
                            f"[dim]({len(result.events)} events, {result.duration_s:.1f}s)[/dim]")
@@ -144,7 +146,7 @@ def print_comparison(console: Console, run: RunResult) -> None:
         console.print(f"    [red]+[/red] {finding.rule} ({escape(finding.scenario)}): {escape(finding.message)}")
     for finding in c.fixed_findings[:10]:
         console.print(f"    [green]−[/green] {finding.rule} ({escape(finding.scenario)})")
-    for change in c.event_changes[:10]:
-        sign = "+" if change.change == "appeared" else "−"
-        step = f"step #{change.step + 1}" if change.step is not None else "no step"
-        console.print(f"    {sign} event {change.action or '(unreadable)'} ×{change.count} at {step} ({escape(change.scenario)})")
+    for event in c.event_changes[:10]:
+        sign = "+" if event.change == "appeared" else "−"
+        step = f"step #{event.step + 1}" if event.step is not None else "no step"
+        console.print(f"    {sign} event {event.action or '(unreadable)'} ×{event.count} at {step} ({escape(event.scenario)})")

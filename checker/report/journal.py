@@ -24,8 +24,8 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from checker.decode.redact import Redactor
 from checker.files import note_unwritten
+from checker.redact import Redactor
 
 
 class Journal:

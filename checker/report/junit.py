@@ -34,13 +34,13 @@ def _testcase(result: ScenarioResult, run: RunResult) -> TestCase:
     case = TestCase(xml_safe(result.name), classname=xml_safe(f"case_assist_check.{stem}"), time=result.duration_s)
     errors = [v for v in result.violations if v.severity == Severity.error]
     if result.status == Status.error:
-        outcome = Error(xml_safe(result.error or "the scenario could not run"), "ScenarioError")
-        outcome.text = "\n".join(filter(None, [xml_safe(result.error), _finding_lines(result)]))
-        case.result = [outcome]
+        error = Error(xml_safe(result.error or "the scenario could not run"), "ScenarioError")
+        error.text = "\n".join(filter(None, [xml_safe(result.error), _finding_lines(result)]))
+        case.result = [error]
     elif result.status == Status.failed:
-        outcome = Failure(xml_safe(errors[0].message if errors else "failed"), "CaseAssistViolation")
-        outcome.text = _finding_lines(result)
-        case.result = [outcome]
+        failure = Failure(xml_safe(errors[0].message if errors else "failed"), "CaseAssistViolation")
+        failure.text = _finding_lines(result)
+        case.result = [failure]
     elif result.status == Status.flaky:
         earlier = "\n".join(f"attempt {i + 1}: {a.status.value} {a.error or ''} {'; '.join(a.findings)}"
                             for i, a in enumerate(result.earlier_attempts))

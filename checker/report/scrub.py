@@ -14,9 +14,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from checker.decode.redact import Redactor
-from checker.models import RunResult
 from checker.files import note_unwritten, write_atomic
+from checker.models import RunResult
+from checker.redact import Redactor
 
 JSON_LINES = (".trace", ".network", ".jsonl")  # a trace's action and network logs, our journals
 MAX_ROUNDS = 3  # a round can learn a token that an artefact scrubbed earlier in it still holds: scrub again

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from checker.check.matchers import MatcherError, captures_used, compile_value
 from checker.errors import Problem
+from checker.matchers import MatcherError, captures_used, compile_value
 from checker.scenario.model import Expectation, ExpectBlock, Scenario, WaitForEventStep
 from checker.scenario.yaml_source import SourceMap
 

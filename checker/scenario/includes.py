@@ -3,16 +3,17 @@ the including file, with the including file's variables. Nested includes are all
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from checker.errors import Problem
+from checker.errors import Problem, ScenarioError
 from checker.scenario.model import STEP_KINDS, Step
 from checker.scenario.validation_errors import problems_from_validation
 from checker.scenario.variables import Variables, substitute
-from checker.scenario.yaml_source import SourceMap, StepOrigin, read_yaml
+from checker.scenario.yaml_source import SourceMap, StepOrigin, display_name, read_yaml
 
 MAX_DEPTH = 8
 INCLUDE_KEYS = {"include", "frame", "name"}
@@ -74,8 +75,6 @@ def _include(raw: dict[str, Any], where: tuple[Any, ...], path: Path, smap: Sour
 
 
 def _steps_of(target: Path, variables: Variables, stack: tuple[Path, ...]) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
-    from checker.scenario.loader import display_name
-
     data, smap, problems = read_yaml(target, display_name(target))
     if problems:
         return [], [], problems
@@ -99,10 +98,6 @@ def _steps_of(target: Path, variables: Variables, stack: tuple[Path, ...]) -> tu
 
 def load_steps(path: Path, cli_vars: dict[str, str] | None = None) -> list[Any]:
     """A file of steps (e.g. a login) as step models, variables substituted; raises ScenarioError."""
-    import os
-
-    from checker.errors import ScenarioError
-
     variables = Variables(cli=cli_vars or {}, env=dict(os.environ))
     steps, _origins, problems = _steps_of(Path(path), variables, ())
     if problems:

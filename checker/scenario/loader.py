@@ -20,7 +20,7 @@ from checker.scenario.includes import expand_includes
 from checker.scenario.model import STEP_KINDS, Defaults, Expectation, ExpectBlock, Scenario
 from checker.scenario.validation_errors import problems_from_validation
 from checker.scenario.variables import Variables, substitute
-from checker.scenario.yaml_source import SourceMap, StepOrigin, read_yaml
+from checker.scenario.yaml_source import SourceMap, StepOrigin, display_name, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULTS_FILE = "_defaults.yaml"
@@ -146,8 +146,12 @@ def load_file(path: Path, options: LoadOptions | None = None,
 
 
 def _variables(data: dict[str, Any], options: LoadOptions) -> Variables:
-    file_vars = data.get("vars") if isinstance(data.get("vars"), dict) else {}
-    secrets = data.get("secrets") if isinstance(data.get("secrets"), list) else []
+    file_vars = data.get("vars")
+    if not isinstance(file_vars, dict):
+        file_vars = {}
+    secrets = data.get("secrets")
+    if not isinstance(secrets, list):
+        secrets = []
     return Variables(cli=dict(options.vars), env=options.env, file=file_vars, secret_names={str(s) for s in secrets})
 
 
@@ -158,13 +162,6 @@ def _apply_defaults(scenario: Scenario) -> None:
         for step in scenario.steps:
             if step.frame is None and not hasattr(step, "goto"):
                 step.frame = defaults.frame
-
-
-def display_name(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 __all__ = ["LoadOptions", "discover", "load_scenarios", "load_file", "SourceMap"]

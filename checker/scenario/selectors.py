@@ -9,6 +9,7 @@ pseudo-classes such as :has-text() parse as ordinary functional pseudo-classes);
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import cssselect
 
@@ -18,7 +19,7 @@ ENGINE_PREFIX = re.compile(r"^(internal:[a-z-]+|[a-z][a-z-]*)=(.*)$", re.S)
 ROLE = re.compile(r'^[a-z]+(\[[a-z-]+(=("[^"]*"|\'[^\']*\'|[^\]]*)[is]?)?\])*$', re.S)
 
 
-def _scan(text: str):
+def _scan(text: str) -> Iterator[tuple[int, str, bool | None]]:
     """Each character with whether it stands outside quotes and brackets; the state at the end last."""
     quote, depth = None, 0
     for index, char in enumerate(text):

@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from checker.errors import Problem
 from checker.scenario.model import STEP_KINDS, _StepBase
@@ -35,7 +36,8 @@ def problems_from_validation(exc: ValidationError, data: Any, smap: SourceMap, m
     return problems
 
 
-def _has_deeper_error(path: tuple[Any, ...], error: dict[str, Any], located: list) -> bool:
+def _has_deeper_error(path: tuple[Any, ...], error: ErrorDetails,
+                      located: list[tuple[tuple[Any, ...], ErrorDetails]]) -> bool:
     return any(other is not error and other["type"] not in _BRANCH_ERRORS and p[: len(path)] == path
                for p, other in located)
 
@@ -66,7 +68,7 @@ def _is_field_name(part: str) -> bool:
     return part.isidentifier() and part[:1].islower() and part not in ("str", "int", "float", "bool", "list", "dict")
 
 
-def _problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap, vocabulary: set[str], root: str) -> Problem:
+def _problem(path: tuple[Any, ...], error: ErrorDetails, smap: SourceMap, vocabulary: set[str], root: str) -> Problem:
     kind = error["type"]
     where = _describe_path(path, root)
     if kind == "extra_forbidden":
@@ -84,7 +86,7 @@ def _problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap, voca
     return Problem(smap.file_for(path), line, col, f"{where}: {message}", _type_hint(kind))
 
 
-def _step_kind_problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap) -> Problem:
+def _step_kind_problem(path: tuple[Any, ...], error: ErrorDetails, smap: SourceMap) -> Problem:
     step = error.get("input")
     line, col = smap.locate(path)
     where = _describe_path(path)

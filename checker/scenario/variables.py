@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from checker.errors import Problem
+from checker.errors import ConfigError, Problem
 from checker.scenario.yaml_source import SourceMap
 
 REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -83,3 +83,14 @@ def _replace(text: str, variables: Variables, smap: SourceMap, path: tuple[Any, 
         return value
 
     return REFERENCE.sub(one, text)
+
+
+def parse_vars(pairs: list[str] | None) -> dict[str, str]:
+    """--var NAME=VALUE, repeatable."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise ConfigError(f"--var {pair!r} is not NAME=VALUE", "e.g. --var SUBJECT='GC110 malfunction'")
+        out[name] = value
+    return out

@@ -150,3 +150,11 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap, list[Probl
     except TooLarge:
         message = f"the document expands to more than {MAX_NODES:,} values (aliases of aliases?)"
         return None, SourceMap(display_name), [Problem(display_name, 1, 1, message, "write the steps out, or use include:")]
+
+
+def display_name(path: Path) -> str:
+    """A file's name as messages show it: relative to the working directory when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

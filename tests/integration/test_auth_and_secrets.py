@@ -4,18 +4,10 @@ are used by the steps but appear in no artefact."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.helpers import cli
 
 SECRET = "hunter2-s3cret-Pa55"
-
-
-def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "checker", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, "CI": "1", **(env or {})}, timeout=180)
 
 
 def test_login_saves_a_session_that_runs_reuse(pages_server, tmp_path):

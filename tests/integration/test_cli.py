@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 
 import junitparser
+import pytest
 
 from tests.conftest import DEMO_SCENARIOS, ROOT
-
-CLI = [sys.executable, "-m", "checker"]
-
-
-def cli(*args, cwd=ROOT):
-    env = {**os.environ, "CI": "1"}
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+from tests.helpers import CLI, cli, closed_port
 
 
+@pytest.mark.no_browser
 def test_version_and_help():
     out = cli("--version")
     assert out.returncode == 0 and out.stdout.startswith("case-assist-check ")
@@ -73,14 +67,9 @@ def test_relative_url_without_base_url_exits_2(tmp_path):
     assert out.returncode == 2 and "needs --base-url" in out.stderr
 
 
+@pytest.mark.no_browser
 def test_bad_option_exits_2():
     assert cli("run", "x.yaml", "--analytics", "maybe").returncode == 2
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_unreachable_page_is_a_scenario_error_and_report_still_written(tmp_path):
@@ -94,6 +83,7 @@ def test_unreachable_page_is_a_scenario_error_and_report_still_written(tmp_path)
     assert [s["status"] for s in result["steps"]] == ["error", "skipped"]
 
 
+@pytest.mark.no_browser
 def test_rules_lists_every_rule():
     out = cli("rules")
     assert out.returncode == 0

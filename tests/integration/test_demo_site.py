@@ -5,10 +5,7 @@ from __future__ import annotations
 import base64
 
 from checker.models import Severity, Status, StepStatus
-
-
-def by_name(run, name):
-    return next(s for s in run.scenarios if s.name == name)
+from tests.helpers import by_name
 
 
 def test_clean_demo_passes_with_no_findings(clean_demo_run):

@@ -22,6 +22,7 @@ import pytest
 
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
+from tests.helpers import by_name
 
 DEMO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "demo"
 SUBMIT = "Submit a case after a classification"
@@ -54,10 +55,6 @@ def run_variant(browser, tmp_path):
         return run(load_scenarios(paths), options, browser=browser)
 
     return _run
-
-
-def by_name(run_result, name):
-    return next(s for s in run_result.scenarios if s.name == name)
 
 
 def flow_matches(events, expected) -> bool:

@@ -28,7 +28,7 @@ from checker.models import Status, StepStatus
 from checker.report import write_reports
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
-
+from tests.helpers import closed_port, descendants, end_tree
 
 # --- servers that misbehave ------------------------------------------------------------------------------------
 
@@ -91,13 +91,6 @@ class _BlackHole:
         self.sock.close()
 
 
-def _closed_port() -> int:
-    """A port on 127.0.0.1 with nothing listening (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _self_signed(folder: Path) -> ssl.SSLContext | None:
     """A server TLS context with a certificate generated now (openssl CLI, else the `cryptography` package)."""
     cert, key = folder / "cert.pem", folder / "key.pem"
@@ -116,7 +109,7 @@ def _self_signed(folder: Path) -> ssl.SSLContext | None:
             return None
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
                        .serial_number(x509.random_serial_number()).not_valid_before(now)
                        .not_valid_after(now + datetime.timedelta(days=1)).sign(private, hashes.SHA256()))
@@ -136,7 +129,7 @@ def bad_servers(tmp_path_factory):
     https = _serve(_Hello, tls) if tls is not None else None
     hole = _BlackHole()
     yield {
-        "closed": f"http://127.0.0.1:{_closed_port()}/create-case",
+        "closed": f"http://127.0.0.1:{closed_port()}/create-case",
         "http500": f"http://127.0.0.1:{http500.server_address[1]}/create-case",
         "tls": f"https://127.0.0.1:{https.server_address[1]}/create-case" if https else None,
         "hang": f"http://127.0.0.1:{hole.port}/create-case",
@@ -206,7 +199,7 @@ def fault_run(own_browser, pages_server, bad_servers, tmp_path_factory):
         crashes its renderer, and CDP's Page.crash never answers (the sync API then blocks for ever): kill the
         renderer processes of this module's own browser instead, which is what a renderer crash is."""
         if event.kind == "step_finished" and event.scenario == "renderer crash" and event.index == 1:
-            renderers = [pid for pid, cmdline in _descendants(browser_pid) if b"--type=renderer" in cmdline]
+            renderers = [pid for pid, cmdline in descendants(browser_pid) if b"--type=renderer" in cmdline]
             assert renderers
             for pid in renderers:
                 os.kill(pid, signal.SIGKILL)
@@ -293,30 +286,9 @@ def test_the_reports_are_written_and_tell_every_cause(fault_run, page):
 
 # --- a browser that dies in the middle of a run -----------------------------------------------------------------
 
-def _descendants(root: int) -> list[tuple[int, bytes]]:
-    """(pid, command line) of every process descending from `root` (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            try:
-                found.append((child, (Path("/proc") / str(child) / "cmdline").read_bytes()))
-            except OSError:
-                continue
-    return found
-
-
 def _browser_processes() -> set[int]:
     """PIDs of the Chromium main processes (Playwright talks to them over a pipe) descending from this process."""
-    return {pid for pid, cmdline in _descendants(os.getpid())
+    return {pid for pid, cmdline in descendants(os.getpid())
             if b"--remote-debugging-pipe" in cmdline and b"--type=" not in cmdline}
 
 
@@ -383,13 +355,7 @@ def test_a_navigation_that_never_answers_is_a_timeout_error(pages_server, bad_se
     try:
         out, err = process.communicate(timeout=40)
     except subprocess.TimeoutExpired:
-        for pid, _ in reversed(_descendants(process.pid)):  # the CLI's driver and browser: started by this test
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        process.kill()
-        process.communicate()
+        end_tree(process)  # and the CLI's driver and browser
         pytest.fail("the run did not finish within 40 s (a 2 s step timeout)")
     assert process.returncode == 1, err.decode()[-2000:]
     data = json.loads((report / "results.json").read_text())

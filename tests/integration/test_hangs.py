@@ -9,22 +9,19 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED
-from tests.conftest import ROOT
+from tests.helpers import start_cli
 
 HARD_LIMIT_S = 120  # far past every bound below: only a run that hangs reaches it
 
 
 def _start(folder: Path, report: Path, *options: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "checker", "run", str(folder), "--report", str(report),
-                             "--expect-timeout", "1", *options], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True, env={**os.environ, "CI": "1"})
+    return start_cli("run", folder, "--report", report, "--expect-timeout", "1", *options)
 
 
 def _end(process: subprocess.Popen) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import start_cli
 
 
 def _suite(folder: Path, start: str) -> None:
@@ -26,9 +27,7 @@ def _suite(folder: Path, start: str) -> None:
 
 
 def _start(folder: Path, report: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "checker", "run", str(folder), "--report", str(report)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env={**os.environ, "CI": "1"})
+    return start_cli("run", folder, "--report", report)
 
 
 def _wait_for_capture(report: Path, process: subprocess.Popen, text: str = "ticket_field_update") -> None:

@@ -21,10 +21,7 @@ that hangs fails the test instead of blocking the suite.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -34,6 +31,7 @@ import pytest
 from checker.capture.js_layer import JsCapture
 from checker.capture.network import cors_headers
 from checker.decode.redact import Redactor
+from tests.helpers import end_tree, start_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_LIMIT_S = 90  # the CLI with one short scenario takes a few seconds; a hang fails here
@@ -43,24 +41,6 @@ TRANSPORTS = ("fetch", "xhr", "sendBeacon", "image")
 
 # --- running the CLI, and the same page in plain Playwright --------------------------------------------------------
 
-def _descendants(root: int) -> list[int]:
-    """Every process descending from `root` (the CLI's Playwright driver and its browser), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            found.append(child)
-    return found
-
-
 def run_checker(tmp_path: Path, base_url: str, scenario: str) -> dict:
     """Run one scenario through the CLI (CI=1) and return its scenario from results.json."""
     folder = tmp_path / "scenarios"
@@ -68,19 +48,11 @@ def run_checker(tmp_path: Path, base_url: str, scenario: str) -> dict:
     (folder / "scenario.yaml").write_text(textwrap.dedent(scenario))
     report = tmp_path / "report"
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "checker", "run", str(folder), "--base-url", base_url,
-                                "--report", str(report)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, env={**os.environ, "CI": "1"})
+    process = start_cli("run", folder, "--base-url", base_url, "--report", report)
     try:
         out, err = process.communicate(timeout=RUN_LIMIT_S)
     except subprocess.TimeoutExpired:
-        for pid in reversed(_descendants(process.pid)):  # started by this test: the driver and the browser
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        process.kill()
-        process.communicate()
+        end_tree(process)  # and what it started: the driver and the browser
         pytest.fail(f"the run did not finish within {RUN_LIMIT_S} s: the page's replaced built-ins hung the checker")
     elapsed = time.monotonic() - started
     assert process.returncode in (0, 1), err.decode()[-3000:]
@@ -253,6 +225,7 @@ def test_broken_builtins_every_transport_is_still_captured(pages_server, tmp_pat
     assert result["duration_s"] < 15
 
 
+@pytest.mark.no_browser
 def test_a_batch_arrives_as_one_json_text():
     """hook.js hands a batch to the binding as one JSON text (Playwright serializes a text without the page's
     built-ins); a single record, or a page calling the binding with anything else, is still handled."""

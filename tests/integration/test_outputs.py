@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import xml.dom.minidom
 from pathlib import Path
 
@@ -15,8 +14,7 @@ import pytest
 
 from checker.commands import EXIT_FINDINGS, EXIT_OK, EXIT_OUTPUT
 from tests.conftest import ROOT
-
-CLI = [sys.executable, "-m", "checker"]
+from tests.helpers import CLI, cli
 
 # a page that conforms, and many steps: each leaves a screenshot behind
 CONFORMING = """\
@@ -37,11 +35,6 @@ steps:
     expect: [{action: ticket_field_update}]
   - screenshot: the end
 """
-
-
-def cli(*args, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, "CI": "1", **(env or {})}, errors="replace")
 
 
 def error_lines(out: subprocess.CompletedProcess) -> list[str]:

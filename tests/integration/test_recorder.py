@@ -296,6 +296,7 @@ def test_record_to_file_for_the_cli(demo_server, tmp_path):
     assert scenario.steps[0].expect[0].action == "ticket_create_start"
 
 
+@pytest.mark.no_browser
 @pytest.mark.parametrize("value, key, written", [
     ("36312ec4-e0f6-5e21-a48f-1f434369dbb9", "responseId", {"regex": "^[0-9a-f-]{36}$"}),
     ("084a7d3359e4513ab5bdc454db80e66dfc85f684514651dabadfa979a70e", "permanentid", {"regex": "^[0-9a-f]{16,}$"}),
@@ -314,6 +315,7 @@ def test_generalize(value, key, written):
     assert generalize(value, key) == written
 
 
+@pytest.mark.no_browser
 def test_ticket_changes_are_what_is_new():
     before = {"custom": {"channel": "web"}, "subject": "A"}
     after = {"custom": {"channel": "web"}, "subject": "A", "category": "Billing", "id": "500Dm0000000001AAA"}

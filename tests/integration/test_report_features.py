@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 
 import junitparser
 import pytest
@@ -15,16 +13,9 @@ from rich.console import Console
 from checker.report import read_json, write_reports
 from checker.report.analysis import annotate, load_history, remember
 from checker.report.console import print_summary
-from tests.conftest import DEMO_SCENARIOS, ROOT
-
-
-def open_report(page, path):
-    errors, requests = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-    page.goto(path.as_uri())
-    assert errors == [] and requests == []
-    return page
+from tests import helpers
+from tests.conftest import DEMO_SCENARIOS
+from tests.helpers import open_report
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +101,8 @@ def test_history_keeps_runs_and_draws_the_trend(page, clean_demo, broken_demo, t
 
 
 def test_cli_baseline_trace_and_junit(demo_server, tmp_path):
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "checker", *map(str, args)], capture_output=True, text=True,
-                              cwd=ROOT, timeout=300, env={"CI": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    def cli(*args):  # a bare environment: the run needs no variable of this one
+        return helpers.cli(*args, base_env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
 
     scenario = DEMO_SCENARIOS / "03-quit-from-review.yaml"
     first = cli("run", scenario, "--base-url", demo_server.base_url, "--report", tmp_path / "a", "--trace", "retain-on-failure")

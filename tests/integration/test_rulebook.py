@@ -260,6 +260,7 @@ def _test_source(name: str) -> str:
     return match.group(0)
 
 
+@pytest.mark.no_browser
 def test_every_rule_is_covered():
     ids = {r.id for r in all_rules()}
     here = {b.rule for b in BREAKS}

@@ -15,7 +15,8 @@ import pytest
 from checker.drive.browser import find_browser
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
-from tests.conftest import DEMO_SCENARIOS, ROOT
+from tests.conftest import DEMO_SCENARIOS
+from tests.helpers import cli
 
 
 def comparable(run_result):
@@ -37,11 +38,6 @@ def test_workers_give_the_same_results_as_a_sequential_run(sequential, demo_serv
     assert parallel.summary == sequential.summary
     client_ids = [s.stored_client_id for s in parallel.scenarios]
     assert len(set(client_ids)) == 3  # no state shared between scenarios
-
-
-def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "checker", *map(str, args)], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "CI": "1"}, **kw)
 
 
 def test_shards_then_merge_equal_one_run(sequential, demo_server, tmp_path):

@@ -9,17 +9,15 @@ copies, journals, screenshots' names, the history, every trace entry unpacked) a
 from __future__ import annotations
 
 import base64
-import gzip
 import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import file_contents, token_forms
 
 DECLARED = "mytoken1-aa11bb22cc"  # $MY_TOKEN: a secret by its name
 PAGE_TOKENS = {
@@ -43,23 +41,6 @@ PAGE_TOKENS = {
     "$MY_TOKEN (name, fill)": DECLARED,
     "coveoua('init') token": "xx-test-token-7d1e",
 }
-
-
-def _forms(token: str) -> list[bytes]:
-    return [token.encode(), quote(token, safe="").encode(), token.encode("utf-16-le")]
-
-
-def _contents(path: Path):
-    """(where, bytes) of a file and of every entry of a zip, gunzipped when compressed."""
-    data = path.read_bytes()
-    yield str(path), data
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for entry in archive.infolist():
-                content = archive.read(entry)
-                yield f"{path}!{entry.filename}", content
-                if content[:2] == b"\x1f\x8b":
-                    yield f"{path}!{entry.filename} (gunzipped)", gzip.decompress(content)
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +79,8 @@ def test_no_token_is_left_anywhere(sweep, place):
     token = PAGE_TOKENS[place]
     leaks = [f"file name {p}" for p in files if token in str(p)]
     for path in (p for p in files if p.is_file()):
-        leaks += [where for where, data in _contents(path) if any(form in data for form in _forms(token))]
-    if any(form in out.stdout + out.stderr for form in _forms(token)):
+        leaks += [where for where, data in file_contents(path) if any(form in data for form in token_forms(token))]
+    if any(form in out.stdout + out.stderr for form in token_forms(token)):
         leaks.append("the terminal")
     assert not leaks, f"{place}: {token} found in\n" + "\n".join(leaks)
 

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from checker.check.expectations import evaluate_block, evaluate_none
 from checker.check.matchers import Captures
-from checker.models import Event
 from checker.scenario.model import CountRange, Expectation, ExpectBlock
-
-
-def ev(index, action, **kw):
-    return Event(index=index, action=action, transport="collect", event_type=kw.pop("event_type", "click"), **kw)
+from tests.helpers import ev
 
 
 def expect(action, **kw):
@@ -115,7 +111,7 @@ def test_capture_is_not_kept_from_a_rejected_candidate():
 
 
 def test_event_type_and_protocol_fields():
-    events = [ev(0, "ticket_create_start", event_type="click")]
+    events = [ev(0, "ticket_create_start", event_type="click", search_hub=None)]
     assert not run(block(expect("ticket_create_start", event_type="flowStart")), events)[0].matched
     assert not run(block(expect("ticket_create_start", protocol="ep")), events)[0].matched
     assert run(block(expect("ticket_create_start", search_hub={"absent": True})), events)[0].matched

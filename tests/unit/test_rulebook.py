@@ -14,11 +14,10 @@ from typing import Callable
 import pytest
 
 from checker.check.rules import RuleConfig, RuleContext, all_rules, evaluate
-from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult, Severity, Violation
+from checker.models import CapturedRequest, FieldDiff, JsCall, Pairing, ScenarioResult, Severity, Violation
+from tests.helpers import CID, HUB, ev
 
-CID = "11111111-1111-4111-8111-111111111111"
 OTHER_CID = "22222222-2222-4222-8222-222222222222"
-HUB = "case_assist_interface"
 API = "https://testorg.org.coveo.com/rest/organizations/testorg/caseassists/ca-1"
 COLLECT = "https://testorg.analytics.org.coveo.com/rest/v15/analytics/collect"
 
@@ -52,14 +51,6 @@ def click_data(action: str, doc: dict, position: int, query_uid: str = "suggest-
             "documentUrl": doc["clickUri"], "language": "en", "originContext": "CaseAssist", "originLevel1": HUB,
             "searchQueryUid": query_uid, "sourceName": "Knowledge", "userAgent": "Mozilla/5.0",
             "customData": {"contentIDKey": "permanentid", "contentIDValue": doc["fields"]["permanentid"]}}
-
-
-def ev(index: int, action: str | None, event_type: str = "click", data=None, ticket=None, transport="collect",
-       **kw) -> Event:
-    hub = (data or {}).get("originLevel1", HUB) if transport == "click" else HUB
-    return Event(index=index, action=action, event_type=event_type, transport=transport, client_id=kw.pop("client_id", CID),
-                 data=data or {}, ticket=ticket or {}, step=index, search_hub=kw.pop("search_hub", hub),
-                 time_ms=1000.0 + 100 * index, **kw)
 
 
 def base() -> ScenarioResult:

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from checker.check.rules import RuleConfig, RuleContext, all_rules, evaluate
 from checker.models import CapturedRequest, Event, ScenarioResult, Severity
+from tests.helpers import CID, HUB, ev
 
-CID = "11111111-1111-4111-8111-111111111111"
 CLICK_FIELDS = {
     "actionCause": "documentSuggestionClick", "clientId": CID, "contentIDKey": "permanentid", "contentIDValue": "p1",
     "documentPosition": 1, "documentTitle": "T", "documentUrl": "https://d/1", "language": "en",
-    "originContext": "CaseAssist", "originLevel1": "hub", "searchQueryUid": "r1", "sourceName": "S", "userAgent": "UA",
+    "originContext": "CaseAssist", "originLevel1": HUB, "searchQueryUid": "r1", "sourceName": "S", "userAgent": "UA",
 }
-
-
-def ev(index, action, event_type="click", data=None, ticket=None, transport="collect", cid=CID, hub="hub", **kw):
-    return Event(index=index, action=action, event_type=event_type, transport=transport, client_id=cid,
-                 data=data or {}, ticket=ticket or {}, step=index, search_hub=hub, **kw)
 
 
 def good_flow():

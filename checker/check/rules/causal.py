@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from checker.check.context import RuleContext
 from checker.check.deviations import from_headless
 from checker.check.protocol import KNOWN_TICKET_FIELDS, value_at
-from checker.check.rules import Finding, RuleContext, rule
+from checker.check.rules.registry import Finding, rule
 from checker.decode.service_api import ServiceApiIndex, SuggestedDocument, index_service_api
 from checker.models import Event, Severity
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from checker.check.context import RuleContext
 from checker.check.deviations import explain_difference, from_headless, next_mode
 from checker.check.protocol import ACTIONS, FLOW_END, FLOW_START
-from checker.check.rules import Finding, RuleContext, rule
+from checker.check.rules.registry import Finding, rule
 from checker.models import Severity
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from checker.check.protocol import ACTIONS, TICKET_TYPES, ActionSpec, FieldSpec, type_problem, value_at
+from checker.check.context import RuleContext
 from checker.check.deviations import from_headless
-from checker.check.rules import Finding, RuleContext, rule
+from checker.check.protocol import ACTIONS, TICKET_TYPES, ActionSpec, FieldSpec, type_problem, value_at
+from checker.check.rules.registry import Finding, rule
 from checker.models import Event, Severity
 
 TABLE = "Summary table"

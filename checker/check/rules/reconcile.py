@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from checker.check.rules import Finding, RuleContext, rule
+from checker.check.context import RuleContext
+from checker.check.rules.registry import Finding, rule
 from checker.models import Pairing, Severity
 
 SECTION = "Use the Coveo UA library"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from checker.capture.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
 from checker.check.advice import library_name
+from checker.check.context import RuleContext
 from checker.check.deviations import next_mode
-from checker.check.rules import Finding, RuleContext, rule
+from checker.check.rules.registry import Finding, rule
+from checker.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
 from checker.models import CapturedRequest, Severity
 from checker.values import split_url
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from checker.errors import SetupError
@@ -73,7 +74,7 @@ def quantic_ready() -> bool:
     return bool(_stamp()) and all((DIST / name).is_file() for name in OUTPUTS)
 
 
-def build_quantic(log=print) -> str:
+def build_quantic(log: Callable[[str], None] = print) -> str:
     """Build the Quantic demo when its inputs changed since the last build; say what was done, in one line."""
     src = quantic_source()
     if src is None:

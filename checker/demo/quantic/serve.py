@@ -194,7 +194,7 @@ def _object_info() -> dict[str, Any]:
 
 def _picklist_values() -> dict[str, Any]:
     def picklist(values: tuple[str, ...]) -> dict[str, Any]:
-        entries = [{"attributes": None, "label": value, "validFor": [], "value": value} for value in values]
+        entries: list[dict[str, Any]] = [{"attributes": None, "label": value, "validFor": [], "value": value} for value in values]
         return {"controllerValues": {}, "defaultValue": None, "values": entries}
 
     return {"picklistFieldValues": {"Category__c": picklist(CATEGORIES),

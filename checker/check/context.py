@@ -1,0 +1,47 @@
+"""What a rule is given: the run's result and the user's configuration of the rules (below the rulebook, so the
+modules the rules use, e.g. `checker.check.deviations`, may name it without importing the rulebook)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from checker.check.advice import advise
+from checker.models import Event, ScenarioResult, Severity
+
+
+@dataclass
+class RuleConfig:
+    """What the user's configuration says about the rules."""
+
+    disabled: set[str] = field(default_factory=set)
+    severities: dict[str, Severity] = field(default_factory=dict)
+    expected_search_hub: str | None = None
+    proxies: list[str] = field(default_factory=list)
+    custom_ticket_fields: list[str] = field(default_factory=list)
+    deviations: str = "warning"  # warning | error | ignore: how known library deviations count
+
+
+@dataclass
+class RuleContext:
+    result: ScenarioResult
+    config: RuleConfig = field(default_factory=RuleConfig)
+    memo: dict = field(default_factory=dict)  # what several rules derive from the same result, computed once
+
+    @property
+    def events(self) -> list[Event]:
+        return self.result.events
+
+    @cached_property
+    def case_events(self) -> list[Event]:
+        """Events that name an action (Case Assist or not); undecodable requests are left to their own rule."""
+        return [e for e in self.result.events if e.action is not None and e.decode_error is None]
+
+    def advise(self, topic: str, **values: object) -> str:
+        """A fix hint in the words of the page's implementation (snippet, Headless or Quantic)."""
+        return advise(self.result.implementation, topic, **values)
+
+    def once(self, key: str, compute):
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
