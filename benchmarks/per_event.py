@@ -38,8 +38,14 @@ def bare(base_url: str, events: int) -> tuple[float, int]:
 
     def on_route(route, request) -> None:
         bodies.append(request.post_data)
-        route.fulfill(status=200, headers={"access-control-allow-origin": request.headers.get("origin") or "*",
-                                           "content-type": "application/json"}, body="{}")
+        route.fulfill(
+            status=200,
+            headers={
+                "access-control-allow-origin": request.headers.get("origin") or "*",
+                "content-type": "application/json",
+            },
+            body="{}",
+        )
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=find_browser(pw), args=LAUNCH_ARGS)
@@ -60,8 +66,10 @@ def bare(base_url: str, events: int) -> tuple[float, int]:
 
 def checked(base_url: str, events: int, tmp: Path) -> tuple[float, int, str]:
     scenario = tmp / f"flood{events}.yaml"
-    scenario.write_text(f"name: flood\nsteps:\n  - goto: /pages/flood.html?n={events}\n  - click: '#flood'\n"
-                        f"  - wait_for: '#done'\n    timeout: 900\n")
+    scenario.write_text(
+        f"name: flood\nsteps:\n  - goto: /pages/flood.html?n={events}\n  - click: '#flood'\n"
+        f"  - wait_for: '#done'\n    timeout: 900\n"
+    )
     scenarios = load_scenarios([scenario])
     started = time.perf_counter()
     result = run(scenarios, RunOptions(base_url=base_url, report_dir=tmp / f"r{events}", step_timeout_s=900))
@@ -84,9 +92,11 @@ def main() -> None:
         for n in (int(x) for x in args.events.split(",")):
             bare_s, seen = bare(base_url, n)
             checked_s, decoded, status = checked(base_url, n, Path(tmp))
-            print(f"  {n:>6} events: bare route {bare_s:6.1f} s ({bare_s / n * 1000:5.2f} ms/event, {seen} requests)   "
-                  f"checker {checked_s:6.1f} s ({checked_s / n * 1000:5.2f} ms/event, {decoded} events, {status})   "
-                  f"ratio {checked_s / bare_s:.2f}")
+            print(
+                f"  {n:>6} events: bare route {bare_s:6.1f} s ({bare_s / n * 1000:5.2f} ms/event, {seen} requests)   "
+                f"checker {checked_s:6.1f} s ({checked_s / n * 1000:5.2f} ms/event, {decoded} events, {status})   "
+                f"ratio {checked_s / bare_s:.2f}"
+            )
     server.shutdown()
 
 

@@ -86,8 +86,9 @@ def load_config(explicit: Path | None = None, folder: Path | None = None) -> Pro
     except ValidationError as exc:
         if smap is None:  # pyproject.toml: no positions
             smap = SourceMap(str(path))
-        raise ScenarioError(problems_from_validation(exc, data, smap, [ProjectConfig], "the configuration"),
-                            "configuration") from None
+        raise ScenarioError(
+            problems_from_validation(exc, data, smap, [ProjectConfig], "the configuration"), "configuration"
+        ) from None
     _check_rule_ids(config, path)
     config.source = str(path)
     return config
@@ -98,8 +99,10 @@ def _check_rule_ids(config: ProjectConfig, path: Path) -> None:
     for rule_id in [*config.rules.disable, *config.rules.severity]:
         if rule_id not in known:
             guess = difflib.get_close_matches(rule_id, known, n=1)
-            raise ConfigError(f"{path}: unknown rule {rule_id!r}",
-                              f"did you mean {guess[0]!r}?" if guess else "`case-assist-check rules` lists them")
+            raise ConfigError(
+                f"{path}: unknown rule {rule_id!r}",
+                f"did you mean {guess[0]!r}?" if guess else "`case-assist-check rules` lists them",
+            )
 
 
 def rule_config(config: ProjectConfig, search_hub: str | None = None) -> RuleConfig:

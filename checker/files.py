@@ -102,6 +102,7 @@ def _replace(target: Path, payload: bytes, mode: int | None) -> None:
 
 # --- what could not be written -------------------------------------------------------------------------------
 
+
 @dataclass
 class _Note:
     path: Path  # the artefact, or the folder of a group of them
@@ -112,7 +113,11 @@ class _Note:
 
     def line(self) -> str:
         if self.noun:
-            what = f"{self.count} {self.noun} in {self.path}" if self.count > 1 else f"a {self.noun.rstrip('s')} in {self.path}"
+            what = (
+                f"{self.count} {self.noun} in {self.path}"
+                if self.count > 1
+                else f"a {self.noun.rstrip('s')} in {self.path}"
+            )
         else:
             what = str(self.path)
         return f"could not write {what}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
@@ -122,8 +127,9 @@ _lock = threading.Lock()
 _notes: dict[str, _Note] = {}
 
 
-def note_unwritten(path: Path, exc: BaseException, *, group: Path | None = None, noun: str = "",
-                   detail: str = "") -> None:
+def note_unwritten(
+    path: Path, exc: BaseException, *, group: Path | None = None, noun: str = "", detail: str = ""
+) -> None:
     """Remember that an artefact could not be written (once per path; a `group` — a folder — counts its files and
     is said once)."""
     path = Path(getattr(exc, "path", None) or path) if group is None else Path(group)

@@ -16,8 +16,9 @@ A mapping is an operator only when its single key is an operator name; anything 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import regex
 
@@ -86,8 +87,10 @@ def _regex(arg: Any, path: tuple[Any, ...]) -> Op:
         try:
             return isinstance(value, str) and pattern.search(value, timeout=REGEX_BUDGET_S) is not None
         except TimeoutError:
-            raise GaveUp(f"the pattern gave up after {REGEX_BUDGET_S} s on this {len(value)}-character value "
-                         "(catastrophic backtracking: avoid nested repeats such as (a+)+ or (a|a)*)") from None
+            raise GaveUp(
+                f"the pattern gave up after {REGEX_BUDGET_S} s on this {len(value)}-character value "
+                "(catastrophic backtracking: avoid nested repeats such as (a+)+ or (a|a)*)"
+            ) from None
 
     return Op({"regex": arg}, matches)
 
@@ -97,6 +100,7 @@ def _flag(name: str, test: Callable[[Any], bool]) -> Callable[[Any, tuple[Any, .
         if arg is not True:
             raise MatcherError(path, f"`{name}` takes `true`", f"write {{{name}: true}}")
         return Op({name: True}, lambda v, c: test(v))
+
     return build
 
 
@@ -169,13 +173,22 @@ def compile_value(spec: Any, path: tuple[Any, ...] = ()) -> Any:
     """Turn what the scenario wrote into a tree of Op / dict (partial) / literal. Raises MatcherError."""
     if isinstance(spec, dict):
         if len(spec) == 1:
-            (key, arg), = spec.items()
+            ((key, arg),) = spec.items()
             if key in OPERATORS:
                 return OPERATORS[key](arg, path + (key,))
         return {key: compile_value(value, path + (key,)) for key, value in spec.items()}
     if isinstance(spec, list):
-        return Op(spec, lambda v, c, spec=spec: isinstance(v, list) and len(v) == len(spec) and all(map(_equal, spec, v)))
-    return Op(spec, lambda v, c, spec=spec: _equal(spec, v))
+        items: list[Any] = spec
+
+        def same_list(value: Any, captures: Captures) -> bool:
+            return isinstance(value, list) and len(value) == len(items) and all(map(_equal, items, value))
+
+        return Op(spec, same_list)
+
+    def same_value(value: Any, captures: Captures) -> bool:
+        return _equal(spec, value)
+
+    return Op(spec, same_value)
 
 
 def captures_used(spec: Any) -> tuple[set[str], set[str]]:
@@ -198,7 +211,11 @@ def compare(compiled: Any, observed: Any, path: str, captures: Captures | None =
     captures = captures if captures is not None else Captures()
     if isinstance(compiled, Op):
         try:
-            return [FieldDiff(path=path, expected=compiled.spec, observed=_shown(observed), ok=compiled.test(observed, captures))]
+            return [
+                FieldDiff(
+                    path=path, expected=compiled.spec, observed=_shown(observed), ok=compiled.test(observed, captures)
+                )
+            ]
         except GaveUp as stop:
             return [FieldDiff(path=path, expected=compiled.spec, observed=_shown(observed), ok=False, note=str(stop))]
     if not isinstance(observed, dict):

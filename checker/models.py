@@ -179,7 +179,9 @@ class Implementation(_Model):
     kind: Literal["snippet", "headless", "quantic", "unknown"] = "unknown"
     coveo_analytics: str | None = None  # coveo.analytics version (the snippet's, or the copy inside Headless)
     headless: str | None = None  # @coveo/headless version
-    analytics_mode: Literal["legacy", "next"] | None = None  # Headless' analytics mode (legacy: UA, next: Event Protocol)
+    analytics_mode: Literal["legacy", "next"] | None = (
+        None  # Headless' analytics mode (legacy: UA, next: Event Protocol)
+    )
     quantic: str | None = None  # Quantic version (window.coveoQuanticVersion, or the events' customData)
     headless_source: str | None = None  # where the Headless bundle came from (a static resource on Salesforce)
     evidence: list[str] = Field(default_factory=list)  # what the detection rests on, for the report
@@ -191,7 +193,9 @@ class Implementation(_Model):
         if self.quantic:
             parts.append(f"Quantic {self.quantic}")
         if self.headless or self.kind in ("headless", "quantic"):
-            mode = {"legacy": " (legacy: Usage Analytics)", "next": " (next: Event Protocol)"}.get(self.analytics_mode or "", "")
+            mode = {"legacy": " (legacy: Usage Analytics)", "next": " (next: Event Protocol)"}.get(
+                self.analytics_mode or "", ""
+            )
             parts.append(f"@coveo/headless {self.headless or '?'}{mode}")
         elif self.kind == "snippet":
             parts.append(f"coveoua snippet (coveo.analytics {self.coveo_analytics or '?'})")
@@ -228,7 +232,7 @@ class ScenarioResult(_Model):
     implementation: Implementation = Field(default_factory=Implementation)  # snippet, Headless or Quantic (check stage)
     trace: str | None = None  # Playwright trace, relative to the report folder (--trace)
     attempts: int = 1  # how many runs it took (--retries)
-    earlier_attempts: list["AttemptSummary"] = Field(default_factory=list)  # what the failed attempts found
+    earlier_attempts: list[AttemptSummary] = Field(default_factory=list)  # what the failed attempts found
 
 
 class AttemptSummary(_Model):
@@ -282,7 +286,9 @@ class Comparison(_Model):
 
     @property
     def regressed(self) -> bool:
-        return bool(self.new_findings) or any(c.after != Status.passed and c.before == Status.passed for c in self.status_changes)
+        return bool(self.new_findings) or any(
+            c.after != Status.passed and c.before == Status.passed for c in self.status_changes
+        )
 
 
 class HistoryPoint(_Model):
@@ -304,7 +310,9 @@ class RunResult(_Model):
     browser: str = ""
     status: Status = Status.passed
     summary: ScenarioSummary = Field(default_factory=ScenarioSummary)
-    libraries: dict[str, str] = Field(default_factory=dict)  # versions detected on the pages: coveo.analytics, @coveo/headless
+    libraries: dict[str, str] = Field(
+        default_factory=dict
+    )  # versions detected on the pages: coveo.analytics, @coveo/headless
     implementations: list[str] = Field(default_factory=list)  # the implementations' labels, one per kind seen
     coverage: list[CoverageRow] = Field(default_factory=list)
     comparison: Comparison | None = None

@@ -33,8 +33,9 @@ class Worker(Protocol):
 StartWorker = Callable[[threading.Event], Worker]  # called in the worker's thread; the event is set when the run stops
 
 
-def run_parallel(scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None],
-                 start_worker: StartWorker) -> RunResult:
+def run_parallel(
+    scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None], start_worker: StartWorker
+) -> RunResult:
     started, started_at = time.monotonic(), utc_now()
     todo: queue.Queue[tuple[int, Scenario]] = queue.Queue()
     for item in enumerate(scenarios):
@@ -50,19 +51,30 @@ def run_parallel(scenarios: list[Scenario], options: RunOptions, on_event: Calla
             on_event(event)
 
     safe_event(RunEvent("run_started", total=len(scenarios)))
-    workers = [threading.Thread(target=_worker, name=f"worker-{n + 1}", daemon=True,
-                                args=(start_worker, todo, results, stop, safe_event, len(scenarios), browsers,
-                                      failures))
-               for n in range(min(options.workers, len(scenarios)))]
+    workers = [
+        threading.Thread(
+            target=_worker,
+            name=f"worker-{n + 1}",
+            daemon=True,
+            args=(start_worker, todo, results, stop, safe_event, len(scenarios), browsers, failures),
+        )
+        for n in range(min(options.workers, len(scenarios)))
+    ]
     for worker in workers:
         worker.start()
     interrupted = _wait(workers, stop)
     if failures and not results:
         raise failures[0]  # no worker could even start (e.g. no browser): say why
-    run_result = new_run([results[i] for i in sorted(results)], started_at=started_at,
-                         duration_s=time.monotonic() - started, analytics_mode=options.analytics,
-                         base_url=options.base_url, browser=browsers[0] if browsers else "", interrupted=interrupted,
-                         fail_on_flaky=options.fail_on_flaky)
+    run_result = new_run(
+        [results[i] for i in sorted(results)],
+        started_at=started_at,
+        duration_s=time.monotonic() - started,
+        analytics_mode=options.analytics,
+        base_url=options.base_url,
+        browser=browsers[0] if browsers else "",
+        interrupted=interrupted,
+        fail_on_flaky=options.fail_on_flaky,
+    )
     safe_event(RunEvent("run_finished", total=len(scenarios)))
     return run_result
 
@@ -83,9 +95,16 @@ def _wait(workers: list[threading.Thread], stop: threading.Event) -> bool:
         return True
 
 
-def _worker(start_worker: StartWorker, todo: queue.Queue[tuple[int, Scenario]], results: dict[int, ScenarioResult],
-            stop: threading.Event, on_event: Callable[[RunEvent], None], total: int, browsers: list[str],
-            failures: list[BaseException]) -> None:
+def _worker(
+    start_worker: StartWorker,
+    todo: queue.Queue[tuple[int, Scenario]],
+    results: dict[int, ScenarioResult],
+    stop: threading.Event,
+    on_event: Callable[[RunEvent], None],
+    total: int,
+    browsers: list[str],
+    failures: list[BaseException],
+) -> None:
     try:
         worker = start_worker(stop)  # this thread's own Playwright and browser
     except Exception as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import itertools
 import re
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
@@ -24,13 +25,47 @@ LEARNT_MIN = 8  # a value learnt from a credential's name is masked everywhere o
 
 # A name is a credential's when one of its words is one of these (`access_token`, `X-Api-Key`, `sessionId`,
 # `clickSig`), or it ends like one (`csrftoken`). Words, not substrings: `keyword`, `design` and `author` are not.
-CREDENTIAL_WORDS = frozenset({"token", "tokens", "secret", "password", "passwd", "pwd", "apikey", "auth",
-                              "authorization", "session", "sessionid", "sig", "signature", "cookie",
-                              "credential", "credentials", "jwt", "bearer"})
+CREDENTIAL_WORDS = frozenset(
+    {
+        "token",
+        "tokens",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "apikey",
+        "auth",
+        "authorization",
+        "session",
+        "sessionid",
+        "sig",
+        "signature",
+        "cookie",
+        "credential",
+        "credentials",
+        "jwt",
+        "bearer",
+    }
+)
 CREDENTIAL_ENDINGS = ("token", "secret", "password", "passwd", "apikey", "api_key", "sessionid")
 # `key` alone is too common a word (coveo.analytics' own `contentIDKey`): a key is a credential's alone or after these
-KEY_KINDS = frozenset({"api", "access", "secret", "private", "client", "auth", "signing", "session", "license",
-                       "subscription", "encryption", "master", "app"})
+KEY_KINDS = frozenset(
+    {
+        "api",
+        "access",
+        "secret",
+        "private",
+        "client",
+        "auth",
+        "signing",
+        "session",
+        "license",
+        "subscription",
+        "encryption",
+        "master",
+        "app",
+    }
+)
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _NAME = r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}"
 _QUOTE = r"(?:\\*\"|%22|&#34;|&quot;)"  # a JSON string's quote as written, escaped, percent- or HTML-encoded
@@ -38,8 +73,10 @@ _QUOTE = r"(?:\\*\"|%22|&#34;|&quot;)"  # a JSON string's quote as written, esca
 # name=value in a query, a fragment, a form body or a cookie string
 PAIR = re.compile(rf"(?<![A-Za-z0-9_.\-%])(?P<name>{_NAME})=(?P<value>[^&#;\s\"'<>,\\]+)")
 # "name": "value" in JSON, also inside an escaped, percent-encoded (a beacon's `clickEvent=`) or HTML-escaped JSON
-JSON_PAIR = re.compile(rf"(?P<q>{_QUOTE})(?P<name>{_NAME})(?P=q)(?:\s|\+|%20)*(?::|%3A)(?:\s|\+|%20)*{_QUOTE}"
-                       r"(?P<value>(?:(?!%22|&#34;|&quot;)[^\"\\<>])+)")
+JSON_PAIR = re.compile(
+    rf"(?P<q>{_QUOTE})(?P<name>{_NAME})(?P=q)(?:\s|\+|%20)*(?::|%3A)(?:\s|\+|%20)*{_QUOTE}"
+    r"(?P<value>(?:(?!%22|&#34;|&quot;)[^\"\\<>])+)"
+)
 # "name": "X-Api-Key", "value": "…" — how traces and HAR files write headers, cookies and query parameters
 NAME_VALUE = re.compile(rf"(?P<pre>\"name\"\s*:\s*\"(?P<name>{_NAME})\"\s*,\s*\"value\"\s*:\s*\")(?P<value>[^\"\\]*)")
 USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<info>[^/?#\s@\"'<>\[\]]+)@")
@@ -47,9 +84,12 @@ USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<info>[^/?#\
 # schemes' credentials have a digit, `=` or a capital inside (prose such as "Basic authentication" has not)
 SCHEME_CREDENTIAL = re.compile(
     r"(?P<pre>\bBearer\s+)(?P<value>(?=[\w.~+/=-]*[0-9A-Z._~+/=-]|[\w.~+/=-]{6})[\w.~+/=-]{2,})"
-    r"|(?P<pre2>\b(?:Basic|Digest|Token)\s+)(?P<value2>(?=[\w.~+/=-]*(?:[0-9=]|(?<=.)[A-Z]))[\w.~+/=-]{6,})")
-TOKEN_IN_TEXT = re.compile(r"(?P<pre>(?:access_token|accessToken|api_?key|apiKey)[\"']?\s*[:=]\s*[\"']?)"
-                           r"(?P<value>[^\"'&\s,}\\]+)")
+    r"|(?P<pre2>\b(?:Basic|Digest|Token)\s+)(?P<value2>(?=[\w.~+/=-]*(?:[0-9=]|(?<=.)[A-Z]))[\w.~+/=-]{6,})"
+)
+TOKEN_IN_TEXT = re.compile(
+    r"(?P<pre>(?:access_token|accessToken|api_?key|apiKey)[\"']?\s*[:=]\s*[\"']?)"
+    r"(?P<value>[^\"'&\s,}\\]+)"
+)
 
 
 # what a match of JSON_PAIR, SCHEME_CREDENTIAL and TOKEN_IN_TEXT must contain (`Redactor.text` skips them without)
@@ -77,7 +117,7 @@ def is_credential_name(name: str) -> bool:
     words = [word.lower() for word in _WORD.findall(name)]
     if any(word in CREDENTIAL_WORDS for word in words):
         return True
-    return words == ["key"] or any(word == "key" and before in KEY_KINDS for before, word in zip(words, words[1:]))
+    return words == ["key"] or any(word == "key" and before in KEY_KINDS for before, word in itertools.pairwise(words))
 
 
 class Redactor:
@@ -142,10 +182,15 @@ class Redactor:
     def _dict(self, value: dict, cookie: bool = False) -> dict:
         name = value.get("name")
         if isinstance(name, str) and "value" in value and (is_credential_name(name) or cookie):  # a header, a cookie
-            return {**{k: self.value(v) for k, v in value.items() if k != "value"}, "value": self._masked(value["value"])}
+            return {
+                **{k: self.value(v) for k, v in value.items() if k != "value"},
+                "value": self._masked(value["value"]),
+            }
         out = {}
         for key, item in value.items():
-            secret = isinstance(key, str) and is_credential_name(key) and not (key == "cookies" and isinstance(item, list))
+            secret = (
+                isinstance(key, str) and is_credential_name(key) and not (key == "cookies" and isinstance(item, list))
+            )
             if key == "cookies" and isinstance(item, list):  # a trace's or HAR's cookies: names kept, values masked
                 item = [self._dict(c, cookie=True) if isinstance(c, dict) else self._masked(c) for c in item]
                 out[key] = item
@@ -168,7 +213,11 @@ class Redactor:
         return match.group(0)[:start] + self._learn(match.group("value"))
 
     def _always(self, match: re.Match[str]) -> str:
-        pre, value = (match.group("pre"), match.group("value")) if match.group("pre") else (match.group("pre2"), match.group("value2"))
+        pre, value = (
+            (match.group("pre"), match.group("value"))
+            if match.group("pre")
+            else (match.group("pre2"), match.group("value2"))
+        )
         return pre + self._learn(value)
 
     def _userinfo(self, match: re.Match[str]) -> str:
@@ -193,4 +242,3 @@ def _credentials_of(value: str) -> list[str]:
         return [rest.strip(), *_basic_password(rest.strip())] if scheme.lower() == "basic" else [rest.strip()]
     cookies = [part.partition("=")[2].strip() for part in value.split(";") if "=" in part]
     return cookies or [value]
-

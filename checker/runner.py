@@ -43,8 +43,12 @@ def check_urls(scenarios: list[Scenario], base_url: str | None) -> None:
                 resolve_url(step.goto, base_url)
 
 
-def run(scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None] = _no_event,
-        browser: Browser | None = None) -> RunResult:
+def run(
+    scenarios: list[Scenario],
+    options: RunOptions,
+    on_event: Callable[[RunEvent], None] = _no_event,
+    browser: Browser | None = None,
+) -> RunResult:
     """Run every scenario. Pass `browser` to reuse one (e.g. pytest-playwright's); else one is launched, or one per
     worker (`options.workers`, `checker.parallel`)."""
     check_urls(scenarios, options.base_url)
@@ -64,8 +68,9 @@ class BrowserOpener:
     remote endpoint, with a Playwright of its own. One of its own is opened again when it died mid-run, with a new
     Playwright when the watchdog had to end the driver (its last resort), so the next scenarios still get one."""
 
-    def __init__(self, options: RunOptions, browser: Browser | None = None,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(
+        self, options: RunOptions, browser: Browser | None = None, stop: threading.Event | None = None
+    ) -> None:
         self.options, self.given, self.stop = options, browser is not None, stop  # stop: set when a parallel run stops
         self.manager: PlaywrightContextManager | None = None
         self.pw: Playwright | None = None
@@ -74,8 +79,11 @@ class BrowserOpener:
         if browser is None:
             try:
                 self._start_playwright()
-                self.executable = (None if options.browser_endpoint and not options.browser_path
-                                   else find_browser(self.pw, options.browser_path))
+                self.executable = (
+                    None
+                    if options.browser_endpoint and not options.browser_path
+                    else find_browser(self.pw, options.browser_path)
+                )
                 browser = self._open()
             except BaseException:
                 self._stop_playwright()
@@ -169,8 +177,9 @@ class _Worker:
         self.opener.close()
 
 
-def _run_all(opener: BrowserOpener, scenarios: list[Scenario], options: RunOptions,
-             on_event: Callable[[RunEvent], None]) -> RunResult:
+def _run_all(
+    opener: BrowserOpener, scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None]
+) -> RunResult:
     started, started_at = time.monotonic(), utc_now()
     browser = f"Chromium {opener.browser.version}"
     results: list[ScenarioResult] = []
@@ -187,9 +196,16 @@ def _run_all(opener: BrowserOpener, scenarios: list[Scenario], options: RunOptio
         interrupted = True
     except KeyboardInterrupt:
         interrupted = True
-    run_result = new_run(results, started_at=started_at, duration_s=time.monotonic() - started,
-                         analytics_mode=options.analytics, base_url=options.base_url, browser=browser,
-                         interrupted=interrupted, fail_on_flaky=options.fail_on_flaky)
+    run_result = new_run(
+        results,
+        started_at=started_at,
+        duration_s=time.monotonic() - started,
+        analytics_mode=options.analytics,
+        base_url=options.base_url,
+        browser=browser,
+        interrupted=interrupted,
+        fail_on_flaky=options.fail_on_flaky,
+    )
     on_event(RunEvent("run_finished", total=len(scenarios)))
     return run_result
 
@@ -209,8 +225,9 @@ def _quietly(action: Callable[[], object]) -> None:
         pass  # closing what is already gone
 
 
-def run_attempts(opener: BrowserOpener, scenario: Scenario, options: RunOptions,
-                 on_event: Callable[[RunEvent], None] = _no_event) -> ScenarioResult:
+def run_attempts(
+    opener: BrowserOpener, scenario: Scenario, options: RunOptions, on_event: Callable[[RunEvent], None] = _no_event
+) -> ScenarioResult:
     """Run a scenario, again up to `options.retries` times while it does not pass; a later pass is `flaky`. Each
     attempt gets a working browser when the opener can give one (the last may have died or been ended)."""
     earlier: list[AttemptSummary] = []
@@ -219,9 +236,13 @@ def run_attempts(opener: BrowserOpener, scenario: Scenario, options: RunOptions,
         stopped = opener.stop is not None and opener.stop.is_set()  # no second attempt of an interrupted scenario
         if result.status == Status.passed or len(earlier) >= options.retries or stopped:
             break
-        earlier.append(AttemptSummary(status=result.status, error=result.error,
-                                      findings=[f"{v.rule}: {v.message}" for v in result.violations
-                                                if v.severity.value == "error"][:10]))
+        earlier.append(
+            AttemptSummary(
+                status=result.status,
+                error=result.error,
+                findings=[f"{v.rule}: {v.message}" for v in result.violations if v.severity.value == "error"][:10],
+            )
+        )
     result.attempts = len(earlier) + 1
     result.earlier_attempts = earlier
     if earlier and result.status == Status.passed:
@@ -229,12 +250,20 @@ def run_attempts(opener: BrowserOpener, scenario: Scenario, options: RunOptions,
     return result
 
 
-def run_scenario(browser: Browser, scenario: Scenario, options: RunOptions,
-                 on_event: Callable[[RunEvent], None] = _no_event, last_resort: Remedy | None = None) -> ScenarioResult:
+def run_scenario(
+    browser: Browser,
+    scenario: Scenario,
+    options: RunOptions,
+    on_event: Callable[[RunEvent], None] = _no_event,
+    last_resort: Remedy | None = None,
+) -> ScenarioResult:
     """Drive one scenario in a fresh context and return its checked result. Page failures become `error`, a page
     that stops answering too (`last_resort`: what ends a call nothing gentler ended, see `checker.drive.watchdog`)."""
-    result = ScenarioResult(name=scenario.name, file=scenario.file,
-                            expected_search_hub=scenario.search_hub or options.rules.expected_search_hub)
+    result = ScenarioResult(
+        name=scenario.name,
+        file=scenario.file,
+        expected_search_hub=scenario.search_hub or options.rules.expected_search_hub,
+    )
     started = time.monotonic()
     session = ScenarioSession(browser, scenario, options, result, on_event)
     session.last_resort = last_resort

@@ -34,11 +34,14 @@ def ensure_npm_packages(log: Callable[[str], None] = print) -> str:
         return "demo npm packages up to date"
     npm = shutil.which("npm")
     if npm is None:
-        raise SetupError("npm is needed to install the demo site's Coveo libraries",
-                         "install Node.js and npm (e.g. `apt-get install -y nodejs npm`), then run setup again")
+        raise SetupError(
+            "npm is needed to install the demo site's Coveo libraries",
+            "install Node.js and npm (e.g. `apt-get install -y nodejs npm`), then run setup again",
+        )
     log("Installing the demo site's npm packages (npm ci)…")
-    result = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=DEMO_DIR,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=DEMO_DIR, capture_output=True, text=True
+    )
     if result.returncode != 0 or missing_vendor_files():
         tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
         raise SetupError("npm ci failed: " + " | ".join(tail), "check access to the npm registry, then run setup again")

@@ -28,7 +28,9 @@ LEFT_BEHIND_GRACE_S = 5.0
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "no_browser: needs no browser (every test of tests/unit is one): `make test-fast`")
+    config.addinivalue_line(
+        "markers", "no_browser: needs no browser (every test of tests/unit is one): `make test-fast`"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -89,8 +91,10 @@ def _no_process_left_behind():
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     names = "\n".join(f"  {pid}: {_command(cmd)}" for pid, cmd in left)
-    pytest.fail(f"{len(left)} process(es) started by the tests still running at the end of the session (now killed):\n"
-                f"{names}", pytrace=False)
+    pytest.fail(
+        f"{len(left)} process(es) started by the tests still running at the end of the session (now killed):\n{names}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +145,9 @@ class _PagesHandler(SimpleHTTPRequestHandler, DemoHandler):
         if not match:
             self.send_error(404)
             return
-        self.path = path[: match.start("config")] + CASE_ASSIST_ID + path[match.end("config") :] + (query and "?" + query)
+        self.path = (
+            path[: match.start("config")] + CASE_ASSIST_ID + path[match.end("config") :] + (query and "?" + query)
+        )
         DemoHandler.do_POST(self)
 
     def do_OPTIONS(self):  # not served, as before: the pages call the API from their own origin
@@ -189,7 +195,9 @@ def run_scenarios(browser, tmp_path):
     """Run scenario files against a base URL in the session's browser; returns the RunResult."""
 
     def _run(paths, base_url=None, **overrides):
-        options = RunOptions(**{"base_url": base_url, "report_dir": tmp_path / "report", "expect_timeout_s": 2.0, **overrides})
+        options = RunOptions(
+            **{"base_url": base_url, "report_dir": tmp_path / "report", "expect_timeout_s": 2.0, **overrides}
+        )
         return run(load_scenarios(paths), options, browser=browser)
 
     return _run

@@ -40,7 +40,13 @@ def ev(
     hub = (data or {}).get("originLevel1", HUB) if transport == "click" else HUB
     fields = {"client_id": CID, "search_hub": hub, "step": index, "time_ms": 1000.0 + 100 * index, **kw}
     return Event(
-        index=index, action=action, event_type=event_type, transport=transport, data=data or {}, ticket=ticket or {}, **fields
+        index=index,
+        action=action,
+        event_type=event_type,
+        transport=transport,
+        data=data or {},
+        ticket=ticket or {},
+        **fields,
     )
 
 

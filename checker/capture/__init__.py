@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Literal
 
-from checker.bounds import PageUnresponsive, unbounded
+from checker.bounds import Bound, PageUnresponsive, unbounded
 from checker.capture.host_map import HostMap
 from checker.capture.js_layer import JsCapture
 from checker.capture.network import NetworkCapture
@@ -47,18 +47,23 @@ PAGE_STATE_JS = """() => {
 
 
 class ContextCapture:
-    def __init__(self, redactor: Redactor, analytics: Literal["block", "pass"] = "block", extra_patterns: list[str] | None = None,
-                 host_map: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        redactor: Redactor,
+        analytics: Literal["block", "pass"] = "block",
+        extra_patterns: list[str] | None = None,
+        host_map: dict[str, str] | None = None,
+    ) -> None:
         self.redactor = redactor
         self.host_map = HostMap(host_map)
         self.network = NetworkCapture(redactor, analytics, extra_patterns)
         self.js = JsCapture(redactor, self.network.started_at, self.network.step_at, extra_patterns)
-        self.context: "BrowserContext | None" = None
+        self.context: BrowserContext | None = None
         # wraps each read of a page: the scenario driver sets its watchdog's `bound` (a page whose script never
         # yields would hold an evaluate for ever); without one, reads are not bounded
-        self.bound = unbounded
+        self.bound: Bound = unbounded
 
-    def attach(self, context: "BrowserContext") -> None:
+    def attach(self, context: BrowserContext) -> None:
         """Install both layers; must happen before the context's pages load their first document."""
         self.context = context
         self.js.attach(context)
@@ -70,7 +75,7 @@ class ContextCapture:
             raise RuntimeError("the capture is not attached to a browser context")
         return self.context
 
-    def events(self) -> list["Event"]:
+    def events(self) -> list[Event]:
         return decode_all(self.network.requests, self.js.calls)
 
     def next_request(self, timeout_ms: float) -> bool:
@@ -128,8 +133,9 @@ class ContextCapture:
             except PlaywrightTimeout:
                 pass
 
-    def _in_every_frame(self, script: str, arg: Any = None, what: str = "reading the page",
-                        waits_s: float = 0) -> list[Any]:
+    def _in_every_frame(
+        self, script: str, arg: Any = None, what: str = "reading the page", waits_s: float = 0
+    ) -> list[Any]:
         """Evaluate `script` in every frame of every page of the context. A frame that could not answer gives
         `UNANSWERED` when it is still there (its new document is loading), nothing when it is gone. A page that does
         not answer within the bound (and the `waits_s` the script may wait) raises `PageUnresponsive`: the other
@@ -150,9 +156,12 @@ class ContextCapture:
     def _pages_idle(self, until_wall_ms: float) -> bool:
         """True when no frame of any page has anything under way due before `until_wall_ms` (hook.js waits for
         it to end, at most until then)."""
-        return all(answer is not False and answer is not UNANSWERED
-                   for answer in self._in_every_frame(IDLE_JS, until_wall_ms, "waiting for what it had under way",
-                                                      max(until_wall_ms / 1000 - time.time(), 0)))
+        return all(
+            answer is not False and answer is not UNANSWERED
+            for answer in self._in_every_frame(
+                IDLE_JS, until_wall_ms, "waiting for what it had under way", max(until_wall_ms / 1000 - time.time(), 0)
+            )
+        )
 
     def flush_pages(self) -> None:
         """Have every frame hand over what its JS layer still holds (the times steps acted on it). The binding call
@@ -160,7 +169,7 @@ class ContextCapture:
         pagehide."""
         self._in_every_frame(FLUSH_JS, what="reading what its steps did")
 
-    def page_fields(self, page: "Page") -> set[str]:
+    def page_fields(self, page: Page) -> set[str]:
         """The form fields a page has (open shadow roots included), for the fieldName cross-check."""
         try:
             with self.bound("reading its form fields"):
@@ -168,7 +177,7 @@ class ContextCapture:
         except Exception:
             return set()  # navigating, or closed
 
-    def page_state(self, page: "Page") -> dict[str, Any]:
+    def page_state(self, page: Page) -> dict[str, Any]:
         """The client ID the page stored (localStorage, else the coveo_visitorId cookie) and the library version.
         The page's form fields join those it had when it logged (`js.page_fields`)."""
         try:
@@ -180,7 +189,9 @@ class ContextCapture:
         self.js.on_fields(fields)
         if not state.get("visitorId") and self.context is not None:
             try:
-                state["visitorId"] = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)
+                state["visitorId"] = next(
+                    (c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None
+                )
             except Exception:
                 pass
         return state

@@ -34,8 +34,13 @@ def hook_script(extra_patterns: list[str]) -> str:
 
 
 class JsCapture:
-    def __init__(self, redactor: Redactor, started_at: float, step_at: Callable[[float], int | None],
-                 extra_patterns: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        redactor: Redactor,
+        started_at: float,
+        step_at: Callable[[float], int | None],
+        extra_patterns: list[str] | None = None,
+    ) -> None:
         self.redactor = redactor
         self.started_at = started_at  # wall-clock seconds, same origin as the page's Date.now()
         self.step_at = step_at  # wall time → step index (shared with the network capture)
@@ -51,7 +56,7 @@ class JsCapture:
         self.library_loaded = False
         self.tracking_allowed = True  # the page's Do Not Track / Global Privacy Control (the libraries obey them)
 
-    def attach(self, context: "BrowserContext") -> None:
+    def attach(self, context: BrowserContext) -> None:
         context.expose_binding(BINDING, self._on_record)
         context.add_init_script(hook_script(self.extra_patterns))
 
@@ -131,7 +136,9 @@ class JsCapture:
             queued=record.get("queued"),
             url=self.redactor.url(url) if isinstance(url, str) else None,
             returned=record.get("returned"),
-            info={k: self.redactor.value(record[k]) for k in ("dnt", "gpc", "quantic", "src") if record.get(k) is not None},
+            info={
+                k: self.redactor.value(record[k]) for k in ("dnt", "gpc", "quantic", "src") if record.get(k) is not None
+            },
         )
 
     @staticmethod

@@ -14,15 +14,18 @@ from checker.models import ExpectationResult, ScenarioResult, Severity, Status, 
 from checker.scenario.model import Scenario
 
 
-def analyze(result: ScenarioResult, scenario: Scenario | None = None, rules: RuleConfig | None = None) -> ScenarioResult:
+def analyze(
+    result: ScenarioResult, scenario: Scenario | None = None, rules: RuleConfig | None = None
+) -> ScenarioResult:
     """Decode the result's captured requests and JS calls into its `events`, then check them (`check_scenario`).
     Without `scenario` (a Python test's capture, or a journal whose scenario file is gone) only the rules apply."""
     result.events = decode_all(result.requests, result.js_calls)
     return check_scenario(result, scenario, rules)
 
 
-def check_scenario(result: ScenarioResult, scenario: Scenario | None = None,
-                   config: RuleConfig | None = None) -> ScenarioResult:
+def check_scenario(
+    result: ScenarioResult, scenario: Scenario | None = None, config: RuleConfig | None = None
+) -> ScenarioResult:
     """Fill `expectations`, `reconciliation`, `violations` and `status` of a scenario whose events are decoded."""
     result.expectations = _expectations(result, scenario) if scenario is not None else []
     for outcome in result.expectations:

@@ -3,11 +3,15 @@ modules the rules use, e.g. `checker.check.deviations`, may name it without impo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from checker.check.advice import advise
 from checker.models import Event, ScenarioResult, Severity
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,7 +45,7 @@ class RuleContext:
         """A fix hint in the words of the page's implementation (snippet, Headless or Quantic)."""
         return advise(self.result.implementation, topic, **values)
 
-    def once(self, key: str, compute):
+    def once(self, key: str, compute: Callable[[], T]) -> T:
         if key not in self.memo:
             self.memo[key] = compute()
         return self.memo[key]

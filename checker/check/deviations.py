@@ -26,47 +26,77 @@ class Deviation:
 
 
 HEADLESS = "@coveo/headless"
-DEVIATIONS: dict[str, Deviation] = {d.key: d for d in (
-    Deviation("headless.no-auto-selection",
-              "ticket_classification_click carries autoSelection only for automatic selections, not manual ones"),
-    Deviation("headless.suggestion-id-unique-id",
-              "suggestion_rate's suggestionId is the document's uniqueId, not its permanentid (sent as permanentId)"),
-    Deviation("headless.ticket-id-from-case-inputs",
-              "logCreateCase takes no ticket id: ticket_create has one only if the page put it in the case inputs",
-              "ticket-id"),
-    Deviation("headless.classification-ticket-before-update",
-              "ticket_classification_click is logged with the ticket as it was before the selected value was set"),
-    Deviation("headless.origin-context-search",
-              "document suggestion click events carry originContext 'Search', not 'CaseAssist'"),
-    Deviation("headless.next-no-next-stage",
-              "in next mode (Event Protocol) there is no event for ticket_next_stage"),
-    Deviation("headless.next-quickview-as-click",
-              "in next mode a quick view is logged as CaseAssist.DocumentSuggestionClick, like opening the document"),
-    Deviation("headless.next-smaller-payload",
-              "in next mode (Event Protocol) events carry fewer fields than the document's: a trackingId instead of "
-              "a search hub, no ticket on field updates, no classification value, no click metadata"),
-    Deviation("headless.sends-deprecated-fields",
-              "suggestion_rate and document clicks still carry the deprecated documentUriHash"),
-    Deviation("headless.content-id-key",
-              "document suggestion click events name the content ID key 'permanentId'; the index field (and the "
-              "document's example) is 'permanentid'"),
-    Deviation("headless.next-stage-payload",
-              "ticket_next_stage carries {stage} (or {}) although the protocol defines no payload"),
-)}
+DEVIATIONS: dict[str, Deviation] = {
+    d.key: d
+    for d in (
+        Deviation(
+            "headless.no-auto-selection",
+            "ticket_classification_click carries autoSelection only for automatic selections, not manual ones",
+        ),
+        Deviation(
+            "headless.suggestion-id-unique-id",
+            "suggestion_rate's suggestionId is the document's uniqueId, not its permanentid (sent as permanentId)",
+        ),
+        Deviation(
+            "headless.ticket-id-from-case-inputs",
+            "logCreateCase takes no ticket id: ticket_create has one only if the page put it in the case inputs",
+            "ticket-id",
+        ),
+        Deviation(
+            "headless.classification-ticket-before-update",
+            "ticket_classification_click is logged with the ticket as it was before the selected value was set",
+        ),
+        Deviation(
+            "headless.origin-context-search",
+            "document suggestion click events carry originContext 'Search', not 'CaseAssist'",
+        ),
+        Deviation(
+            "headless.next-no-next-stage", "in next mode (Event Protocol) there is no event for ticket_next_stage"
+        ),
+        Deviation(
+            "headless.next-quickview-as-click",
+            "in next mode a quick view is logged as CaseAssist.DocumentSuggestionClick, like opening the document",
+        ),
+        Deviation(
+            "headless.next-smaller-payload",
+            "in next mode (Event Protocol) events carry fewer fields than the document's: a trackingId instead of "
+            "a search hub, no ticket on field updates, no classification value, no click metadata",
+        ),
+        Deviation(
+            "headless.sends-deprecated-fields",
+            "suggestion_rate and document clicks still carry the deprecated documentUriHash",
+        ),
+        Deviation(
+            "headless.content-id-key",
+            "document suggestion click events name the content ID key 'permanentId'; the index field (and the "
+            "document's example) is 'permanentid'",
+        ),
+        Deviation(
+            "headless.next-stage-payload",
+            "ticket_next_stage carries {stage} (or {}) although the protocol defines no payload",
+        ),
+    )
+}
 
 
-def next_mode(ctx: "RuleContext") -> bool:
+def next_mode(ctx: RuleContext) -> bool:
     """The page's Headless engine (its own, or Quantic's) logs in 'next' mode (Event Protocol)."""
     return ctx.result.implementation.analytics_mode == "next"
 
 
-def headless_events(ctx: "RuleContext") -> set[int]:
+def headless_events(ctx: RuleContext) -> set[int]:
     """Indices of events that a Headless analytics action produced (per the reconciliation)."""
-    return ctx.once("headless_events", lambda: {p.event_index for p in ctx.result.reconciliation
-                                                if p.source == "headless" and p.event_index is not None and p.level == "api"})
+    return ctx.once(
+        "headless_events",
+        lambda: {
+            p.event_index
+            for p in ctx.result.reconciliation
+            if p.source == "headless" and p.event_index is not None and p.level == "api"
+        },
+    )
 
 
-def from_headless(ctx: "RuleContext", event: "Event | None") -> bool:
+def from_headless(ctx: RuleContext, event: Event | None) -> bool:
     """The event is Headless' doing: one of its analytics actions sent it, it names Headless as its source, or the
     page runs Headless (or Quantic) and never called coveoua itself (a bundle the JS layer could not hook)."""
     if event is None:
@@ -77,7 +107,7 @@ def from_headless(ctx: "RuleContext", event: "Event | None") -> bool:
     return runs_headless and not any(call.fn == "coveoua" for call in ctx.result.js_calls)
 
 
-def label(key: str, ctx: "RuleContext") -> str:
+def label(key: str, ctx: RuleContext) -> str:
     """How a deviation is named in a finding: '@coveo/headless 3.37.0 (loaded by Quantic 3.34.0): <description>'."""
     return f"{library_name(ctx.result.implementation)}: {DEVIATIONS[key].description}"
 

@@ -13,5 +13,15 @@ from checker.matchers import (
     compile_value,
 )
 
-__all__ = ["MISSING", "OPERATORS", "REGEX_BUDGET_S", "Captures", "GaveUp", "MatcherError", "Op", "captures_used",
-           "compare", "compile_value"]
+__all__ = [
+    "MISSING",
+    "OPERATORS",
+    "REGEX_BUDGET_S",
+    "Captures",
+    "GaveUp",
+    "MatcherError",
+    "Op",
+    "captures_used",
+    "compare",
+    "compile_value",
+]

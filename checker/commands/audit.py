@@ -60,14 +60,18 @@ def claim_report_dir(report_dir: Path) -> Iterator[None]:
         report_dir.mkdir(parents=True, exist_ok=True)
         handle = open(report_dir / LOCK_NAME, "a+")
     except OSError as exc:
-        raise ConfigError(f"--report {report_dir} cannot be used: {exc.strerror or exc}",
-                          "give --report a folder you can write to (it is created when missing)") from None
+        raise ConfigError(
+            f"--report {report_dir} cannot be used: {exc.strerror or exc}",
+            "give --report a folder you can write to (it is created when missing)",
+        ) from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise ConfigError(f"--report {report_dir} is in use by another run",
-                              "give each run its own --report folder (the default is a new timestamped one)") from None
+            raise ConfigError(
+                f"--report {report_dir} is in use by another run",
+                "give each run its own --report folder (the default is a new timestamped one)",
+            ) from None
         try:
             yield
         finally:
@@ -80,20 +84,37 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     if args.workers < 1 or args.retries < 0:
         raise ConfigError("--workers must be at least 1 and --retries at least 0")
     if not all(math.isfinite(t) and t > 0 for t in (args.step_timeout, args.expect_timeout)) or args.settle < 0:
-        raise ConfigError("timeouts must be positive finite numbers (seconds; --settle in milliseconds)",
-                          "e.g. --step-timeout 10 --expect-timeout 5")
+        raise ConfigError(
+            "timeouts must be positive finite numbers (seconds; --settle in milliseconds)",
+            "e.g. --step-timeout 10 --expect-timeout 5",
+        )
     if args.storage_state and not args.storage_state.is_file():
-        raise ConfigError(f"--storage-state {args.storage_state} not found", "create one with `case-assist-check login`")
+        raise ConfigError(
+            f"--storage-state {args.storage_state} not found", "create one with `case-assist-check login`"
+        )
     report_dir = _report_dir(args)
     _refuse_impossible_outputs(args)
     secrets = sorted({value for s in scenarios for value in s.secret_values})
     options = RunOptions(
-        base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
-        report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
-        screenshots=not args.no_screenshots, settle_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
-        trace=args.trace, workers=args.workers, retries=args.retries, fail_on_flaky=args.fail_on_flaky,
-        browser_endpoint=args.browser_endpoint, host_map=parse_host_map(args.map_host or []),
-        rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
+        base_url=base_url,
+        analytics=args.analytics,
+        browser_path=args.browser_path,
+        headed=args.headed,
+        report_dir=report_dir,
+        step_timeout_s=args.step_timeout,
+        expect_timeout_s=args.expect_timeout,
+        screenshots=not args.no_screenshots,
+        settle_ms=args.settle,
+        secrets=secrets,
+        storage_state=args.storage_state,
+        trace=args.trace,
+        workers=args.workers,
+        retries=args.retries,
+        fail_on_flaky=args.fail_on_flaky,
+        browser_endpoint=args.browser_endpoint,
+        host_map=parse_host_map(args.map_host or []),
+        rules=rule_config(config, getattr(args, "search_hub", None)),
+        extra_analytics_patterns=list(config.proxies),
     )
     baseline, history = _earlier_runs(args)
     console = make_console()
@@ -115,6 +136,7 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
 def stop_on_sigterm() -> Iterator[None]:
     """SIGTERM (a CI job cancelled, a container stopped) stops the run like Ctrl-C: the report of what finished is
     still written."""
+
     def interrupt(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
@@ -135,8 +157,10 @@ def _earlier_runs(args: argparse.Namespace) -> tuple[RunResult | None, list[RunR
         try:
             baseline = read_json(args.baseline)
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"--baseline {args.baseline}: not a results.json of this tool ({str(exc).splitlines()[0]})",
-                              "pass the results.json (or --json file) of an earlier run") from None
+            raise ConfigError(
+                f"--baseline {args.baseline}: not a results.json of this tool ({str(exc).splitlines()[0]})",
+                "pass the results.json (or --json file) of an earlier run",
+            ) from None
     history = load_history(args.history) if args.history else None
     return baseline, history
 
@@ -147,7 +171,9 @@ def shard(scenarios: list[T], spec: str | None) -> list[T]:
         return scenarios
     match = re.fullmatch(r"(\d+)/(\d+)", spec.strip())
     if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-        raise ConfigError(f"--shard {spec!r} is not I/N with 1 ≤ I ≤ N", "e.g. --shard 2/4 in the second of four CI jobs")
+        raise ConfigError(
+            f"--shard {spec!r} is not I/N with 1 ≤ I ≤ N", "e.g. --shard 2/4 in the second of four CI jobs"
+        )
     index, count = int(match.group(1)), int(match.group(2))
     return [s for k, s in enumerate(scenarios) if k % count == index - 1]
 
@@ -159,7 +185,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     scenarios = args.scenarios or (QUANTIC_SCENARIOS if args.quantic else DEMO_SCENARIOS)
     if not scenarios.exists():
-        raise ConfigError(f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios")
+        raise ConfigError(
+            f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios"
+        )
     if args.quantic and not quantic_ready():
         raise SetupError("the Quantic demo is not built (Quantic's sources are not on npm)", HOW_TO_GET)
     with DemoServer() as server:

@@ -98,7 +98,13 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    record_to_file(args.url, args.output, base_url=args.base_url, name=args.name, browser_path=args.browser_path,
-                   host_map=parse_host_map(args.map_host or []))
+    record_to_file(
+        args.url,
+        args.output,
+        base_url=args.base_url,
+        name=args.name,
+        browser_path=args.browser_path,
+        host_map=parse_host_map(args.map_host or []),
+    )
     print(f"Scenario written to {args.output}; check it with `case-assist-check validate {args.output}`")
     return EXIT_OK

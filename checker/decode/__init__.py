@@ -26,7 +26,11 @@ def decode_request(req: CapturedRequest) -> list[Event]:
     except DecodeError as exc:
         events = [make_event(action=None, transport=endpoint, decode_error=str(exc))]
     except Exception as exc:  # an unexpected shape from a page we don't control: a finding, never a crash
-        events = [make_event(action=None, transport=endpoint, decode_error=f"unexpected content ({type(exc).__name__}: {exc})"[:300])]
+        events = [
+            make_event(
+                action=None, transport=endpoint, decode_error=f"unexpected content ({type(exc).__name__}: {exc})"[:300]
+            )
+        ]
     if req.body_truncated:
         for event in events:
             if event.decode_error:
@@ -65,6 +69,7 @@ VALUE_KEPT = 65_536  # characters of one payload value an event keeps (no Case A
 def clip_long_values(value: Any) -> Any:
     """A page can put megabytes in one field: the event keeps the beginning and says how much was cut, so the
     results, the journal and the report stay readable; type checks see a string either way."""
+
     def clip(text: str) -> str:
         if len(text) <= VALUE_KEPT:
             return text
@@ -73,14 +78,17 @@ def clip_long_values(value: Any) -> Any:
     return map_strings(value, clip)
 
 
-def decode_all(requests: list[CapturedRequest], js_calls: list[JsCall] | None = None,
-               cache: DecodeCache | None = None) -> list[Event]:
+def decode_all(
+    requests: list[CapturedRequest], js_calls: list[JsCall] | None = None, cache: DecodeCache | None = None
+) -> list[Event]:
     """All events of a scenario in the order their requests left the page, numbered from 0.
 
     With the JS layer's calls, an event is attributed to the step during which the page asked for it. With a
     `cache`, a request already decoded through it is not decoded again (a capture that keeps growing)."""
     events: list[Event] = []
-    for req in sorted((r for r in requests if r.kind == "analytics" and r.method != "OPTIONS"), key=lambda r: (r.time_ms, r.id)):
+    for req in sorted(
+        (r for r in requests if r.kind == "analytics" and r.method != "OPTIONS"), key=lambda r: (r.time_ms, r.id)
+    ):
         events.extend(decode_request(req) if cache is None else cache.events_of(req))
     for index, event in enumerate(events):
         event.index = index

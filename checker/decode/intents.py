@@ -8,17 +8,26 @@ the page meant, to be compared with the event that left the browser.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from checker.decode.ua import text_or_none
 from checker.models import Event, JsCall
 
+T = TypeVar("T")
+
 SKEW_MS = 50.0  # clocks of the page and of the capture agree to within this
 
 # svc:setTicket keys the library knows, and the name each has on the wire (svc_ticket_<name>).
-TICKET_KEYS = {"id": "id", "subject": "subject", "description": "description", "category": "category",
-               "productId": "product_id", "custom": "custom"}
+TICKET_KEYS = {
+    "id": "id",
+    "subject": "subject",
+    "description": "description",
+    "category": "category",
+    "productId": "product_id",
+    "custom": "custom",
+}
 
 
 # Headless analytics action type prefixes → the document's action types (a document click may be a quick view).
@@ -56,8 +65,11 @@ class Intent:
     actions: tuple[str, ...] = ()  # the actions the wire event may carry (defaults to `action`)
 
     def accepts(self, event: Event) -> bool:
-        return event.protocol == self.protocol and event.action in self.wanted and \
-            (self.protocol == "ep" or event.transport == self.transport)
+        return (
+            event.protocol == self.protocol
+            and event.action in self.wanted
+            and (self.protocol == "ep" or event.transport == self.transport)
+        )
 
     @property
     def wanted(self) -> tuple[str | None, ...]:
@@ -115,9 +127,22 @@ def _headless(call: JsCall, mode: str) -> Intent | None:
     if not actions:
         return None
     transport = "event_protocol" if mode == "next" else ("click" if actions[0] in CLICK_ACTIONS else "collect")
-    return Intent(action=actions[0], transport=transport, event_type=None, data={}, ticket={}, search_hub=None,
-                  call_ids=[call.id], time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=False,
-                  source="headless", protocol="ep" if mode == "next" else "ua", actions=actions)
+    return Intent(
+        action=actions[0],
+        transport=transport,
+        event_type=None,
+        data={},
+        ticket={},
+        search_hub=None,
+        call_ids=[call.id],
+        time_ms=call.time_ms,
+        step=call.step,
+        frame_url=call.frame_url,
+        queued=False,
+        source="headless",
+        protocol="ep" if mode == "next" else "ua",
+        actions=actions,
+    )
 
 
 def _page_of(frame_url: str | None) -> str | None:
@@ -141,27 +166,43 @@ def _apply(state: _FrameState, call: JsCall) -> Intent | None:
 
 def _send(state: _FrameState, call: JsCall, args: list[Any]) -> Intent | None:
     kind = args[1] if len(args) > 1 else None
-    common = dict(time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=bool(call.queued))
+    common: dict[str, Any] = dict(
+        time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=bool(call.queued)
+    )
     if kind == "event" and len(args) > 2 and args[2] == "svc":
         fields = args[4] if len(args) > 4 and isinstance(args[4], dict) else {}
-        intent = Intent(action=state.action, transport="collect", event_type=text_or_none(args[3]) if len(args) > 3 else None,
-                        data=dict(state.data), ticket=dict(state.ticket), search_hub=text_or_none(fields.get("searchHub")),
-                        call_ids=[*state.call_ids, call.id], **common)
+        intent = Intent(
+            action=state.action,
+            transport="collect",
+            event_type=text_or_none(args[3]) if len(args) > 3 else None,
+            data=dict(state.data),
+            ticket=dict(state.ticket),
+            search_hub=text_or_none(fields.get("searchHub")),
+            call_ids=[*state.call_ids, call.id],
+            **common,
+        )
         state.clear()  # the library clears action and ticket after every send
         return intent
     if kind == "click" and len(args) > 2 and isinstance(args[2], dict):
         payload = args[2]
-        return Intent(action=text_or_none(payload.get("actionCause")), transport="click", event_type="click",
-                      data=dict(payload), ticket={}, search_hub=text_or_none(payload.get("originLevel1")),
-                      call_ids=[call.id], **common)
+        return Intent(
+            action=text_or_none(payload.get("actionCause")),
+            transport="click",
+            event_type="click",
+            data=dict(payload),
+            ticket={},
+            search_hub=text_or_none(payload.get("originLevel1")),
+            call_ids=[call.id],
+            **common,
+        )
     return None
 
 
-class TimeBuckets:
+class TimeBuckets(Generic[T]):
     """Items grouped by a key and sorted by time, to take 'the first unused one at or after t' quickly."""
 
-    def __init__(self, items, key, time) -> None:
-        self.groups: dict[Any, list] = {}
+    def __init__(self, items: Iterable[T], key: Callable[[T], Hashable], time: Callable[[T], float]) -> None:
+        self.groups: dict[Hashable, list[T]] = {}
         for item in sorted(items, key=time):
             self.groups.setdefault(key(item), []).append(item)
         self.times = {k: [time(i) for i in group] for k, group in self.groups.items()}
@@ -178,7 +219,7 @@ class TimeBuckets:
             skip[position], position = root, skip[position]
         return root
 
-    def take(self, keys, after: float):
+    def take(self, keys: Iterable[Hashable], after: float) -> T | None:
         """The earliest unused item under any of `keys` whose time is ≥ `after` (marked used), or None."""
         best = None
         for key in keys:
@@ -207,7 +248,7 @@ def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Inten
 
 
 def _pair(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:
-    def key(e: Event):
+    def key(e: Event) -> tuple[str, str | None, str]:
         return (e.protocol, e.action, e.transport if e.protocol == "ua" else "event_protocol")
 
     buckets = TimeBuckets(events, key, lambda e: e.time_ms)
@@ -224,8 +265,11 @@ def _pair(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Even
 
 def unsent_intents(calls: list[JsCall], events: list[Event], step: int) -> list[Intent]:
     """What the page asked for during `step` whose event has not been seen on the wire yet: on its way."""
-    return [intent for intent, event in pair_intents(intents_from_calls(calls), events)
-            if event is None and intent.step == step and intent.action is not None]
+    return [
+        intent
+        for intent, event in pair_intents(intents_from_calls(calls), events)
+        if event is None and intent.step == step and intent.action is not None
+    ]
 
 
 def attribute_steps(events: list[Event], calls: list[JsCall]) -> None:

@@ -92,16 +92,24 @@ _SET = object.__setattr__
 _PLAIN: dict[type, tuple[frozenset[str], dict[str, None]] | None] = {}
 
 
-def construct(cls: type, values: dict[str, Any]) -> Any:
+def _plain_fields(cls: Any) -> tuple[frozenset[str], dict[str, None]] | None:
+    fields = cls.__pydantic_fields__
+    eligible = (
+        not cls.__pydantic_post_init__
+        and not cls.__pydantic_root_model__
+        and not cls.__private_attributes__
+        and all(f.alias is None and f.validation_alias is None for f in fields.values())
+    )
+    return (frozenset(fields), dict.fromkeys(fields)) if eligible else None
+
+
+def construct(cls: Any, values: dict[str, Any]) -> Any:
     """`cls.model_construct(**values)` for `values` naming every field, without its per-field alias and default
     lookups (the pipeline builds events and pairings by the thousand). Same instance: fields in declaration order,
     all of them set, no extra, no private attributes."""
-    plain = _PLAIN.get(cls, False)
-    if plain is False:
-        fields = cls.__pydantic_fields__
-        eligible = (not cls.__pydantic_post_init__ and not cls.__pydantic_root_model__ and not cls.__private_attributes__
-                    and all(f.alias is None and f.validation_alias is None for f in fields.values()))
-        plain = _PLAIN[cls] = (frozenset(fields), dict.fromkeys(fields)) if eligible else None
+    if cls not in _PLAIN:
+        _PLAIN[cls] = _plain_fields(cls)
+    plain = _PLAIN[cls]
     if plain is None or values.keys() != plain[0]:
         return cls.model_construct(**values)
     fields_values = plain[1].copy()
@@ -114,12 +122,15 @@ def construct(cls: type, values: dict[str, Any]) -> Any:
     return model
 
 
-EVENT_DEFAULTS = {name: info.get_default(call_default_factory=True) for name, info in Event.model_fields.items()
-                  if not info.is_required()}
+EVENT_DEFAULTS = {
+    name: info.get_default(call_default_factory=True)
+    for name, info in Event.model_fields.items()
+    if not info.is_required()
+}
 
 
 def decode_collect(req: CapturedRequest, body: dict[str, Any]) -> Event:
-    ticket = {key[len(TICKET_PREFIX):]: value for key, value in body.items() if key.startswith(TICKET_PREFIX)}
+    ticket = {key[len(TICKET_PREFIX) :]: value for key, value in body.items() if key.startswith(TICKET_PREFIX)}
     is_svc = body.get("ec") == "svc" or "svc_action" in body
     return make_event(
         index=0,

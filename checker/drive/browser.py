@@ -26,7 +26,7 @@ SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chro
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 
 
-def managed_chromium(pw: "Playwright | None" = None) -> str | None:
+def managed_chromium(pw: Playwright | None = None) -> str | None:
     """The Playwright-managed Chromium's executable when it is installed."""
     try:
         if pw is not None:
@@ -49,11 +49,13 @@ def system_chromium() -> str | None:
     return None
 
 
-def find_browser(pw: "Playwright | None" = None, explicit: str | None = None) -> str | None:
+def find_browser(pw: Playwright | None = None, explicit: str | None = None) -> str | None:
     """Executable path to launch, or None to let Playwright use its managed browser."""
     if explicit:
         if not Path(explicit).exists() and not shutil.which(explicit):
-            raise SetupError(f"--browser-path {explicit} does not exist", "give the path of a Chromium or Chrome executable")
+            raise SetupError(
+                f"--browser-path {explicit} does not exist", "give the path of a Chromium or Chrome executable"
+            )
         return shutil.which(explicit) or explicit
     if managed_chromium(pw):
         return None
@@ -88,22 +90,28 @@ def ensure_browser(log: Callable[[str], None] = print) -> str:
     )
 
 
-def connect(pw: "Playwright", endpoint: str, executable: str | None = None) -> "Browser":
+def connect(pw: Playwright, endpoint: str, executable: str | None = None) -> Browser:
     """A browser on a remote Playwright server (`playwright run-server`, or a grid speaking its protocol). The launch
     options travel in a header; a server started with --unsafe honours their executable path."""
     options: dict = {"args": LAUNCH_ARGS, "headless": True}
     if executable:
         options["executablePath"] = executable
     try:
-        return pw.chromium.connect(endpoint, headers={"x-playwright-launch-options": json.dumps(options)}, timeout=30_000)
+        return pw.chromium.connect(
+            endpoint, headers={"x-playwright-launch-options": json.dumps(options)}, timeout=30_000
+        )
     except Exception as exc:
-        raise SetupError(f"could not connect to the browser at {endpoint}: {str(exc).splitlines()[0]}",
-                         "start one with `playwright run-server --port 3000 --host 0.0.0.0 --unsafe`, or check the URL") from None
+        raise SetupError(
+            f"could not connect to the browser at {endpoint}: {str(exc).splitlines()[0]}",
+            "start one with `playwright run-server --port 3000 --host 0.0.0.0 --unsafe`, or check the URL",
+        ) from None
 
 
-def launch(pw: "Playwright", executable: str | None, headed: bool = False) -> "Browser":
+def launch(pw: Playwright, executable: str | None, headed: bool = False) -> Browser:
     try:
         return pw.chromium.launch(executable_path=executable, headless=not headed, args=LAUNCH_ARGS)
     except Exception as exc:
-        raise SetupError(f"could not start Chromium ({executable or 'Playwright-managed'}): {str(exc).splitlines()[0]}",
-                         "run `case-assist-check setup`, or pass --browser-path") from None
+        raise SetupError(
+            f"could not start Chromium ({executable or 'Playwright-managed'}): {str(exc).splitlines()[0]}",
+            "run `case-assist-check setup`, or pass --browser-path",
+        ) from None

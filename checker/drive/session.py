@@ -30,7 +30,7 @@ from checker.drive.watchdog import (
 )
 from checker.errors import first_line
 from checker.files import note_unwritten
-from checker.models import ScenarioResult, StepResult, StepStatus
+from checker.models import Event, ExpectationResult, ScenarioResult, StepResult, StepStatus
 from checker.names import artefact_stem, slug
 from checker.options import RunEvent, RunOptions
 from checker.scenario.model import (
@@ -55,6 +55,7 @@ class RecordSink(Protocol):
 
     def write(self, kind: str, payload: Any) -> None: ...
 
+
 PURE_WAITS = (WaitForStep, WaitStep, WaitForEventStep, ScreenshotStep)  # steps that do not act on the page
 ACT_AS_THEY_START = (GotoStep, EvaluateStep)  # a navigation, a script: they change the page before any input
 
@@ -63,12 +64,20 @@ class ScenarioSession:
     watchdog: Watchdog | None = None  # bounds every call to the page (set by `run`)
     last_resort: Remedy | None = None  # the runner's, when it owns the browser: see `checker.drive.watchdog`
 
-    def __init__(self, browser: Browser, scenario: Scenario, options: RunOptions, result: ScenarioResult,
-                 on_event: Callable[[RunEvent], None] = lambda e: None) -> None:
+    def __init__(
+        self,
+        browser: Browser,
+        scenario: Scenario,
+        options: RunOptions,
+        result: ScenarioResult,
+        on_event: Callable[[RunEvent], None] = lambda e: None,
+    ) -> None:
         self.scenario, self.options, self.result, self.on_event = scenario, options, result, on_event
         for secret in scenario.secret_values:
             options.redactor.add_secret(secret)
-        self.tap = ContextCapture(options.redactor, options.analytics, options.extra_analytics_patterns, options.host_map)
+        self.tap = ContextCapture(
+            options.redactor, options.analytics, options.extra_analytics_patterns, options.host_map
+        )
         self.stem = artefact_stem(scenario.name, options.redactor)  # names its trace and screenshot folder
         self.capture, self.js, self.redactor = self.tap.network, self.tap.js, self.tap.redactor
         self.browser = browser
@@ -80,8 +89,9 @@ class ScenarioSession:
 
     def journal(self, journal: RecordSink) -> None:
         """Append every request, JS call and step to the scenario's journal as it happens."""
-        journal.write("scenario", {"name": self.result.name, "file": self.result.file,
-                                   "started_at": self.capture.started_at})
+        journal.write(
+            "scenario", {"name": self.result.name, "file": self.result.file, "started_at": self.capture.started_at}
+        )
         self.capture.listeners.append(lambda record: journal.write("request", record))
         self.js.listeners.append(lambda call: journal.write("js_call", call))
         self.on_step = lambda step: journal.write("step", step)
@@ -158,8 +168,12 @@ class ScenarioSession:
     def _steps(self) -> None:
         failed = False
         for index, step in enumerate(self.scenario.steps):
-            step_result = StepResult(index=index, kind=step_kind(step), line=step.line,
-                                     description=self.capture.redactor.text(describe_step(step)) or "")
+            step_result = StepResult(
+                index=index,
+                kind=step_kind(step),
+                line=step.line,
+                description=self.capture.redactor.text(describe_step(step)) or "",
+            )
             self.result.steps.append(step_result)
             if failed:
                 step_result.status = StepStatus.skipped
@@ -170,7 +184,9 @@ class ScenarioSession:
                 step_result.status, step_result.error = StepStatus.error, "interrupted (Ctrl-C or SIGTERM)"
                 raise
             self.on_step(step_result)
-            self.on_event(RunEvent("step_finished", self.scenario.name, index, len(self.scenario.steps), step=step_result))
+            self.on_event(
+                RunEvent("step_finished", self.scenario.name, index, len(self.scenario.steps), step=step_result)
+            )
 
     def _step(self, index: int, step: Step, step_result: StepResult) -> bool:
         """Perform one step; True when it could not be performed (the scenario stops)."""
@@ -206,7 +222,7 @@ class ScenarioSession:
         if self.screens is None:
             return
         starts = self.capture.step_starts
-        at_start = [isinstance(step, ACT_AS_THEY_START) for step in self.scenario.steps[:len(starts)]]
+        at_start = [isinstance(step, ACT_AS_THEY_START) for step in self.scenario.steps[: len(starts)]]
         try:
             self.screens.settle(shown_until(starts, at_start, self.js.acts))
         except OSError:
@@ -229,7 +245,11 @@ class ScenarioSession:
     def _screenshot(self, index: int, step: Step, step_result: StepResult, exact: bool) -> None:
         if not (self.options.screenshots or exact):
             return
-        label = f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}" if isinstance(step, ScreenshotStep) else ""
+        label = (
+            f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}"
+            if isinstance(step, ScreenshotStep)
+            else ""
+        )
         name = f"step-{index + 1:02d}{label}"
         shot = self.options.report_dir / "screenshots" / self.stem / f"{name}.jpg"
         if self.screens is not None and self.screens.snapshot(index, shot, exact=exact):
@@ -314,7 +334,7 @@ class ScenarioSession:
             if remaining_ms <= 0 or not self._next_analytics_request(remaining_ms):
                 return
 
-    def _on_their_way(self, unmet, step: int, events) -> bool:
+    def _on_their_way(self, unmet: list[ExpectationResult], step: int, events: list[Event]) -> bool:
         """The page asked for every missing expected event during this step (the JS layer saw its call): the wire
         events follow. They are attributed to this step by that call, matched when the run is checked, and the
         settle waits for sends still on their way, so the next step need not wait for the network."""
@@ -366,4 +386,3 @@ class ScenarioSession:
             return self.capture.redactor.url(self.page.url)
         except Exception:
             return None
-

@@ -38,7 +38,9 @@ def resolve_url(url: str, base_url: str | None) -> str:
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):  # has a scheme: http:, https:, about:, data:, file:
         return url
     if not base_url:
-        raise ConfigError(f"relative URL {url!r} needs --base-url", "pass --base-url https://your-site, or write an absolute URL")
+        raise ConfigError(
+            f"relative URL {url!r} needs --base-url", "pass --base-url https://your-site, or write an absolute URL"
+        )
     return urljoin(base_url.rstrip("/") + "/", url.lstrip("/"))
 
 
@@ -46,13 +48,13 @@ def _selector(arg: str | ClickArgs | WaitForArgs | CheckArgs) -> str:
     return arg if isinstance(arg, str) else arg.selector
 
 
-def _goto(page: "Page", step: GotoStep, ctx: "StepContext") -> None:
+def _goto(page: Page, step: GotoStep, ctx: StepContext) -> None:
     response = page.goto(resolve_url(step.goto, ctx.base_url), timeout=ctx.timeout_ms, wait_until="load")
     if response is not None and response.status >= 400:
         raise StepError(f"{response.url} answered HTTP {response.status}")
 
 
-def _root(page: "Page", step: Step) -> Page | FrameLocator:
+def _root(page: Page, step: Step) -> Page | FrameLocator:
     """The page, or the (nested) iframe the step names with `frame:`."""
     frames = [step.frame] if isinstance(step.frame, str) else (step.frame or [])
     root: Page | FrameLocator = page
@@ -61,18 +63,18 @@ def _root(page: "Page", step: Step) -> Page | FrameLocator:
     return root
 
 
-def _click(page: "Page", step: ClickStep, ctx: "StepContext") -> None:
+def _click(page: Page, step: ClickStep, ctx: StepContext) -> None:
     _root(page, step).locator(_selector(step.click)).first.click(timeout=ctx.timeout_ms)
 
 
-def _fill(page: "Page", step: FillStep, ctx: "StepContext") -> None:
+def _fill(page: Page, step: FillStep, ctx: StepContext) -> None:
     field = _root(page, step).locator(step.fill.selector).first
     field.fill(step.fill.value, timeout=ctx.timeout_ms)
     if step.fill.blur:
         field.blur(timeout=ctx.timeout_ms)  # a person leaves the field; pages log ticket_field_update on change
 
 
-def _select(page: "Page", step: SelectStep, ctx: "StepContext") -> None:
+def _select(page: Page, step: SelectStep, ctx: StepContext) -> None:
     args = step.select
     field = _root(page, step).locator(args.selector).first
     if args.label is not None:
@@ -81,30 +83,30 @@ def _select(page: "Page", step: SelectStep, ctx: "StepContext") -> None:
         field.select_option(timeout=ctx.timeout_ms, value=args.value)
 
 
-def _press(page: "Page", step: PressStep, ctx: "StepContext") -> None:
+def _press(page: Page, step: PressStep, ctx: StepContext) -> None:
     if step.press.selector:
         _root(page, step).locator(step.press.selector).first.press(step.press.key, timeout=ctx.timeout_ms)
     else:
         page.keyboard.press(step.press.key)
 
 
-def _wait_for(page: "Page", step: WaitForStep, ctx: "StepContext") -> None:
+def _wait_for(page: Page, step: WaitForStep, ctx: StepContext) -> None:
     arg = step.wait_for
     state = arg.state if isinstance(arg, WaitForArgs) else "visible"
     _root(page, step).locator(_selector(arg)).first.wait_for(state=state, timeout=ctx.timeout_ms)
 
 
-def _wait(page: "Page", step: WaitStep, ctx: "StepContext") -> None:
+def _wait(page: Page, step: WaitStep, ctx: StepContext) -> None:
     page.wait_for_timeout(step.wait)
 
 
-def _check(page: "Page", step: CheckStep, ctx: "StepContext") -> None:
+def _check(page: Page, step: CheckStep, ctx: StepContext) -> None:
     arg = step.check
     checked = arg.checked if isinstance(arg, CheckArgs) else True
     _root(page, step).locator(_selector(arg)).first.set_checked(checked, timeout=ctx.timeout_ms)
 
 
-def _hover(page: "Page", step: HoverStep, ctx: "StepContext") -> None:
+def _hover(page: Page, step: HoverStep, ctx: StepContext) -> None:
     _root(page, step).locator(step.hover).first.hover(timeout=ctx.timeout_ms)
 
 
@@ -133,7 +135,7 @@ def _as_expression(source: str) -> str:
     return f"({source})" if re.match(r"(async)?\s*function(\s|\()", source) else source
 
 
-def _evaluate(page: "Page", step: EvaluateStep, ctx: "StepContext") -> None:
+def _evaluate(page: Page, step: EvaluateStep, ctx: StepContext) -> None:
     from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
     target = page.main_frame
@@ -156,7 +158,7 @@ def _frames(step: Step) -> list[str]:
     return [step.frame] if isinstance(step.frame, str) else list(step.frame or [])
 
 
-def _nothing(page: "Page", step: Step, ctx: "StepContext") -> None:
+def _nothing(page: Page, step: Step, ctx: StepContext) -> None:
     """wait_for_event and screenshot act after the step: the session waits / photographs."""
 
 
@@ -167,7 +169,7 @@ class StepContext:
 
 
 # Each performer takes the step of its kind (`perform` looks it up by `step_kind`): to the table, a step is Any.
-PERFORMERS: dict[str, Callable[["Page", Any, StepContext], None]] = {
+PERFORMERS: dict[str, Callable[[Page, Any, StepContext], None]] = {
     "goto": _goto,
     "click": _click,
     "fill": _fill,
@@ -195,7 +197,7 @@ def allowance_s(step: Step, timeout_s: float) -> float:
     return timeout_s
 
 
-def perform(page: "Page", step: Step, ctx: StepContext) -> None:
+def perform(page: Page, step: Step, ctx: StepContext) -> None:
     """Run the step; raise StepError with a readable cause when the page does not let us."""
     from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 

@@ -76,8 +76,9 @@ class Watchdog:
         _LIVE.add(self)
 
     @contextlib.contextmanager
-    def bound(self, what: str, seconds: float | None = None, give_up: bool = True,
-              extra_s: float = 0) -> Iterator[None]:
+    def bound(
+        self, what: str, seconds: float | None = None, give_up: bool = True, extra_s: float = 0
+    ) -> Iterator[None]:
         """Raise `PageUnresponsive` when the call inside outlives `seconds` (default: the scenario's step timeout)
         plus `extra_s` (what the call itself waits for), after a remedy ended it. With `give_up`, a page that hung
         before gets at most `AFTER_HANG_S`, and one that hung `GIVE_UP_AFTER` times is not called (closing the
@@ -170,7 +171,7 @@ class Watchdog:
                 self._cond.wait_for(lambda: call.over or self._stopped, GRACE_S)
 
 
-_LIVE: "weakref.WeakSet[Watchdog]" = weakref.WeakSet()  # the watchdogs of the scenarios under way, in any thread
+_LIVE: weakref.WeakSet[Watchdog] = weakref.WeakSet()  # the watchdogs of the scenarios under way, in any thread
 
 
 def interrupt_all() -> None:
@@ -181,6 +182,7 @@ def interrupt_all() -> None:
 
 
 # --- the remedies -----------------------------------------------------------------------------------------------
+
 
 def stop_scripts(context: BrowserContext, page: Page) -> Remedy:
     """Remedy 1: CDP `Runtime.terminateExecution` in every page of the context (on a page with no script running it
@@ -222,6 +224,7 @@ def end_renderers(browser_pid: int) -> Remedy:
     """Remedy 2: end the renderer processes of this (local) browser; the pending call fails with "Target crashed".
     All of them: Chromium does not say which process holds which page, and a run's browser holds one scenario's
     pages at a time (a browser shared with other tests loses their pages too, rather than hanging for ever)."""
+
     def apply(still_waiting: Callable[[], bool]) -> None:
         for pid in descendants(browser_pid, b"--type=renderer"):
             if still_waiting():
@@ -232,6 +235,7 @@ def end_renderers(browser_pid: int) -> Remedy:
 
 def end_process(pid: int, done: str, then: Callable[[], None] = lambda: None) -> Remedy:
     """A remedy that ends one process (the runner's last resort: its Playwright driver), then calls `then`."""
+
     def apply(still_waiting: Callable[[], bool]) -> None:
         if still_waiting():
             _kill(pid)
@@ -247,8 +251,9 @@ def _kill(pid: int) -> None:
         pass  # it ended by itself meanwhile
 
 
-def remedies_for(browser: Browser, context: BrowserContext, page: Page,
-                 last_resort: Remedy | None = None) -> list[Remedy]:
+def remedies_for(
+    browser: Browser, context: BrowserContext, page: Page, last_resort: Remedy | None = None
+) -> list[Remedy]:
     """The remedies this scenario's page allows, gentlest first (see the module's docstring)."""
     remedies: list[Remedy] = []
     try:
@@ -265,7 +270,7 @@ def remedies_for(browser: Browser, context: BrowserContext, page: Page,
 
 # --- processes (Linux /proc; elsewhere the remedies that need them are left out) ------------------------------
 
-_BROWSER_PIDS: "weakref.WeakKeyDictionary[Any, int | None]" = weakref.WeakKeyDictionary()
+_BROWSER_PIDS: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
 _PIDS_LOCK = threading.Lock()  # workers' threads ask for their own browsers at the same time
 
 

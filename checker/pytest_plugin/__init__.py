@@ -82,24 +82,50 @@ DUPLICATE_OF = pytest.StashKey[str]()
 
 # --- options and configuration ---------------------------------------------------------------------------------
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("case-assist-check", "case-assist-check: Coveo Case Assist analytics")
-    group.addoption("--ca-base-url", metavar="URL", default=None,
-                    help="base of the scenarios' relative `goto` URLs (default: ini case_assist_base_url, then "
-                         "pytest-playwright's --base-url)")
-    group.addoption("--ca-analytics", choices=["block", "pass"], default=None,
-                    help="block (default): answer analytics requests locally, nothing reaches the org; "
-                         "pass: let them through and report those not delivered")
-    group.addoption("--ca-report", metavar="DIR", default=None,
-                    help="write the HTML/JSON/JUnit report of the scenarios that ran to DIR at the end of the session")
-    group.addoption("--ca-config", metavar="FILE", default=None,
-                    help="project configuration (default: case-assist-check.yaml or [tool.case-assist-check] in "
-                         "pyproject.toml, in the rootdir)")
-    group.addoption("--ca-var", metavar="NAME=VALUE", action="append", default=[],
-                    help="a ${NAME} value for the scenarios (repeatable; secrets only from the environment)")
+    group.addoption(
+        "--ca-base-url",
+        metavar="URL",
+        default=None,
+        help="base of the scenarios' relative `goto` URLs (default: ini case_assist_base_url, then "
+        "pytest-playwright's --base-url)",
+    )
+    group.addoption(
+        "--ca-analytics",
+        choices=["block", "pass"],
+        default=None,
+        help="block (default): answer analytics requests locally, nothing reaches the org; "
+        "pass: let them through and report those not delivered",
+    )
+    group.addoption(
+        "--ca-report",
+        metavar="DIR",
+        default=None,
+        help="write the HTML/JSON/JUnit report of the scenarios that ran to DIR at the end of the session",
+    )
+    group.addoption(
+        "--ca-config",
+        metavar="FILE",
+        default=None,
+        help="project configuration (default: case-assist-check.yaml or [tool.case-assist-check] in "
+        "pyproject.toml, in the rootdir)",
+    )
+    group.addoption(
+        "--ca-var",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a ${NAME} value for the scenarios (repeatable; secrets only from the environment)",
+    )
     parser.addini("case_assist_base_url", "base of the scenarios' relative `goto` URLs (--ca-base-url wins)")
-    parser.addini("case_assist_collect", "collect YAML scenario files as tests (false: only the case_assist fixture)",
-                  type="bool", default=True)
+    parser.addini(
+        "case_assist_collect",
+        "collect YAML scenario files as tests (false: only the case_assist fixture)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,7 +134,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "case-assist-check's pytest plugin needs pytest-playwright's sync fixtures (browser, context, page), which "
             "this run does not load (-p no:playwright, or pytest-playwright-asyncio): enable pytest-playwright, or turn "
-            "this plugin off with -p no:case_assist_check.")
+            "this plugin off with -p no:case_assist_check."
+        )
     config.stash[SETTINGS] = _settings(config)
     config.pluginmanager.register(_SystemChromium(), "case-assist-check-browser")
     if config.stash[SETTINGS].report_dir is not None and not hasattr(config, "workerinput"):
@@ -181,8 +208,13 @@ class _SystemChromium:
 
     @pytest.fixture(scope="session")
     @classmethod
-    def browser_type_launch_args(cls, browser_type_launch_args: dict[str, Any], browser_name: str,
-                                 playwright: Playwright, connect_options: dict[str, Any] | None) -> dict[str, Any]:
+    def browser_type_launch_args(
+        cls,
+        browser_type_launch_args: dict[str, Any],
+        browser_name: str,
+        playwright: Playwright,
+        connect_options: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         args = dict(browser_type_launch_args)
         if browser_name != "chromium" or connect_options or args.get("channel") or args.get("executable_path"):
             return args
@@ -198,9 +230,11 @@ class _SystemChromium:
 
 # --- run options --------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
-def case_assist_options(pytestconfig: pytest.Config, request: pytest.FixtureRequest,
-                        tmp_path_factory: pytest.TempPathFactory) -> RunOptions:
+def case_assist_options(
+    pytestconfig: pytest.Config, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> RunOptions:
     """The `RunOptions` scenarios and the `case_assist` fixture use (base URL, analytics mode, rules, timeouts).
     Override this session fixture in a conftest to change them, e.g. `replace(case_assist_options, settle_max_s=2)`."""
     from checker.check.rules import RuleConfig  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
@@ -226,6 +260,7 @@ def case_assist_options(pytestconfig: pytest.Config, request: pytest.FixtureRequ
 
 
 # --- scenario files as tests ------------------------------------------------------------------------------------
+
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix not in YAML_SUFFIXES or file_path.name.startswith("_"):
@@ -282,8 +317,7 @@ class ScenarioFile(pytest.Module):
     def funcnamefilter(self, name: str) -> bool:
         return self.scenario is not None and name == self.scenario.name
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str | TerminalRepr:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CheckerError):
             return excinfo.value.render()
         return super().repr_failure(excinfo)
@@ -293,9 +327,13 @@ def _scenario_module(scenario: Scenario, path: Path) -> types.ModuleType:
     module = types.ModuleType(f"case_assist_check_scenario_{abs(hash(str(path)))}", scenario.description)
     module.__file__ = str(path)
 
-    def run_case_assist_scenario(request: pytest.FixtureRequest, browser: Browser,
-                                 new_context: Callable[..., BrowserContext], browser_context_args: dict[str, Any],
-                                 case_assist_options: RunOptions) -> None:
+    def run_case_assist_scenario(
+        request: pytest.FixtureRequest,
+        browser: Browser,
+        new_context: Callable[..., BrowserContext],
+        browser_context_args: dict[str, Any],
+        case_assist_options: RunOptions,
+    ) -> None:
         run_scenario_item(request, scenario, browser, new_context, browser_context_args, case_assist_options)
 
     run_case_assist_scenario.__module__ = module.__name__
@@ -309,6 +347,7 @@ def _scenario_module(scenario: Scenario, path: Path) -> types.ModuleType:
 def _located(path: Path, line: int) -> Callable[[], None]:
     """A never-called function whose code says `path:line`: pytest reports the test's location from it (`place_as`),
     so the location is the scenario file, not this module."""
+
     def here() -> None:  # pragma: no cover
         pass
 
@@ -341,9 +380,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             seen[key] = parent.scenario.file
 
 
-def run_scenario_item(request: pytest.FixtureRequest, scenario: Scenario, browser: Browser,
-                      new_context: Callable[..., BrowserContext], browser_context_args: dict[str, Any],
-                      options: RunOptions) -> None:
+def run_scenario_item(
+    request: pytest.FixtureRequest,
+    scenario: Scenario,
+    browser: Browser,
+    new_context: Callable[..., BrowserContext],
+    browser_context_args: dict[str, Any],
+    options: RunOptions,
+) -> None:
     """The body of a scenario's test: drive it, keep its result for the report, fail listing its findings."""
     from checker.models import Status  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
     from checker.runner import Interrupted, check_urls, run_scenario  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
@@ -351,16 +395,22 @@ def run_scenario_item(request: pytest.FixtureRequest, scenario: Scenario, browse
     item = request.node
     duplicate = item.stash.get(DUPLICATE_OF, None)
     if duplicate is not None:
-        pytest.fail(f"duplicate scenario name {scenario.name!r}: already used by {duplicate} (names key the results; "
-                    "rename one)", pytrace=False)
+        pytest.fail(
+            f"duplicate scenario name {scenario.name!r}: already used by {duplicate} (names key the results; "
+            "rename one)",
+            pytrace=False,
+        )
     try:
         check_urls([scenario], options.base_url)
         no_base = None
     except ConfigError as exc:
         no_base = exc.message.replace("--base-url", "a base URL")
     if no_base is not None:
-        pytest.fail(f"{no_base}: pass --ca-base-url URL (or set case_assist_base_url in the ini file, or "
-                    "pytest-playwright's --base-url), or write an absolute URL", pytrace=False)
+        pytest.fail(
+            f"{no_base}: pass --ca-base-url URL (or set case_assist_base_url in the ini file, or "
+            "pytest-playwright's --base-url), or write an absolute URL",
+            pytrace=False,
+        )
     browser_name = getattr(getattr(browser, "browser_type", None), "name", "chromium")
     if len(request.config.getoption("--browser") or []) > 1:  # the same scenario in several browsers: keep both
         scenario = scenario.model_copy(update={"name": f"{scenario.name} [{browser_name}]"})
@@ -370,8 +420,10 @@ def run_scenario_item(request: pytest.FixtureRequest, scenario: Scenario, browse
     except Interrupted:
         raise KeyboardInterrupt from None
     redactor = options.redactor  # the run's: declared secrets, those of this scenario and what capture learnt
-    item.stash[RESULT] = {"result": redactor.value(result.model_dump(mode="json")),
-                          "browser": f"{browser_name.capitalize()} {browser.version}"}
+    item.stash[RESULT] = {
+        "result": redactor.value(result.model_dump(mode="json")),
+        "browser": f"{browser_name.capitalize()} {browser.version}",
+    }
     if result.status != Status.passed:
         pytest.fail(redactor.text(describe_failure(result, options)) or "", pytrace=False)
 
@@ -381,8 +433,9 @@ class PlaywrightContexts:
     its `browser_context_args` (`--device`, `--base-url`, …), `--tracing`, `--video` and `--screenshot` apply, and it
     closes what is left at teardown. A context option both set (e.g. a viewport) keeps pytest-playwright's value."""
 
-    def __init__(self, browser: Browser, new_context: Callable[..., BrowserContext],
-                 browser_context_args: dict[str, Any]) -> None:
+    def __init__(
+        self, browser: Browser, new_context: Callable[..., BrowserContext], browser_context_args: dict[str, Any]
+    ) -> None:
         self._browser = browser
         self._new_context = new_context
         self._preset = set(browser_context_args or {})
@@ -405,8 +458,10 @@ def describe_failure(result: ScenarioResult, options: RunOptions) -> str:
         lines.append(f"scenario {result.name!r} ({result.file}) could not be driven to its end: {result.error}")
         lines.append("what it captured until then was checked:" if result.violations else "")
     else:
-        lines.append(f"scenario {result.name!r} ({result.file}) does not conform: "
-                     f"{len(errors)} error(s), {len(warnings)} warning(s)")
+        lines.append(
+            f"scenario {result.name!r} ({result.file}) does not conform: "
+            f"{len(errors)} error(s), {len(warnings)} warning(s)"
+        )
     lines.extend(format_violations(errors + warnings))
     if options.screenshots:
         lines.append(f"report: {options.report_dir} (written at the end of the session)")
@@ -425,9 +480,11 @@ def format_violations(violations: list[Violation]) -> list[str]:
 
 # --- the report of the session (written by the controller under xdist) ---------------------------------------
 
+
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if not isinstance(item.parent, ScenarioFile):
         return report
@@ -437,8 +494,16 @@ def pytest_runtest_makereport(item: pytest.Item,
         setattr(report, BROWSER_ATTR, payload["browser"])
     elif call.when == "setup" and report.failed and item.parent.scenario is not None:
         scenario = item.parent.scenario  # e.g. the browser could not be launched: the report says so
-        setattr(report, RESULT_ATTR, {"name": scenario.name, "file": scenario.file, "status": "error",
-                                      "error": f"the test could not be set up: {_first_line(report.longreprtext)}"})
+        setattr(
+            report,
+            RESULT_ATTR,
+            {
+                "name": scenario.name,
+                "file": scenario.file,
+                "status": "error",
+                "error": f"the test could not be set up: {_first_line(report.longreprtext)}",
+            },
+        )
     return report
 
 
@@ -474,14 +539,20 @@ class ReportWriter:
         if not self.results or settings.report_dir is None:
             return
         ordered = sorted(self.results.items())  # by node ID: the same order whichever worker ran which
-        run = new_run([ScenarioResult.model_validate(result) for _, result in ordered],
-                      started_at=settings.started_at, duration_s=time.monotonic() - settings.started,
-                      analytics_mode=settings.analytics,  # type: ignore[arg-type]  # --ca-analytics: block or pass
-                      base_url=settings.base_url, browser=self.browser)
+        run = new_run(
+            [ScenarioResult.model_validate(result) for _, result in ordered],
+            started_at=settings.started_at,
+            duration_s=time.monotonic() - settings.started,
+            analytics_mode=settings.analytics,  # type: ignore[arg-type]  # --ca-analytics: block or pass
+            base_url=settings.base_url,
+            browser=self.browser,
+        )
         self.written = write_reports(run, settings.report_dir)
         s = run.summary
-        self.summary = (f"{s.passed} passed, {s.failed} failed, {s.error} errored of {s.total} scenarios · "
-                        f"findings: {s.violations['error']} errors, {s.violations['warning']} warnings")
+        self.summary = (
+            f"{s.passed} passed, {s.failed} failed, {s.error} errored of {s.total} scenarios · "
+            f"findings: {s.violations['error']} errors, {s.violations['warning']} warnings"
+        )
 
     def pytest_terminal_summary(self, terminalreporter: TerminalReporter) -> None:
         if self.written is not None:
@@ -493,8 +564,9 @@ class ReportWriter:
 
 
 @pytest.fixture
-def case_assist(context: BrowserContext, page: Page, case_assist_options: RunOptions,
-                request: pytest.FixtureRequest) -> Iterator[CaseAssist]:
+def case_assist(
+    context: BrowserContext, page: Page, case_assist_options: RunOptions, request: pytest.FixtureRequest
+) -> Iterator[CaseAssist]:
     """Records the Case Assist analytics events of the test's `context` (so of `page` and any page it opens).
     The capture is attached to the context before `page` loads its first URL; analytics requests are answered
     locally unless --ca-analytics pass."""
@@ -512,4 +584,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["CaseAssist", "ScenarioFile", "case_assist", "case_assist_options", "describe_failure", "looks_like_scenario"]
+__all__ = [
+    "CaseAssist",
+    "ScenarioFile",
+    "case_assist",
+    "case_assist_options",
+    "describe_failure",
+    "looks_like_scenario",
+]

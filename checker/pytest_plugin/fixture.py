@@ -25,14 +25,18 @@ if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
 
 
-def open_case_assist(context: BrowserContext, page: Page, options: RunOptions,
-                     request: pytest.FixtureRequest) -> CaseAssist:
+def open_case_assist(
+    context: BrowserContext, page: Page, options: RunOptions, request: pytest.FixtureRequest
+) -> CaseAssist:
     """The `case_assist` fixture's value: a recorder attached to the test's `context` before `page` loads its first
     URL (a page already loaded fails the test: its events would be missed)."""
     opened = [p.url for p in context.pages if p.url not in ("", "about:blank")]
     if opened:
-        pytest.fail(f"case_assist was set up after the page had loaded {opened[0]}: its events would be missed; "
-                    "request `case_assist` before (or in) the fixture that opens the page", pytrace=False)
+        pytest.fail(
+            f"case_assist was set up after the page had loaded {opened[0]}: its events would be missed; "
+            "request `case_assist` before (or in) the fixture that opens the page",
+            pytrace=False,
+        )
     return CaseAssist(context, page, options, name=request.node.nodeid, file=str(request.node.path))
 
 
@@ -43,12 +47,14 @@ class CaseAssist:
     such as `{"regex": "^500"}`, `{"capture": "cid"}` then `{"same_as": "cid"}` across calls); `check()` runs the
     rulebook on what was captured so far; `assert_conforms()` fails on its error-severity findings."""
 
-    def __init__(self, context: BrowserContext, page: Page, options: RunOptions, name: str = "case_assist",
-                 file: str = "") -> None:
+    def __init__(
+        self, context: BrowserContext, page: Page, options: RunOptions, name: str = "case_assist", file: str = ""
+    ) -> None:
         self.context, self.page, self.options = context, page, options
         self.name, self.file = name, file
-        self.tap = ContextCapture(Redactor(list(options.secrets)), options.analytics, options.extra_analytics_patterns,
-                                  options.host_map)
+        self.tap = ContextCapture(
+            Redactor(list(options.secrets)), options.analytics, options.extra_analytics_patterns, options.host_map
+        )
         self.tap.attach(context)  # the init script: every page and frame of the context, from their first document
         self.capture, self.js = self.tap.network, self.tap.js
         self.captures = Captures()  # values remembered by {capture: name}, for later {same_as: name}
@@ -91,9 +97,18 @@ class CaseAssist:
         return self.tap.next_request(timeout_ms)
 
     # --- expectations ----------------------------------------------------------------------------------------------
-    def expect_event(self, action: str, *, data: dict[str, Any] | None = None, ticket: dict[str, Any] | None = None,
-                     event_type: Any = None, client_id: Any = None, search_hub: Any = None,
-                     protocol: str | None = None, timeout: float | None = None) -> Event:
+    def expect_event(
+        self,
+        action: str,
+        *,
+        data: dict[str, Any] | None = None,
+        ticket: dict[str, Any] | None = None,
+        event_type: Any = None,
+        client_id: Any = None,
+        search_hub: Any = None,
+        protocol: str | None = None,
+        timeout: float | None = None,
+    ) -> Event:
         """Wait until the page has sent a matching event and return it.
 
         Events are matched in the order they were sent; each call returns an event no earlier call returned, so
@@ -116,10 +131,18 @@ class CaseAssist:
         self._read_page()
         raise AssertionError(self._explain(expectation, self._decode(), timeout))
 
-    def expect_no_event(self, action: str, *, data: dict[str, Any] | None = None,
-                        ticket: dict[str, Any] | None = None,
-                        event_type: Any = None, client_id: Any = None, search_hub: Any = None,
-                        protocol: str | None = None, timeout: float = 0.5) -> None:
+    def expect_no_event(
+        self,
+        action: str,
+        *,
+        data: dict[str, Any] | None = None,
+        ticket: dict[str, Any] | None = None,
+        event_type: Any = None,
+        client_id: Any = None,
+        search_hub: Any = None,
+        protocol: str | None = None,
+        timeout: float = 0.5,
+    ) -> None:
         """Fail if a matching event has been sent, or is sent within `timeout` seconds (late events count)."""
         __tracebackhide__ = True
         expectation = self._expectation(action, data, ticket, event_type, client_id, search_hub, protocol)
@@ -128,16 +151,34 @@ class CaseAssist:
             for event in self._decode():
                 if matches(expectation, event, Captures(values=dict(self.captures.values))):
                     shown = ", ".join(f"{d.path} = {d.observed!r}" for d in field_diffs(expectation, event)[1:])
-                    raise AssertionError(f"{action} must not be sent, but event #{event.index} is one"
-                                         + (f" ({shown})" if shown else "") + f"\n{self._listing()}")
+                    raise AssertionError(
+                        f"{action} must not be sent, but event #{event.index} is one"
+                        + (f" ({shown})" if shown else "")
+                        + f"\n{self._listing()}"
+                    )
             remaining_ms = (deadline - time.monotonic()) * 1000
             if remaining_ms <= 0 or not self._next_request(remaining_ms):
                 return
 
-    def _expectation(self, action: str, data: dict[str, Any] | None, ticket: dict[str, Any] | None,
-                     event_type: Any, client_id: Any, search_hub: Any, protocol: str | None) -> Expectation:
-        given = {"action": action, "data": data, "ticket": ticket, "event_type": event_type, "client_id": client_id,
-                 "search_hub": search_hub, "protocol": protocol}
+    def _expectation(
+        self,
+        action: str,
+        data: dict[str, Any] | None,
+        ticket: dict[str, Any] | None,
+        event_type: Any,
+        client_id: Any,
+        search_hub: Any,
+        protocol: str | None,
+    ) -> Expectation:
+        given = {
+            "action": action,
+            "data": data,
+            "ticket": ticket,
+            "event_type": event_type,
+            "client_id": client_id,
+            "search_hub": search_hub,
+            "protocol": protocol,
+        }
         try:
             expectation = Expectation.model_validate({k: v for k, v in given.items() if v is not None})
         except ValidationError as exc:
@@ -156,8 +197,10 @@ class CaseAssist:
         if not same:
             lines.append(f"the page sent no {expectation.action} event")
         elif not fresh:
-            lines.append(f"the {len(same)} {expectation.action} event(s) sent were already returned by earlier "
-                         "expect_event calls")
+            lines.append(
+                f"the {len(same)} {expectation.action} event(s) sent were already returned by earlier "
+                "expect_event calls"
+            )
         else:
             closest = closest_event(expectation, fresh, self.captures)
             assert closest is not None  # `fresh` holds events of the expectation's action
@@ -186,10 +229,16 @@ class CaseAssist:
         self.settle()
         self._read_page()
         rules = self.options.rules or RuleConfig()
-        result = ScenarioResult(name=self.name, file=self.file, expected_search_hub=rules.expected_search_hub,
-                                requests=list(self.capture.requests), js_calls=list(self.js.calls),
-                                page_fields=sorted(self._fields | self.tap.js.page_fields), stored_client_id=self._state.get("visitorId"),
-                                page_info={k: v for k, v in self._state.items() if k != "visitorId" and v})
+        result = ScenarioResult(
+            name=self.name,
+            file=self.file,
+            expected_search_hub=rules.expected_search_hub,
+            requests=list(self.capture.requests),
+            js_calls=list(self.js.calls),
+            page_fields=sorted(self._fields | self.tap.js.page_fields),
+            stored_client_id=self._state.get("visitorId"),
+            page_info={k: v for k, v in self._state.items() if k != "visitorId" and v},
+        )
         return analyze(result, None, rules)
 
     def check(self) -> list[Violation]:
@@ -202,8 +251,15 @@ class CaseAssist:
         violations = self.check()
         errors = [v for v in violations if v.severity == Severity.error]
         if errors:
-            raise AssertionError("\n".join([f"the page's Case Assist events do not conform: {len(errors)} error(s)",
-                                            *format_violations(errors), self._listing()]))
+            raise AssertionError(
+                "\n".join(
+                    [
+                        f"the page's Case Assist events do not conform: {len(errors)} error(s)",
+                        *format_violations(errors),
+                        self._listing(),
+                    ]
+                )
+            )
         return violations
 
     def _read_page(self) -> None:

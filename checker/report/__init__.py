@@ -16,8 +16,13 @@ from checker.report.scrub import scrub_run
 __all__ = ["write_reports", "read_json", "write_json", "write_html", "write_junit", "scrub_run"]
 
 
-def write_reports(run: RunResult, report_dir: Path, json_path: Path | None = None, junit_path: Path | None = None,
-                  redactor: Redactor | None = None) -> Path:
+def write_reports(
+    run: RunResult,
+    report_dir: Path,
+    json_path: Path | None = None,
+    junit_path: Path | None = None,
+    redactor: Redactor | None = None,
+) -> Path:
     """Write every artefact, after the last redaction pass over the results, the journals and the traces (give the
     run's `Redactor`: it knows what the run declared and learnt); returns the HTML report's path."""
     with contextlib.suppress(OSError):  # cannot be made: each artefact says so below

@@ -31,16 +31,22 @@ def rebuild(folder: Path) -> RunResult:
             pass  # cut short by the crash: fall back to the journals
     journals = sorted((folder / "raw").glob("*.jsonl"))
     if not journals:
-        raise ConfigError(f"{folder} holds neither results.json nor journals (raw/*.jsonl)",
-                          "give the report folder of a run (--report DIR)")
+        raise ConfigError(
+            f"{folder} holds neither results.json nor journals (raw/*.jsonl)",
+            "give the report folder of a run (--report DIR)",
+        )
     return _run_from(journals)
 
 
 def _run_from(journals: list[Path]) -> RunResult:
     scenarios = [scenario_from_journal(path) for path in journals]
     started = min((s.page_info.get("journal_started_at", 0) for s in scenarios), default=0) or 0
-    return new_run(scenarios, started_at=dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
-                   duration_s=sum(s.duration_s for s in scenarios), interrupted=True)
+    return new_run(
+        scenarios,
+        started_at=dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+        duration_s=sum(s.duration_s for s in scenarios),
+        interrupted=True,
+    )
 
 
 def scenario_from_journal(path: Path) -> ScenarioResult:

@@ -16,12 +16,27 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def new_run(scenarios: list[ScenarioResult], *, started_at: str, duration_s: float,
-            analytics_mode: Literal["block", "pass"] = "block", base_url: str | None = None, browser: str = "",
-            interrupted: bool = False, fail_on_flaky: bool = False) -> RunResult:
+def new_run(
+    scenarios: list[ScenarioResult],
+    *,
+    started_at: str,
+    duration_s: float,
+    analytics_mode: Literal["block", "pass"] = "block",
+    base_url: str | None = None,
+    browser: str = "",
+    interrupted: bool = False,
+    fail_on_flaky: bool = False,
+) -> RunResult:
     """A finished run of these scenario results (summary, coverage, libraries, implementations and status)."""
-    run = RunResult(tool_version=__version__, started_at=started_at, analytics_mode=analytics_mode,
-                    base_url=base_url, browser=browser, interrupted=interrupted, scenarios=list(scenarios))
+    run = RunResult(
+        tool_version=__version__,
+        started_at=started_at,
+        analytics_mode=analytics_mode,
+        base_url=base_url,
+        browser=browser,
+        interrupted=interrupted,
+        scenarios=list(scenarios),
+    )
     return finish_run(run, duration_s, fail_on_flaky)
 
 

@@ -46,7 +46,9 @@ def scrub_file(path: Path, redactor: Redactor) -> None:
     One that cannot be rewritten is removed and said to be lost: better than one that may still hold a secret."""
     try:
         original = path.read_bytes()
-        cleaned = _scrub_zip(original, redactor) if path.suffix == ".zip" else scrub_bytes(path.name, original, redactor)
+        cleaned = (
+            _scrub_zip(original, redactor) if path.suffix == ".zip" else scrub_bytes(path.name, original, redactor)
+        )
         if cleaned is not None and cleaned != original:
             write_atomic(path, cleaned)
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
@@ -59,7 +61,7 @@ def _scrub_zip(data: bytes, redactor: Redactor) -> bytes | None:
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         entries = [(entry, source.read(entry)) for entry in source.infolist()]
     cleaned = [(entry, scrub_bytes(entry.filename, content, redactor)) for entry, content in entries]
-    if all(new == old for (_, new), (_, old) in zip(cleaned, entries)):
+    if all(new == old for (_, new), (_, old) in zip(cleaned, entries, strict=True)):
         return None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
@@ -86,7 +88,7 @@ def scrub_bytes(name: str, data: bytes, redactor: Redactor) -> bytes:
 
 def _scrub_line(line: str, redactor: Redactor) -> str:
     """A JSON line masked by its structure (a header's or cookie's name says its value is secret), else as text."""
-    body, ending = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")):]
+    body, ending = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")) :]
     try:
         value = json.loads(body)
     except ValueError:

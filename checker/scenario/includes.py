@@ -24,9 +24,14 @@ class _IncludedSteps(BaseModel):
     steps: list[Step]
 
 
-def expand_includes(steps: list[Any], path: Path, smap: SourceMap, variables: Variables,
-                    base: tuple[Any, ...] = ("steps",), stack: tuple[Path, ...] = ()
-                    ) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
+def expand_includes(
+    steps: list[Any],
+    path: Path,
+    smap: SourceMap,
+    variables: Variables,
+    base: tuple[Any, ...] = ("steps",),
+    stack: tuple[Path, ...] = (),
+) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
     """The steps with every include replaced by the included steps, where each came from, and the problems."""
     out: list[Any] = []
     origins: list[StepOrigin] = []
@@ -44,16 +49,29 @@ def expand_includes(steps: list[Any], path: Path, smap: SourceMap, variables: Va
     return out, origins, problems
 
 
-def _include(raw: dict[str, Any], where: tuple[Any, ...], path: Path, smap: SourceMap, variables: Variables,
-             stack: tuple[Path, ...]) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
+def _include(
+    raw: dict[str, Any],
+    where: tuple[Any, ...],
+    path: Path,
+    smap: SourceMap,
+    variables: Variables,
+    stack: tuple[Path, ...],
+) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
     def problem(message: str, hint: str = "", at: tuple[Any, ...] = ("include",)) -> list[Problem]:
         line, col = smap.locate(where + at)
         return [Problem(smap.file, line, col, message, hint)]
 
     extra = sorted(set(raw) - INCLUDE_KEYS)
     if extra:
-        return [], [], problem(f"an include step takes only include, frame and name, not {', '.join(extra)}",
-                               "put expectations on the included steps, or on the next step", (extra[0],))
+        return (
+            [],
+            [],
+            problem(
+                f"an include step takes only include, frame and name, not {', '.join(extra)}",
+                "put expectations on the included steps, or on the next step",
+                (extra[0],),
+            ),
+        )
     if not isinstance(raw["include"], str) or not raw["include"]:
         return [], [], problem("include needs a file name", "write `- include: _login.yaml`")
     try:
@@ -74,7 +92,9 @@ def _include(raw: dict[str, Any], where: tuple[Any, ...], path: Path, smap: Sour
     return steps, origins, problems
 
 
-def _steps_of(target: Path, variables: Variables, stack: tuple[Path, ...]) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
+def _steps_of(
+    target: Path, variables: Variables, stack: tuple[Path, ...]
+) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
     data, smap, problems = read_yaml(target, display_name(target))
     if problems:
         return [], [], problems

@@ -8,9 +8,10 @@ Files whose name starts with `_` (included steps, `_defaults.yaml`) are never ru
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -39,15 +40,18 @@ def discover(paths: Iterable[str | Path]) -> list[tuple[Path, Path]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()
-                           and not p.name.startswith("_"))
+            files = sorted(
+                p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file() and not p.name.startswith("_")
+            )
             found.extend((p, path) for p in files)
         elif path.is_file():
             found.append((path, path.parent))
         else:
             raise ConfigError(f"no such file or folder: {raw}", "give scenario files or folders holding *.yaml")
     if not found:
-        raise ConfigError("no scenario files found in " + ", ".join(map(str, paths)), "scenario files end in .yaml or .yml")
+        raise ConfigError(
+            "no scenario files found in " + ", ".join(map(str, paths)), "scenario files end in .yaml or .yml"
+        )
     return found
 
 
@@ -64,8 +68,15 @@ def load_scenarios(paths: Iterable[str | Path], options: LoadOptions | None = No
         if scenario is None:
             continue
         if scenario.name in first_seen:
-            problems.append(Problem(scenario.file, 1, 1, f"duplicate scenario name {scenario.name!r}",
-                                    f"already used by {first_seen[scenario.name]}; names key the results"))
+            problems.append(
+                Problem(
+                    scenario.file,
+                    1,
+                    1,
+                    f"duplicate scenario name {scenario.name!r}",
+                    f"already used by {first_seen[scenario.name]}; names key the results",
+                )
+            )
             continue
         first_seen[scenario.name] = scenario.file
         scenarios.append(scenario)
@@ -83,8 +94,15 @@ def _load_guarded(path: Path, options: LoadOptions, defaults: dict[str, Any]) ->
     except CheckerError:
         raise
     except Exception as exc:  # noqa: BLE001 - keep the other files' problems; say which file and what
-        return None, [Problem(display_name(path), 1, 1, f"could not load this file ({type(exc).__name__}: {exc})",
-                              "please report this file to the case-assist-check maintainers")]
+        return None, [
+            Problem(
+                display_name(path),
+                1,
+                1,
+                f"could not load this file ({type(exc).__name__}: {exc})",
+                "please report this file to the case-assist-check maintainers",
+            )
+        ]
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -112,8 +130,9 @@ def folder_defaults(path: Path, root: Path) -> tuple[dict[str, Any], list[Proble
     return merged, problems
 
 
-def load_file(path: Path, options: LoadOptions | None = None,
-              inherited: dict[str, Any] | None = None) -> tuple[Scenario | None, list[Problem]]:
+def load_file(
+    path: Path, options: LoadOptions | None = None, inherited: dict[str, Any] | None = None
+) -> tuple[Scenario | None, list[Problem]]:
     options = options or LoadOptions()
     name = display_name(path)
     data, smap, problems = read_yaml(path, name)
@@ -136,7 +155,9 @@ def load_file(path: Path, options: LoadOptions | None = None,
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, problems_from_validation(exc, data, located, [Scenario, Expectation, ExpectBlock, *STEP_KINDS.values()])
+        return None, problems_from_validation(
+            exc, data, located, [Scenario, Expectation, ExpectBlock, *STEP_KINDS.values()]
+        )
     scenario._file = name
     scenario._secret_values = sorted(variables.secret_values)
     _apply_defaults(scenario)

@@ -22,8 +22,11 @@ def _well_formed(selector: str) -> str:
     return selector
 
 
-Selector = Annotated[str, Field(min_length=1, description="A Playwright selector (CSS, text=, role=…); pierces open shadow roots."),
-                     AfterValidator(_well_formed)]
+Selector = Annotated[
+    str,
+    Field(min_length=1, description="A Playwright selector (CSS, text=, role=…); pierces open shadow roots."),
+    AfterValidator(_well_formed),
+]
 Matcher = Annotated[Any, Field(description="A literal, or {regex|any|absent|type|range|one_of|capture|same_as: …}.")]
 Order = Literal["in_order", "exact", "any_order"]
 
@@ -50,7 +53,7 @@ class CountRange(_Strict):
     max: int | None = Field(None, ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "CountRange":
+    def _ordered(self) -> CountRange:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"count min ({self.min}) is above max ({self.max})")
         return self
@@ -77,7 +80,7 @@ class ExpectBlock(_Strict):
     events: list[Expectation] = Field(default_factory=list)
 
 
-ExpectSpec = Union[list[Expectation], ExpectBlock]
+ExpectSpec = list[Expectation] | ExpectBlock
 
 
 def as_block(spec: ExpectSpec | None) -> ExpectBlock:
@@ -92,7 +95,8 @@ class _StepBase(_Strict):
     expect: ExpectSpec = Field(default_factory=list, description="Events this step must cause.")
     expect_none: list[Expectation] = Field(default_factory=list, description="Events this step must not cause.")
     frame: Selector | list[Selector] | None = Field(
-        None, description="Act inside this iframe (a selector; a list for nested frames), e.g. '#case-frame'.")
+        None, description="Act inside this iframe (a selector; a list for nested frames), e.g. '#case-frame'."
+    )
 
     @property
     def expect_block(self) -> ExpectBlock:
@@ -164,7 +168,8 @@ class WaitForStep(_StepBase):
 
 class WaitForEventStep(_StepBase):
     wait_for_event: Expectation | list[Expectation] = Field(
-        description="Wait until these events have been sent (during this step or the one before).")
+        description="Wait until these events have been sent (during this step or the one before)."
+    )
 
     @property
     def awaited(self) -> list[Expectation]:
@@ -217,8 +222,10 @@ if TYPE_CHECKING:  # a union built at run time is beyond a type checker: to it, 
     Step = _StepBase
 else:
     Step = Annotated[
-        Union[tuple(Annotated[model, Tag(kind)] for kind, model in STEP_KINDS.items())],
-        Discriminator(step_kind_of, custom_error_type="step_kind", custom_error_message="a step needs exactly one kind key"),
+        Union[tuple(Annotated[model, Tag(kind)] for kind, model in STEP_KINDS.items())],  # noqa: UP007 (built at run time)
+        Discriminator(
+            step_kind_of, custom_error_type="step_kind", custom_error_message="a step needs exactly one kind key"
+        ),
     ]
 
 
@@ -232,10 +239,14 @@ class Defaults(_Strict):
 
     search_hub: str | None = Field(None, description="The search hub / originLevel1 every event must carry.")
     timeout: float | None = Field(None, gt=0, le=DAY, description="Seconds a step may take.")
-    expect_timeout: float | None = Field(None, gt=0, le=DAY, description="Seconds to wait for a step's expected events.")
+    expect_timeout: float | None = Field(
+        None, gt=0, le=DAY, description="Seconds to wait for a step's expected events."
+    )
     viewport: Viewport | None = None
     locale: str | None = Field(None, description="Browser locale, e.g. fr-CA.")
-    frame: Selector | list[Selector] | None = Field(None, description="Default `frame` of every step (e.g. an embedded form).")
+    frame: Selector | list[Selector] | None = Field(
+        None, description="Default `frame` of every step (e.g. an embedded form)."
+    )
 
 
 class Scenario(_Strict):

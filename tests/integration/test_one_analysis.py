@@ -95,9 +95,17 @@ def test_runner_and_report_dir_give_the_same_results(captured, tmp_path):
     assert (scenario.status.value, scenario.error, rebuilt.interrupted) == ("error", UNFINISHED, True)
     original = runner.scenarios[0]
     scenario.status, scenario.error = original.status, original.error
-    by_rebuild = results_json(new_run(rebuilt.scenarios, started_at=runner.started_at, duration_s=0,
-                                      analytics_mode=runner.analytics_mode, base_url=runner.base_url,
-                                      browser=runner.browser), tmp_path / "rebuilt")
+    by_rebuild = results_json(
+        new_run(
+            rebuilt.scenarios,
+            started_at=runner.started_at,
+            duration_s=0,
+            analytics_mode=runner.analytics_mode,
+            base_url=runner.base_url,
+            browser=runner.browser,
+        ),
+        tmp_path / "rebuilt",
+    )
     # the analysis itself, field by field (clearer failures than the whole JSON)
     for name in ("events", "expectations", "reconciliation", "violations", "steps", "js_calls"):
         assert normalised(by_rebuild["scenarios"][0][name]) == normalised(by_runner["scenarios"][0][name]), name
@@ -144,21 +152,43 @@ def test_runner_and_the_case_assist_fixture_give_the_same_results(captured, brow
     # runner's, and the scenario's expectation results too, so that the rest of the JSON — events, reconciliation,
     # findings, verdict, summary, coverage — must come out the same from both paths.
     assert analysed.steps == [] and analysed.expectations == []
-    analysed = ScenarioResult.model_validate({**analysed.model_dump(), "steps": original.steps,
-                                              "expectations": original.expectations,
-                                              "expected_search_hub": original.expected_search_hub,
-                                              "duration_s": original.duration_s, "trace": original.trace,
-                                              "attempts": original.attempts})
-    by_fixture = results_json(new_run([analysed], started_at=runner.started_at, duration_s=runner.duration_s,
-                                      analytics_mode=runner.analytics_mode, base_url=runner.base_url,
-                                      browser=runner.browser), tmp_path / "fixture")
+    analysed = ScenarioResult.model_validate(
+        {
+            **analysed.model_dump(),
+            "steps": original.steps,
+            "expectations": original.expectations,
+            "expected_search_hub": original.expected_search_hub,
+            "duration_s": original.duration_s,
+            "trace": original.trace,
+            "attempts": original.attempts,
+        }
+    )
+    by_fixture = results_json(
+        new_run(
+            [analysed],
+            started_at=runner.started_at,
+            duration_s=runner.duration_s,
+            analytics_mode=runner.analytics_mode,
+            base_url=runner.base_url,
+            browser=runner.browser,
+        ),
+        tmp_path / "fixture",
+    )
     # The fixture keeps only non-empty page info (the driver's `page_errors` / `console_errors` are there even when
     # empty): empty values are left out on both sides.
     for results in (by_fixture, by_runner):
         info = results["scenarios"][0]["page_info"]
         results["scenarios"][0]["page_info"] = {k: v for k, v in info.items() if v}
-    for name in ("events", "reconciliation", "violations", "status", "requests", "js_calls", "page_fields",
-                 "stored_client_id", "page_info"):
+    for name in (
+        "events",
+        "reconciliation",
+        "violations",
+        "status",
+        "requests",
+        "js_calls",
+        "page_fields",
+        "stored_client_id",
+        "page_info",
+    ):
         assert normalised(by_fixture["scenarios"][0][name]) == normalised(by_runner["scenarios"][0][name]), name
     assert normalised(by_fixture) == normalised(by_runner)
-

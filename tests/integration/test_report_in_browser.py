@@ -57,13 +57,13 @@ def test_each_reconciliation_outcome_shows_call_and_request_side_by_side(page, b
         return section.locator(f"table.recon tr.recon-{outcome}").first
 
     paired = row("changed", "paired")
-    assert "coveoua(\"svc:setAction\", \"ticket_create_start\"" in paired.inner_text()
+    assert 'coveoua("svc:setAction", "ticket_create_start"' in paired.inner_text()
     assert "/rest/v15/analytics/collect" in paired.inner_text()
     changed = row("changed", "changed")
-    assert "coveoua(\"send\", \"click\"" in changed.inner_text() and "data.clientId" in changed.inner_text()
+    assert 'coveoua("send", "click"' in changed.inner_text() and "data.clientId" in changed.inner_text()
     assert "analytics/click" in changed.inner_text()
     not_sent = row("not sent", "called_not_sent")
-    assert "coveoua(\"send\", \"event\", \"svc\", \"flowStart\"" in not_sent.inner_text()
+    assert 'coveoua("send", "event", "svc", "flowStart"' in not_sent.inner_text()
     assert "nothing left the browser" in not_sent.inner_text() and "never loaded" in not_sent.inner_text()
     stray = row("stray", "sent_without_call")
     assert "no call seen" in stray.inner_text() and "ticket_field_update" in stray.inner_text()

@@ -42,31 +42,59 @@ def expect(action: str, **fields: Any) -> dict[str, Any]:
 # scenario.expected-event) carry the expectations; the other breaking scenarios would fail them on purpose.
 CREATE_FLOW: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [
     ({"goto": PAGE}, [expect("ticket_create_start", event_type="flowStart", ticket={"custom": {"channel": "web"}})]),
-    ({"fill": {"selector": "#subject", "value": SUBJECT}},
-     [expect("ticket_field_update", data={"fieldName": "subject"}, ticket={"subject": SUBJECT})]),
-    ({"fill": {"selector": "#description", "value": DESCRIPTION}},
-     [expect("ticket_field_update", data={"fieldName": "description"}, ticket={"description": DESCRIPTION})]),
+    (
+        {"fill": {"selector": "#subject", "value": SUBJECT}},
+        [expect("ticket_field_update", data={"fieldName": "subject"}, ticket={"subject": SUBJECT})],
+    ),
+    (
+        {"fill": {"selector": "#description", "value": DESCRIPTION}},
+        [expect("ticket_field_update", data={"fieldName": "description"}, ticket={"description": DESCRIPTION})],
+    ),
     ({"wait_for": "#suggestions[data-round='2'] li"}, []),  # the answers to the last refresh are shown
-    ({"click": "#classifications .prediction >> nth=0"},
-     [expect("ticket_classification_click",
-             data={"fieldName": "category", "classification": {"value": "Electrical"}, "autoSelection": False},
-             ticket={"category": "Electrical"})]),
-    ({"click": "#suggestions li:nth-child(1) .rate"},
-     [expect("suggestion_rate", data={"rate": 1, "suggestion": {"documentPosition": 1}})]),
-    ({"click": "#suggestions li:nth-child(2) .open"},
-     [expect("documentSuggestionClick", data={"documentPosition": 2, "contentIDKey": "permanentid"})]),
-    ({"click": "#suggestions li:nth-child(1) .quickview"},
-     [expect("documentSuggestionQuickview", data={"documentPosition": 1, "originContext": "CaseAssist"})]),
-    ({"fill": {"selector": "#serial", "value": SERIAL}},
-     [expect("ticket_field_update", data={"fieldName": "serialNumber"}, ticket={"custom": {"serialNumber": SERIAL}})]),
+    (
+        {"click": "#classifications .prediction >> nth=0"},
+        [
+            expect(
+                "ticket_classification_click",
+                data={"fieldName": "category", "classification": {"value": "Electrical"}, "autoSelection": False},
+                ticket={"category": "Electrical"},
+            )
+        ],
+    ),
+    (
+        {"click": "#suggestions li:nth-child(1) .rate"},
+        [expect("suggestion_rate", data={"rate": 1, "suggestion": {"documentPosition": 1}})],
+    ),
+    (
+        {"click": "#suggestions li:nth-child(2) .open"},
+        [expect("documentSuggestionClick", data={"documentPosition": 2, "contentIDKey": "permanentid"})],
+    ),
+    (
+        {"click": "#suggestions li:nth-child(1) .quickview"},
+        [expect("documentSuggestionQuickview", data={"documentPosition": 1, "originContext": "CaseAssist"})],
+    ),
+    (
+        {"fill": {"selector": "#serial", "value": SERIAL}},
+        [
+            expect(
+                "ticket_field_update", data={"fieldName": "serialNumber"}, ticket={"custom": {"serialNumber": SERIAL}}
+            )
+        ],
+    ),
     ({"click": "#next"}, [expect("ticket_next_stage", ticket={"category": "Electrical"})]),
     ({"click": "#submit"}, [expect("ticket_create", ticket={"id": CASE_ID, "subject": SUBJECT})]),
     ({"wait_for": "#confirmation"}, []),
 ]
 CANCEL_FLOW: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [
     ({"goto": PAGE}, [expect("ticket_create_start", event_type="flowStart")]),
-    ({"fill": {"selector": "#subject", "value": SUBJECT}}, [expect("ticket_field_update", data={"fieldName": "subject"})]),
-    ({"click": "#suggestions li:nth-child(1) .open"}, [expect("documentSuggestionClick", data={"documentPosition": 1})]),
+    (
+        {"fill": {"selector": "#subject", "value": SUBJECT}},
+        [expect("ticket_field_update", data={"fieldName": "subject"})],
+    ),
+    (
+        {"click": "#suggestions li:nth-child(1) .open"},
+        [expect("documentSuggestionClick", data={"documentPosition": 1})],
+    ),
     ({"click": "#cancel"}, [expect("ticket_cancel", data={"reason": "Quit"})]),
     ({"wait_for": "#cancelled"}, []),
 ]
@@ -95,17 +123,28 @@ class Break:
 
 BREAKS = [
     Break("payload.required-action-fields", "ticket_classification_click", "autoSelection"),
-    Break("payload.required-action-fields/origin-context", "documentSuggestionClick", "originContext", Severity.warning),
+    Break(
+        "payload.required-action-fields/origin-context", "documentSuggestionClick", "originContext", Severity.warning
+    ),
     Break("payload.required-ticket-fields", "ticket_create", "ticket.id"),
     Break("payload.field-type", "ticket_classification_click", "autoSelection"),
     # a 0-based position is also a position the API did not give the document
-    Break("payload.field-type/position", "documentSuggestionQuickview", "documentPosition",
-          also=frozenset({"causal.suggestion", "causal.document-click"})),
+    Break(
+        "payload.field-type/position",
+        "documentSuggestionQuickview",
+        "documentPosition",
+        also=frozenset({"causal.suggestion", "causal.document-click"}),
+    ),
     Break("payload.field-type/rate", "suggestion_rate", "rate"),
     Break("payload.allowed-value", "ticket_cancel", "reason", flow="cancel"),
     Break("payload.deprecated-field", "suggestion_rate", "suggestion.documentUriHash", Severity.warning),
-    Break("payload.deprecated-field/from-quickview", "suggestion_click", "suggestion.fromQuickview", Severity.warning,
-          also=frozenset({"action.deprecated"})),
+    Break(
+        "payload.deprecated-field/from-quickview",
+        "suggestion_click",
+        "suggestion.fromQuickview",
+        Severity.warning,
+        also=frozenset({"action.deprecated"}),
+    ),
     Break("event.type", "ticket_create_start", "event_type"),
     Break("event.transport", "documentSuggestionClick"),
     Break("action.unknown", "ticket_next_step", severity=Severity.warning),
@@ -130,8 +169,11 @@ BREAKS = [
     Break("flow.search-hub/unexpected", "ticket_create_start", "search_hub", search_hub="support_hub"),
     Break("scenario.expected-event", "ticket_next_stage", with_expectations=True),
     # nobody types a category in this scenario: a field update for it must not happen
-    Break("scenario.unexpected-event", "ticket_field_update",
-          forbid=expect("ticket_field_update", data={"fieldName": "category"})),
+    Break(
+        "scenario.unexpected-event",
+        "ticket_field_update",
+        forbid=expect("ticket_field_update", data={"fieldName": "category"}),
+    ),
     Break("transport.decodable", None),
     Break("transport.endpoint", None),
 ]
@@ -141,24 +183,44 @@ BREAKS = [
 ELSEWHERE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "reconcile.called-not-sent": (
         ("test_capture::test_library_never_loaded",),
-        ("test_capture::test_clean_page_pairs_every_call",)),
-    "reconcile.sent-without-call": (("test_capture::test_sent_without_a_call",),
-                                    ("test_capture::test_clean_page_pairs_every_call",)),
-    "reconcile.changed-in-transit": (("test_capture::test_values_changed_in_transit",),
-                                     ("test_capture::test_clean_page_pairs_every_call",)),
-    "flow.duplicate-event": (("test_capture::test_duplicate_event",), ("test_capture::test_clean_page_pairs_every_call",)),
-    "transport.delivered": (("test_analytics_modes::test_pass_mode_reports_rejected_requests",),
-                            ("test_analytics_modes::test_pass_mode_delivers_to_the_collector",)),
-    "transport.service-api": (("test_quantic::test_an_unknown_case_assist_id_is_reported",),
-                              ("test_quantic::test_clean_page_keeps_the_service_api_rule",)),
-    "library.analytics-mode": (("test_demo_variants::test_headless_next_variant",),
-                               ("test_demo_variants::test_headless_legacy_variant",)),
+        ("test_capture::test_clean_page_pairs_every_call",),
+    ),
+    "reconcile.sent-without-call": (
+        ("test_capture::test_sent_without_a_call",),
+        ("test_capture::test_clean_page_pairs_every_call",),
+    ),
+    "reconcile.changed-in-transit": (
+        ("test_capture::test_values_changed_in_transit",),
+        ("test_capture::test_clean_page_pairs_every_call",),
+    ),
+    "flow.duplicate-event": (
+        ("test_capture::test_duplicate_event",),
+        ("test_capture::test_clean_page_pairs_every_call",),
+    ),
+    "transport.delivered": (
+        ("test_analytics_modes::test_pass_mode_reports_rejected_requests",),
+        ("test_analytics_modes::test_pass_mode_delivers_to_the_collector",),
+    ),
+    "transport.service-api": (
+        ("test_quantic::test_an_unknown_case_assist_id_is_reported",),
+        ("test_quantic::test_clean_page_keeps_the_service_api_rule",),
+    ),
+    "library.analytics-mode": (
+        ("test_demo_variants::test_headless_next_variant",),
+        ("test_demo_variants::test_headless_legacy_variant",),
+    ),
 }
 
 
 # --- the run ----------------------------------------------------------------------------------------------------
-def scenario(name: str, flow: str, query: str = "", with_expectations: bool = True,
-             search_hub: str | None = None, forbid: dict[str, Any] | None = None) -> dict[str, Any]:
+def scenario(
+    name: str,
+    flow: str,
+    query: str = "",
+    with_expectations: bool = True,
+    search_hub: str | None = None,
+    forbid: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     steps = []
     for step, events in FLOWS[flow]:
         step = json.loads(json.dumps(step))
@@ -167,8 +229,12 @@ def scenario(name: str, flow: str, query: str = "", with_expectations: bool = Tr
         if with_expectations and events:
             step["expect"] = events
         steps.append(step)
-    return {"name": name, **({"search_hub": search_hub} if search_hub else {}), "steps": steps,
-            **({"expect_none": [forbid]} if forbid else {})}
+    return {
+        "name": name,
+        **({"search_hub": search_hub} if search_hub else {}),
+        "steps": steps,
+        **({"expect_none": [forbid]} if forbid else {}),
+    }
 
 
 def all_scenarios() -> list[dict[str, Any]]:
@@ -202,10 +268,13 @@ def describe(result: ScenarioResult) -> str:
 def test_clean_flow_has_no_findings(rulebook, flow):
     result = rulebook[CLEAN[flow]]
     assert result.status == Status.passed and not result.violations, describe(result)
-    assert all(x.matched for x in result.expectations) and len(result.expectations) == sum(len(e) for _, e in FLOWS[flow])
+    assert all(x.matched for x in result.expectations) and len(result.expectations) == sum(
+        len(e) for _, e in FLOWS[flow]
+    )
     # the events are the expected ones, each caused by its own step
     assert [(e.action, e.step) for e in result.events] == [
-        (x["action"], i) for i, (_, events) in enumerate(FLOWS[flow]) for x in events]
+        (x["action"], i) for i, (_, events) in enumerate(FLOWS[flow]) for x in events
+    ]
     # every event paired with the coveoua calls that asked for it, all with the one stored client ID
     assert {p.outcome for p in result.reconciliation} == {"paired"}
     assert {e.client_id for e in result.events} == {result.stored_client_id} and result.stored_client_id
@@ -225,8 +294,11 @@ def test_clean_create_flow_uses_the_latest_answers(rulebook):
     result = rulebook[CLEAN["create"]]
     api = [r for r in result.requests if r.kind == "service_api"]
     assert sorted(r.url.rsplit("/", 1)[-1] for r in api) == ["classify", "classify", "suggest", "suggest"]
-    latest = {r.url.rsplit("/", 1)[-1]: json.loads(r.response_body)["responseId"] for r in api
-              if "description" in json.loads(r.body)["fields"]}  # the second round asked with both fields
+    latest = {
+        r.url.rsplit("/", 1)[-1]: json.loads(r.response_body)["responseId"]
+        for r in api
+        if "description" in json.loads(r.body)["fields"]
+    }  # the second round asked with both fields
     by_action = {e.action: e for e in result.events}
     assert by_action["ticket_classification_click"].data["responseId"] == latest["classify"]
     assert by_action["suggestion_rate"].data["responseId"] == latest["suggest"]
@@ -240,7 +312,9 @@ def test_breaking_page_is_found(rulebook, bug):
     assert result.error is None, describe(result)
     found = [v for v in result.violations if v.rule == bug.rule]
     assert found, describe(result)
-    assert any(v.action == bug.action and v.field == bug.field and v.severity == bug.severity for v in found), describe(result)
+    assert any(v.action == bug.action and v.field == bug.field and v.severity == bug.severity for v in found), describe(
+        result
+    )
     # that defect and nothing else: no other rule fires (save those the same defect rightly trips)
     assert {v.rule for v in result.violations} == {bug.rule} | bug.also, describe(result)
     errors = {v.rule for v in result.violations if v.severity == Severity.error}
@@ -279,5 +353,5 @@ def test_every_rule_is_covered():
 def test_every_break_of_the_page_is_tested():
     """rulebook.js and BREAKS list the same keys: a breakage nobody checks is dead weight."""
     source = (Path(__file__).resolve().parents[1] / "pages" / "rules" / "rulebook.js").read_text()
-    table = source[source.index("const BREAKS = {"):source.index("\n  };\n")]
+    table = source[source.index("const BREAKS = {") : source.index("\n  };\n")]
     assert set(re.findall(r"^    '([^']+)':", table, flags=re.M)) == {b.key for b in BREAKS}

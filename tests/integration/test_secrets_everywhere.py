@@ -51,14 +51,36 @@ def sweep(pages_server, tmp_path_factory):
         "  - goto: /pages/secrets.html?session=gotosess1-4a3b2c1d0e&token=gototok1-0e1d2c3b4a\n"
         "  - fill: {selector: '#subject', value: '${MY_TOKEN}'}\n"
         "  - click: '#go'\n"
-        "  - wait: 800\n")
+        "  - wait: 800\n"
+    )
     report, extra, history = folder / "report", folder / "extra", folder / "history"
     extra.mkdir()
     out = subprocess.run(
-        [sys.executable, "-m", "checker", "run", str(folder / "scenario.yaml"), "--base-url", pages_server,
-         "--report", str(report), "--json", str(extra / "out.json"), "--junit", str(extra / "junit.xml"),
-         "--history", str(history), "--trace", "on", "--verbose"],
-        capture_output=True, cwd=ROOT, timeout=180, env={**os.environ, "CI": "1", "MY_TOKEN": DECLARED})
+        [
+            sys.executable,
+            "-m",
+            "checker",
+            "run",
+            str(folder / "scenario.yaml"),
+            "--base-url",
+            pages_server,
+            "--report",
+            str(report),
+            "--json",
+            str(extra / "out.json"),
+            "--junit",
+            str(extra / "junit.xml"),
+            "--history",
+            str(history),
+            "--trace",
+            "on",
+            "--verbose",
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=180,
+        env={**os.environ, "CI": "1", "MY_TOKEN": DECLARED},
+    )
     files = sorted(p for root in (report, extra, history) for p in root.rglob("*"))
     return out, files
 
@@ -95,8 +117,14 @@ def test_report_dir_rebuilds_a_run_with_credentials_in_its_urls(sweep, tmp_path)
     text = journal.read_text().replace("https://REDACTED@", "https://[REDACTED]@")
     assert "https://[REDACTED]@analytics.cloud.coveo.com" in text
     (folder / "raw" / journal.name).write_text(text)
-    rebuilt = subprocess.run([sys.executable, "-m", "checker", "report", str(folder)], capture_output=True, text=True,
-                             cwd=ROOT, timeout=120, env={**os.environ, "CI": "1"})
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "checker", "report", str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "CI": "1"},
+    )
     assert rebuilt.returncode == 1, rebuilt.stderr[-2000:]
     assert "Traceback" not in rebuilt.stderr and (folder / "index.html").is_file()
     assert "transport.delivered" in (folder / "results.json").read_text()

@@ -27,8 +27,13 @@ def demo_sweep(browser, demo_server, tmp_path_factory):
         report = tmp_path_factory.mktemp(f"sweep-{variant}")
         options = RunOptions(base_url=base, report_dir=report, expect_timeout_s=2.0, trace="on")
         result = run(load_scenarios([DEMO_SCENARIOS]), options, browser=browser)
-        write_reports(result, report, json_path=report / "extra" / "out.json", junit_path=report / "extra" / "junit.xml",
-                      redactor=options.redactor)
+        write_reports(
+            result,
+            report,
+            json_path=report / "extra" / "out.json",
+            junit_path=report / "extra" / "junit.xml",
+            redactor=options.redactor,
+        )
         assert all(s.trace for s in result.scenarios)
         for path in sorted(p for p in report.rglob("*")):
             written.append(path)

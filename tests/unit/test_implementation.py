@@ -12,8 +12,14 @@ from tests.unit.test_rulebook import HUB, base, findings, set_
 
 def quantic(result: ScenarioResult, mode: str = "legacy") -> ScenarioResult:
     """What the JS layer records on a Quantic page: the engine Quantic builds, with its version global."""
-    result.js_calls.append(JsCall(id=len(result.js_calls), fn="headless-engine", args=["3.37.0", mode],
-                                  info={"quantic": "3.34.0", "src": "https://x.my.site.com/resource/1/coveoheadless/case-assist/headless.js"}))
+    result.js_calls.append(
+        JsCall(
+            id=len(result.js_calls),
+            fn="headless-engine",
+            args=["3.37.0", mode],
+            info={"quantic": "3.34.0", "src": "https://x.my.site.com/resource/1/coveoheadless/case-assist/headless.js"},
+        )
+    )
     return result
 
 
@@ -36,8 +42,19 @@ def test_quantic_known_by_its_events_alone():
     result = base()
     result.events[5].data["customData"]["coveoQuanticVersion"] = "2.9.1"
     assert (detect(result).kind, detect(result).quantic) == ("quantic", "2.9.1")
-    ep = ScenarioResult(name="t", file="t.yaml", events=[Event(index=0, action="ticket_create_start", protocol="ep",
-                                                               transport="event_protocol", library="@coveo/headless@3.37.0")])
+    ep = ScenarioResult(
+        name="t",
+        file="t.yaml",
+        events=[
+            Event(
+                index=0,
+                action="ticket_create_start",
+                protocol="ep",
+                transport="event_protocol",
+                library="@coveo/headless@3.37.0",
+            )
+        ],
+    )
     assert (detect(ep).kind, detect(ep).headless, detect(ep).analytics_mode) == ("headless", "3.37.0", "next")
     assert detect(ScenarioResult(name="t", file="t.yaml")).label == "not identified"
 
@@ -48,7 +65,9 @@ def test_library_behaviour_is_attributed_to_the_library_quantic_loaded():
     del result.events[3].data["autoSelection"]
     (finding,) = findings(result)
     assert finding.severity == Severity.warning
-    assert finding.deviation.startswith("@coveo/headless 3.37.0 (loaded by Quantic 3.34.0): ticket_classification_click")
+    assert finding.deviation.startswith(
+        "@coveo/headless 3.37.0 (loaded by Quantic 3.34.0): ticket_classification_click"
+    )
     assert "coveoua" not in finding.hint
 
 
@@ -77,8 +96,16 @@ def test_search_hub_advice_names_the_interface_attribute():
 
 def test_event_protocol_create_ticket_needs_its_ticket_id():
     def create(ticket: dict) -> ScenarioResult:
-        event = Event(index=0, action="ticket_create", protocol="ep", transport="event_protocol", event_type="click",
-                      library="@coveo/headless@3.37.0", ticket=ticket, data={"ep_type": "CaseAssist.CreateTicket"})
+        event = Event(
+            index=0,
+            action="ticket_create",
+            protocol="ep",
+            transport="event_protocol",
+            event_type="click",
+            library="@coveo/headless@3.37.0",
+            ticket=ticket,
+            data={"ep_type": "CaseAssist.CreateTicket"},
+        )
         return ScenarioResult(name="t", file="t.yaml", events=[event])
 
     missing = [f for f in findings(create({"subject": "GC110"})) if f.rule == "payload.required-ticket-fields"]

@@ -15,8 +15,19 @@ from checker.check.rules import causal, flow, payload, reconcile, transport  # n
 from checker.check.rules.registry import RULES, Finding, Rule, RuleFn, rule
 from checker.models import SEVERITY_ORDER, Severity, Violation
 
-__all__ = ["RULES", "Finding", "Rule", "RuleConfig", "RuleContext", "RuleFn", "all_rules", "evaluate", "rule",
-           "sort_violations", "to_violation"]
+__all__ = [
+    "RULES",
+    "Finding",
+    "Rule",
+    "RuleConfig",
+    "RuleContext",
+    "RuleFn",
+    "all_rules",
+    "evaluate",
+    "rule",
+    "sort_violations",
+    "to_violation",
+]
 
 
 def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violation | None:
@@ -66,7 +77,10 @@ def evaluate(context: RuleContext) -> list[Violation]:
 
 
 def sort_violations(violations: list[Violation]) -> list[Violation]:
-    return sorted(violations, key=lambda v: (SEVERITY_ORDER[v.severity], v.event_index if v.event_index is not None else 1 << 30, v.rule))
+    return sorted(
+        violations,
+        key=lambda v: (SEVERITY_ORDER[v.severity], v.event_index if v.event_index is not None else 1 << 30, v.rule),
+    )
 
 
 def all_rules() -> list[Rule]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from checker.check.context import RuleContext
 from checker.check.deviations import from_headless
@@ -45,15 +45,21 @@ def unknown_action(ctx: RuleContext) -> Iterable[Finding]:
 @rule("action.missing", Severity.error, "svc event without an action", "1: Register a Case Assist action")
 def missing_action(ctx: RuleContext) -> Iterable[Finding]:
     for event in ctx.events:
-        if event.action is None and event.transport == "collect" and event.protocol == "ua" \
-                and event.decode_error is None and event.event_type in ("flowStart", "click"):
+        if (
+            event.action is None
+            and event.transport == "collect"
+            and event.protocol == "ua"
+            and event.decode_error is None
+            and event.event_type in ("flowStart", "click")
+        ):
             yield Finding(
                 f"an svc event (#{event.index}, {event.event_type}) left without svc_action: Case Assist reports cannot "
                 "count it",
                 "call coveoua('svc:setAction', …) right before each send; coveo.analytics sends asynchronously and "
                 "clears the action after each send, so two logs in the same tick mix up: the first request carries "
                 "the second's action and ticket, the second none; let a task pass between two logs",
-                event=event)
+                event=event,
+            )
 
 
 @rule("action.deprecated", Severity.warning, "Deprecated action", "Select a document suggestion")
@@ -79,9 +85,15 @@ def required_action_fields(ctx: RuleContext) -> Iterable[Finding]:
             deviation = "headless.no-auto-selection" if name == "autoSelection" and from_headless(ctx, event) else None
             yield Finding(
                 f"{_label(event)}: required action field {name!r} {state}",
-                (f"the summary table requires {name} while the action reference calls it optional; set it to be safe"
-                 if disputed else f"pass {name} in the action payload (see '{spec.section}')"),
-                event=event, field=name, severity=Severity.warning if disputed else None, deviation=deviation,
+                (
+                    f"the summary table requires {name} while the action reference calls it optional; set it to be safe"
+                    if disputed
+                    else f"pass {name} in the action payload (see '{spec.section}')"
+                ),
+                event=event,
+                field=name,
+                severity=Severity.warning if disputed else None,
+                deviation=deviation,
             )
         yield from _nested_fields(event, spec)
 
@@ -96,7 +108,8 @@ def _nested_fields(event: Event, spec: ActionSpec) -> Iterable[Finding]:
                 yield Finding(
                     f"{_label(event)}: required field {parent}.{child} is missing",
                     f"{parent} must describe the selected item, including {child} (see '{spec.section}')",
-                    event=event, field=f"{parent}.{child}",
+                    event=event,
+                    field=f"{parent}.{child}",
                 )
 
 
@@ -111,7 +124,9 @@ def required_ticket_fields(ctx: RuleContext) -> Iterable[Finding]:
                 headless = name == "id" and from_headless(ctx, event)
                 yield Finding(
                     f"{_label(event)}: required ticket field {name!r} is missing",
-                    ctx.advise("ticket-id"), event=event, field=f"ticket.{name}",
+                    ctx.advise("ticket-id"),
+                    event=event,
+                    field=f"ticket.{name}",
                     deviation="headless.ticket-id-from-case-inputs" if headless else None,
                 )
 
@@ -125,7 +140,8 @@ def event_type(ctx: RuleContext) -> Iterable[Finding]:
             yield Finding(
                 f"{_label(event)} was sent as {event.event_type!r}, the protocol requires {spec.event_type!r}",
                 f"coveoua('send', 'event', 'svc', '{spec.event_type}', {{searchHub: …}})",
-                event=event, field="event_type",
+                event=event,
+                field="event_type",
             )
 
 
@@ -138,21 +154,36 @@ def field_type(ctx: RuleContext) -> Iterable[Finding]:
                 continue  # absence is the required-fields rule's business
             problem = type_problem(value, field_spec)
             if problem:
-                extra = " (the document's own example writes \"false\": use the boolean false)" \
-                    if field_spec.kind == "boolean" and value in ("true", "false") else ""
-                yield Finding(f"{_label(event)}: {path} {problem}{extra}",
-                              f"send {path} as {_kind_text(field_spec)} (see '{spec.section}')",
-                              event=event, field=path)
+                extra = (
+                    ' (the document\'s own example writes "false": use the boolean false)'
+                    if field_spec.kind == "boolean" and value in ("true", "false")
+                    else ""
+                )
+                yield Finding(
+                    f"{_label(event)}: {path} {problem}{extra}",
+                    f"send {path} as {_kind_text(field_spec)} (see '{spec.section}')",
+                    event=event,
+                    field=path,
+                )
         for key, value in event.ticket.items():
             problem = type_problem(value, TICKET_TYPES[key]) if key in TICKET_TYPES else None
             if problem:
-                yield Finding(f"{_label(event)}: ticket.{key} {problem}", f"send ticket.{key} as {_kind_text(TICKET_TYPES[key])}",
-                              event=event, field=f"ticket.{key}")
+                yield Finding(
+                    f"{_label(event)}: ticket.{key} {problem}",
+                    f"send ticket.{key} as {_kind_text(TICKET_TYPES[key])}",
+                    event=event,
+                    field=f"ticket.{key}",
+                )
 
 
 def _kind_text(spec: FieldSpec) -> str:
-    text = {"string": "a string", "number": "a number", "integer": "an integer", "boolean": "a boolean",
-            "object": "an object"}[spec.kind]
+    text = {
+        "string": "a string",
+        "number": "a number",
+        "integer": "an integer",
+        "boolean": "a boolean",
+        "object": "an object",
+    }[spec.kind]
     if spec.minimum is not None:
         text += f" ≥ {spec.minimum:g}" if spec.maximum is None else f" between {spec.minimum:g} and {spec.maximum:g}"
     return text
@@ -164,9 +195,12 @@ def allowed_value(ctx: RuleContext) -> Iterable[Finding]:
         for path, field_spec in spec.types.items():
             present, value = value_at(event.data, path)
             if present and field_spec.allowed and isinstance(value, str) and value not in field_spec.allowed:
-                yield Finding(f"{_label(event)}: {path} is {value!r}, allowed: {' or '.join(field_spec.allowed)}",
-                              f"use exactly {' or '.join(repr(a) for a in field_spec.allowed)} (case matters)",
-                              event=event, field=path)
+                yield Finding(
+                    f"{_label(event)}: {path} is {value!r}, allowed: {' or '.join(field_spec.allowed)}",
+                    f"use exactly {' or '.join(repr(a) for a in field_spec.allowed)} (case matters)",
+                    event=event,
+                    field=path,
+                )
 
 
 @rule("payload.deprecated-field", Severity.warning, "Deprecated field", "Case Assist actions reference")
@@ -174,9 +208,13 @@ def deprecated_field(ctx: RuleContext) -> Iterable[Finding]:
     for event, spec in _ua_case_events(ctx):
         for path, field_spec in spec.types.items():
             if field_spec.deprecated_by and value_at(event.data, path)[0]:
-                yield Finding(f"{_label(event)}: {path} is deprecated", f"use {field_spec.deprecated_by} instead",
-                              event=event, field=path,
-                              deviation="headless.sends-deprecated-fields" if from_headless(ctx, event) else None)
+                yield Finding(
+                    f"{_label(event)}: {path} is deprecated",
+                    f"use {field_spec.deprecated_by} instead",
+                    event=event,
+                    field=path,
+                    deviation="headless.sends-deprecated-fields" if from_headless(ctx, event) else None,
+                )
 
 
 @rule("event.transport", Severity.error, "Action sent through the wrong kind of event", "Select a document suggestion")
@@ -185,10 +223,14 @@ def transport_kind(ctx: RuleContext) -> Iterable[Finding]:
         if event.protocol != "ua":
             continue
         if spec.transport == "click" and event.transport == "collect":
-            yield Finding(f"{_label(event)} was logged as an svc event; it is a Coveo Analytics click event",
-                          f"coveoua('send', 'click', {{actionCause: '{event.action}', …}}) (coveo.analytics ≥ 2.30.45)",
-                          event=event)
+            yield Finding(
+                f"{_label(event)} was logged as an svc event; it is a Coveo Analytics click event",
+                f"coveoua('send', 'click', {{actionCause: '{event.action}', …}}) (coveo.analytics ≥ 2.30.45)",
+                event=event,
+            )
         elif spec.transport == "svc" and event.transport == "click":
-            yield Finding(f"{_label(event)} was sent as a click event; it is an svc action",
-                          f"coveoua('svc:setAction', '{event.action}', …) then coveoua('send', 'event', 'svc', 'click', …)",
-                          event=event)
+            yield Finding(
+                f"{_label(event)} was sent as a click event; it is an svc action",
+                f"coveoua('svc:setAction', '{event.action}', …) then coveoua('send', 'event', 'svc', 'click', …)",
+                event=event,
+            )

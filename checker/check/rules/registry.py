@@ -3,8 +3,8 @@ rule module so that importing it registers them all."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from checker.check.context import RuleContext
 from checker.models import Event, Severity

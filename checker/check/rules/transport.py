@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from checker.check.advice import library_name
 from checker.check.context import RuleContext
@@ -55,7 +55,9 @@ def _page_origin(req: CapturedRequest) -> str | None:
     return None
 
 
-@rule("transport.endpoint", Severity.error, "Events sent to a non-Coveo endpoint", "(Prerequisite) Initialize the library")
+@rule(
+    "transport.endpoint", Severity.error, "Events sent to a non-Coveo endpoint", "(Prerequisite) Initialize the library"
+)
 def endpoint(ctx: RuleContext) -> Iterable[Finding]:
     reported: set[str] = set()
     for req in ctx.result.requests:
@@ -73,11 +75,15 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
                 f"analytics go to the page's own origin ({target}): coveoua('init', token, '{org}') took the "
                 "organization ID as a relative URL",
                 f"pass the analytics endpoint, not the bare organization ID: "
-                f"coveoua('init', token, 'https://{org}.analytics.org.coveo.com')", step=req.step)
+                f"coveoua('init', token, 'https://{org}.analytics.org.coveo.com')",
+                step=req.step,
+            )
         else:
             yield Finding(
                 f"analytics go to {target}, which is not a Coveo analytics endpoint",
-                ctx.advise("endpoint"), step=req.step)
+                ctx.advise("endpoint"),
+                step=req.step,
+            )
 
 
 @rule("library.analytics-mode", Severity.error, "Headless in next analytics mode", "Use the Coveo UA library")
@@ -85,14 +91,18 @@ def analytics_mode(ctx: RuleContext) -> Iterable[Finding]:
     sent_ep = any(e.protocol == "ep" and (e.library or "").startswith("@coveo/headless") for e in ctx.events)
     if next_mode(ctx) or sent_ep:
         found = ctx.result.implementation
-        yield Finding(f"the Case Assist engine ({library_name(found)}) logs in 'next' analytics mode (Event Protocol); "
-                      f"@coveo/headless {found.headless or '?'} itself warns that this mode is not available for Coveo for Service "
-                      "features, so Case Assist reports and models may not get these events",
-                      ctx.advise("analytics-mode"))
+        yield Finding(
+            f"the Case Assist engine ({library_name(found)}) logs in 'next' analytics mode (Event Protocol); "
+            f"@coveo/headless {found.headless or '?'} itself warns that this mode is not available for Coveo for Service "
+            "features, so Case Assist reports and models may not get these events",
+            ctx.advise("analytics-mode"),
+        )
 
 
-SERVICE_API_LOSS = {"classify": "classifications (no ticket_classification_click can follow)",
-                    "documents/suggest": "document suggestions (no suggestion click, quick view or rating can follow)"}
+SERVICE_API_LOSS = {
+    "classify": "classifications (no ticket_classification_click can follow)",
+    "documents/suggest": "document suggestions (no suggestion click, quick view or rating can follow)",
+}
 
 
 @rule("transport.service-api", Severity.error, "Customer Service API call failed", "Case Assist API")
@@ -104,10 +114,13 @@ def service_api(ctx: RuleContext) -> Iterable[Finding]:
     for req in ctx.result.requests:
         endpoint = service_api_endpoint(req.url) if req.kind == "service_api" else None
         if endpoint is not None and req.status is not None and req.status >= 400:
-            config = re.search(r"/caseassists/([^/]+)/", split_url(req.url).path)
-            refused.setdefault((config.group(1) if config else "?", req.status), []).append((endpoint, req))
+            found = re.search(r"/caseassists/([^/]+)/", split_url(req.url).path)
+            refused.setdefault((found.group(1) if found else "?", req.status), []).append((endpoint, req))
     for (config, status), calls in refused.items():
         endpoints = list(dict.fromkeys(endpoint for endpoint, _ in calls))
-        yield Finding(f"{' and '.join(endpoints)} for Case Assist configuration {config!r} was answered HTTP {status} "
-                      f"({len(calls)} call(s)): the page got no " + " and no ".join(SERVICE_API_LOSS[e] for e in endpoints),
-                      ctx.advise("service-api"), step=calls[0][1].step)
+        yield Finding(
+            f"{' and '.join(endpoints)} for Case Assist configuration {config!r} was answered HTTP {status} "
+            f"({len(calls)} call(s)): the page got no " + " and no ".join(SERVICE_API_LOSS[e] for e in endpoints),
+            ctx.advise("service-api"),
+            step=calls[0][1].step,
+        )
