@@ -6,6 +6,10 @@ pytest plugin's `case_assist` fixture and `case-assist-check report DIR` all go 
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
+
 from checker.check.expectations import evaluate_scenario
 from checker.check.reconcile import reconcile
 from checker.check.rules import RuleConfig, RuleContext, evaluate
@@ -19,8 +23,23 @@ def analyze(
 ) -> ScenarioResult:
     """Decode the result's captured requests and JS calls into its `events`, then check them (`check_scenario`).
     Without `scenario` (a Python test's capture, or a journal whose scenario file is gone) only the rules apply."""
-    result.events = decode_all(result.requests, result.js_calls)
-    return check_scenario(result, scenario, rules)
+    with cycle_collector_paused():
+        result.events = decode_all(result.requests, result.js_calls)
+        return check_scenario(result, scenario, rules)
+
+
+@contextlib.contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """The analysis makes tens of thousands of small acyclic objects (events, pairings, findings); Python's cycle
+    collector would walk all that is alive each time it counts enough new ones: about a third of the analysis time
+    on a 10,000-event capture. Nothing it builds is cyclic, so the collector waits until it is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def check_scenario(

@@ -22,9 +22,17 @@ JSON_LINES = (".trace", ".network", ".jsonl")  # a trace's action and network lo
 MAX_ROUNDS = 3  # a round can learn a token that an artefact scrubbed earlier in it still holds: scrub again
 
 
+# the last run scrub_run returned: (its redactor, that run, its folder, how many secrets the redactor knew then);
+# compared by identity (neither Redactor nor RunResult defines a cheaper equality worth its cost)
+_LAST_SCRUBBED: list[tuple[Redactor, RunResult, Path | None, int]] = []
+
+
 def scrub_run(run: RunResult, redactor: Redactor, report_dir: Path | None = None) -> RunResult:
     """The results with every secret masked; the journals and traces under `report_dir` rewritten the same way.
-    Repeated until a round learns nothing new, so whatever was learnt last is masked everywhere."""
+    Repeated until a round learns nothing new, so whatever was learnt last is masked everywhere. A run this returned
+    is not scrubbed again while the redactor learns nothing (the CLI scrubs before its summary, then writes)."""
+    if _already_scrubbed(run, redactor, report_dir):
+        return run
     for _ in range(MAX_ROUNDS):
         known = len(redactor.secrets)
         masked = RunResult.model_validate(redactor.value(run.model_dump(mode="json")))
@@ -33,7 +41,15 @@ def scrub_run(run: RunResult, redactor: Redactor, report_dir: Path | None = None
                 scrub_file(path, redactor)
         if len(redactor.secrets) == known:
             break
+    _LAST_SCRUBBED[:] = [(redactor, masked, report_dir, len(redactor.secrets))]
     return masked
+
+
+def _already_scrubbed(run: RunResult, redactor: Redactor, report_dir: Path | None) -> bool:
+    if not _LAST_SCRUBBED:
+        return False
+    last_redactor, last_run, last_dir, known = _LAST_SCRUBBED[0]
+    return last_redactor is redactor and last_run is run and last_dir == report_dir and known == len(redactor.secrets)
 
 
 def artefact_files(report_dir: Path) -> list[Path]:
