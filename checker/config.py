@@ -4,9 +4,11 @@
     proxies:                                 # your own analytics endpoints (URL prefixes, * matches anything)
       - https://support.example.com/coveo-analytics/*
     custom_ticket_fields: [visitorAge]       # extra ticket fields your page may log
+    custom_actions: [ticket_escalate]        # your organisation's own action types (not reported as unknown)
     rules:
       disable: [action.unknown]
       severity: {flow.duplicate-event: error}
+      field_update_limit: 2                  # more ticket_field_update for one field in one step is noise
       deviations: warning                    # warning | error | ignore (known deviations of Coveo's own libraries)
 
 Found in the working folder unless `--config FILE` names one; every key is optional.
@@ -35,6 +37,7 @@ class RulesConfig(BaseModel):
     disable: list[str] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(default_factory=dict)
     deviations: Literal["warning", "error", "ignore"] = "warning"
+    field_update_limit: int = Field(2, ge=1)
 
 
 class ProjectConfig(BaseModel):
@@ -42,6 +45,7 @@ class ProjectConfig(BaseModel):
     search_hub: str | None = None
     proxies: list[str] = Field(default_factory=list)
     custom_ticket_fields: list[str] = Field(default_factory=list)
+    custom_actions: list[str] = Field(default_factory=list)
     rules: RulesConfig = Field(default_factory=RulesConfig)
     source: str | None = Field(None, exclude=True)
 
@@ -114,4 +118,6 @@ def rule_config(config: ProjectConfig, search_hub: str | None = None) -> RuleCon
         proxies=list(config.proxies),
         custom_ticket_fields=list(config.custom_ticket_fields),
         deviations=config.rules.deviations,
+        custom_actions=list(config.custom_actions),
+        field_update_limit=config.rules.field_update_limit,
     )

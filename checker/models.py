@@ -82,7 +82,9 @@ class JsCall(_Model):
     """One call the page made in JavaScript: `coveoua(...)`, or a fetch/sendBeacon/XHR/<img> to an analytics URL."""
 
     id: int
-    fn: str  # coveoua | fetch | sendBeacon | xhr | image | page
+    # coveoua | coveoua-error (that call threw) | headless | headless-rejected | headless-engine | library |
+    # fetch | sendBeacon | xhr | image | page (a document loaded) | page-error (an exception the page did not catch)
+    fn: str
     args: list[Any] = Field(default_factory=list)  # JSON-safe copy taken at call time (redacted)
     step: int | None = None
     time_ms: float = 0.0
@@ -90,7 +92,8 @@ class JsCall(_Model):
     queued: bool | None = None  # coveoua: made on the snippet's stub, before coveo.analytics loaded
     url: str | None = None  # transports: the URL asked for
     returned: Any = None  # sendBeacon: whether the browser accepted to queue the beacon
-    info: dict[str, Any] = Field(default_factory=dict)  # page: doNotTrack / globalPrivacyControl
+    # page: doNotTrack, globalPrivacyControl, top (a top-level document); *-error: error (its text), source (file:line)
+    info: dict[str, Any] = Field(default_factory=dict)
 
 
 class Pairing(_Model):

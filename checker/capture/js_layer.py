@@ -137,7 +137,9 @@ class JsCapture:
             url=self.redactor.url(url) if isinstance(url, str) else None,
             returned=record.get("returned"),
             info={
-                k: self.redactor.value(record[k]) for k in ("dnt", "gpc", "quantic", "src") if record.get(k) is not None
+                k: self.redactor.value(record[k])
+                for k in ("dnt", "gpc", "quantic", "src", "top", "error", "source")
+                if record.get(k) is not None
             },
         )
 

@@ -24,6 +24,8 @@ class RuleConfig:
     proxies: list[str] = field(default_factory=list)
     custom_ticket_fields: list[str] = field(default_factory=list)
     deviations: str = "warning"  # warning | error | ignore: how known library deviations count
+    custom_actions: list[str] = field(default_factory=list)  # an organisation's own action types (not unknown)
+    field_update_limit: int = 2  # more ticket_field_update for one field in one step is noise
 
 
 @dataclass

@@ -24,6 +24,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
     for r in rules:
         severity = "off" if r.id in config.rules.disable else config.rules.severity.get(r.id, r.severity).value
         print(f"{r.id:<{width}}  {severity:<8}  {r.title}  [{r.section}]")
+        if r.why:
+            print(f"{'':<{width}}  {'':<8}  why: {r.why}")
     if config.source:
         print(f"\n(configuration: {config.source}; known library deviations count as {config.rules.deviations})")
     return EXIT_OK

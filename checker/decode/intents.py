@@ -105,11 +105,27 @@ def intents_from_calls(calls: list[JsCall]) -> list[Intent]:
     return intents
 
 
+def failed_coveoua_calls(calls: list[JsCall]) -> list[tuple[JsCall, JsCall]]:
+    """(the call, its `coveoua-error` record) for each `coveoua` call that threw: the hook records the call, then
+    its exception, in the same frame."""
+    last_call: dict[str | None, JsCall] = {}
+    failed: list[tuple[JsCall, JsCall]] = []
+    for call in sorted(calls, key=lambda c: c.id):
+        if call.fn == "coveoua":
+            last_call[call.frame_url] = call
+        elif call.fn == "coveoua-error" and call.frame_url in last_call:
+            failed.append((last_call.pop(call.frame_url), call))
+    return failed
+
+
 def _intents(calls: list[JsCall]) -> list[Intent]:
     states: dict[str | None, _FrameState] = {}
     modes: dict[str | None, str] = {}  # Headless analytics mode per page
     intents: list[Intent] = []
+    failed = {call.id for call, _ in failed_coveoua_calls(calls)}  # a call that threw asked for nothing
     for call in sorted(calls, key=lambda c: c.id):
+        if call.id in failed:
+            continue
         page = _page_of(call.frame_url)
         if call.fn == "headless-engine":
             modes[page] = call.args[1] if len(call.args) > 1 and call.args[1] else "next"  # 4.0.0's default

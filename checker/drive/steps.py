@@ -69,7 +69,11 @@ def _click(page: Page, step: ClickStep, ctx: StepContext) -> None:
 
 def _fill(page: Page, step: FillStep, ctx: StepContext) -> None:
     field = _root(page, step).locator(step.fill.selector).first
-    field.fill(step.fill.value, timeout=ctx.timeout_ms)
+    if step.fill.keystrokes:  # a page that logs on `input` shows it only when typed key by key
+        field.fill("", timeout=ctx.timeout_ms)
+        field.press_sequentially(step.fill.value, timeout=ctx.timeout_ms)
+    else:
+        field.fill(step.fill.value, timeout=ctx.timeout_ms)
     if step.fill.blur:
         field.blur(timeout=ctx.timeout_ms)  # a person leaves the field; pages log ticket_field_update on change
 

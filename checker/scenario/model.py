@@ -107,6 +107,10 @@ class FillArgs(_Strict):
     selector: Selector
     value: str
     blur: bool = Field(True, description="Leave the field afterwards, as a person does (fires `change`).")
+    keystrokes: bool = Field(
+        False,
+        description="Type the value key by key (an `input` event per key), as a person types, instead of at once.",
+    )
 
 
 class SelectArgs(_Strict):

@@ -230,7 +230,150 @@ def end_with_cancel(reason: str) -> Callable[[ScenarioResult], None]:
     return both(drop_event(-1), lambda r: add_event(r, "ticket_cancel", data={"reason": reason}))
 
 
+# --- the JS layer: calls as the hook records them -------------------------------------------------------------------
+PAGE = "https://support.example.com/case"
+
+
+def js(fn: str, *args, step: int | None = 1, frame: str = PAGE, **info) -> Callable[[ScenarioResult], None]:
+    """A JS-layer record appended to the result (time: 1000 + 100 × step ms, like `ev`)."""
+
+    def apply(result: ScenarioResult) -> None:
+        result.js_calls.append(
+            JsCall(
+                id=len(result.js_calls),
+                fn=fn,
+                args=list(args),
+                step=step,
+                time_ms=1000.0 + 100 * (step if step is not None else 20) - 50,
+                frame_url=frame,
+                info=info,
+            )
+        )
+
+    return apply
+
+
+def svc_log(action: str, step: int, frame: str = PAGE) -> list[Callable[[ScenarioResult], None]]:
+    return [
+        js("coveoua", "svc:setAction", action, {}, step=step, frame=frame),
+        js("coveoua", "send", "event", "svc", "click", step=step, frame=frame),
+    ]
+
+
+def start_again(result: ScenarioResult) -> None:
+    """The Next button logs ticket_create_start again (a second interface on the page)."""
+    set_(8, "action", "ticket_create_start")(result)
+    set_(8, "event_type", "flowStart")(result)
+
+
+def field_updates(count: int) -> Callable[[ScenarioResult], None]:
+    """`count` more updates of the subject during step 1, right after the first one: typing it key by key."""
+
+    def apply(result: ScenarioResult) -> None:
+        more = [
+            ev(
+                0,
+                "ticket_field_update",
+                data={"fieldName": "subject"},
+                ticket={"subject": "GC110"[: n + 1]},
+                step=1,
+                time_ms=1101.0 + n,
+            )
+            for n in range(count)
+        ]
+        result.events[2:2] = more
+        for index, event in enumerate(result.events):
+            event.index = index
+
+    return apply
+
+
+def client_id_sent(client_id: str) -> Callable[[ScenarioResult], None]:
+    def apply(result: ScenarioResult) -> None:
+        body = json.loads(result.requests[0].body or "{}")
+        result.requests[0].body = json.dumps({"clientId": client_id, **body})
+
+    return apply
+
+
 CASES = [
+    # the JS layer: what the page did between its events
+    Case(
+        "set-action-overwritten",
+        "action.overwritten",
+        both(js("coveoua", "svc:setAction", "ticket_next_stage", {}, step=8), *svc_log("ticket_create", 9)),
+        both(*svc_log("ticket_next_stage", 8), *svc_log("ticket_create", 9)),
+        None,
+    ),
+    Case(  # each frame has its own coveo.analytics: an action set in one is not overwritten by another's
+        "set-action-other-frame",
+        "action.overwritten",
+        both(
+            js("coveoua", "svc:setAction", "ticket_next_stage", {}, step=8),
+            js("coveoua", "svc:setAction", "x", step=8),
+            *svc_log("ticket_create", 9),
+        ),
+        both(
+            js("coveoua", "svc:setAction", "ticket_next_stage", {}, step=8),
+            *svc_log("ticket_create", 9, frame=PAGE + "/frame"),
+        ),
+        None,
+    ),
+    Case(
+        "misspelt-command",
+        "page.call-failed",
+        both(
+            js("coveoua", "svc:setActoin", "ticket_next_stage", step=8),
+            js(
+                "coveoua-error",
+                "svc:setActoin",
+                "ticket_next_stage",
+                step=8,
+                error='Error: The function "setActoin" does not exist on the plugin "svc".',
+            ),
+        ),
+        js("coveoua", "svc:setAction", "ticket_next_stage", step=8),
+        None,
+    ),
+    Case(
+        "headless-rejected",
+        "page.call-failed",
+        js("headless-rejected", "analytics/caseAssist/classification/click", step=3, error="TypeError: x is undefined"),
+        js("headless", "analytics/caseAssist/classification/click", None, step=3),
+        None,
+    ),
+    Case(
+        "uncaught-error",
+        "page.uncaught-error",
+        js("page-error", "TypeError: Cannot read properties of undefined (reading 'id')", step=8, source="app.js:12"),
+        js("page-error", "TypeError: Cannot read properties of undefined (reading 'id')", step=None),
+        None,
+        severity=Severity.warning,
+    ),
+    Case(
+        "started-twice",
+        "flow.started-twice",
+        start_again,
+        both(start_again, js("page", step=8, top=True)),  # the Next button opened the page again: a new visit
+        8,
+    ),
+    Case(
+        "field-update-per-keystroke",
+        "flow.field-update-noise",
+        field_updates(2),  # 3 updates of the subject in one step
+        field_updates(1),
+        1,
+        "fieldName",
+        Severity.warning,
+    ),
+    Case(
+        "client-id-sources",
+        "flow.client-id-sources",
+        client_id_sent(OTHER_CID),
+        client_id_sent(CID),
+        None,
+        "clientId",
+    ),
     # causal: IDs from the Customer Service API answers
     Case(
         "classification-id",

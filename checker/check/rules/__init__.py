@@ -11,7 +11,7 @@ from checker.check.advice import library_name
 from checker.check.context import RuleConfig, RuleContext
 from checker.check.deviations import DEVIATIONS, label
 from checker.check.implementation import detect
-from checker.check.rules import causal, flow, payload, reconcile, transport  # noqa: F401  (they register their rules)
+from checker.check.rules import causal, flow, lifecycle, payload, reconcile, transport  # noqa: F401  (they register their rules)
 from checker.check.rules.registry import RULES, Finding, Rule, RuleFn, rule
 from checker.models import SEVERITY_ORDER, Severity, Violation
 

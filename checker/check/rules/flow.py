@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from urllib.parse import parse_qs
 
 from checker.check.context import RuleContext
 from checker.check.deviations import explain_difference, from_headless, next_mode
 from checker.check.protocol import ACTIONS, FLOW_END, FLOW_START
 from checker.check.rules.registry import Finding, rule
-from checker.models import Event, ExpectationResult, FieldDiff, Severity
+from checker.endpoints import service_api_endpoint
+from checker.models import CapturedRequest, Event, ExpectationResult, FieldDiff, Severity
+from checker.redact import MASK
+from checker.values import split_url
+
+EVENTS = "Case Assist events"
 
 
 @rule("flow.single-client-id", Severity.error, "Client ID changed mid-flow", "Case Assist events")
@@ -204,6 +211,54 @@ def client_id_stored(ctx: RuleContext) -> Iterable[Finding]:
                 field="client_id",
             )
             return  # one finding: the rest of the flow has the same cause
+
+
+@rule(
+    "flow.client-id-sources",
+    Severity.error,
+    "Customer Service API called with another client ID",
+    EVENTS,
+    why="Coveo links the classifications and documents it suggested to the events that follow by the client ID: "
+    "with two IDs, the Case Assist reports and the models that learn from them see two visitors",
+)
+def client_id_sources(ctx: RuleContext) -> Iterable[Finding]:
+    """The document asks that every source of events use one client ID: the clientId the page gives the Customer
+    Service API (classify, documents/suggest) must be the analytics client ID."""
+    known = {e.client_id for e in ctx.case_events if e.client_id}
+    if ctx.result.stored_client_id:
+        known.add(ctx.result.stored_client_id)
+    if not known:
+        return
+    reported: set[str] = set()
+    for request in ctx.result.requests:
+        sent = service_api_client_id(request) if request.kind == "service_api" else None
+        if sent is None or sent in known or sent in reported or sent == MASK:
+            continue
+        reported.add(sent)  # one finding per foreign ID: the page keeps sending it
+        endpoint = service_api_endpoint(request.url) or "Customer Service API"
+        yield Finding(
+            f"{endpoint} request #{request.id} ({'step #' + str(request.step + 1) if request.step is not None else 'outside the steps'}) "
+            f"sent clientId {sent}, but the analytics events use {', '.join(sorted(known))}",
+            "give the Customer Service API the analytics client ID (coveo.analytics keeps it in localStorage "
+            "visitorId; a Headless engine sends its own unless the page overrides its navigator context; Quantic "
+            "reads it through the ClientIdAccessor component): one ID for every source",
+            field="clientId",
+            step=request.step,
+        )
+
+
+def service_api_client_id(request: CapturedRequest) -> str | None:
+    """The clientId a Customer Service API request carries (JSON body, or the query), if any."""
+    body = request.full_body
+    if body:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and isinstance(payload.get("clientId"), str) and payload["clientId"]:
+            return str(payload["clientId"])
+    values = parse_qs(split_url(request.url).query).get("clientId")
+    return values[0] if values and values[0] else None
 
 
 @rule("flow.search-hub", Severity.error, "Search hub missing, inconsistent or unexpected", "3: Send an event")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from checker.check.context import RuleContext
@@ -31,15 +32,46 @@ def _label(event: Event) -> str:
     return f"{ep_type} ({event.action}, event #{event.index})" if ep_type else f"{event.action} (event #{event.index})"
 
 
-@rule("action.unknown", Severity.warning, "Unknown action type", "Case Assist actions reference")
+@rule(
+    "action.unknown",
+    Severity.error,
+    "Unknown action type",
+    "Case Assist actions reference",
+    why="Case Assist reports count only the documented action types: an event under any other name (a typo, an "
+    "invented name) is an event lost",
+)
 def unknown_action(ctx: RuleContext) -> Iterable[Finding]:
-    for event in ctx.case_events:
-        if event.action not in ACTIONS and event.transport in ("collect", "click", "event_protocol"):
-            yield Finding(
-                f"{event.action!r} (event #{event.index}) is not a Case Assist action type",
-                "use one of: " + ", ".join(ACTIONS) + "; a typo here hides the event from Case Assist reports",
-                event=event,
-            )
+    allowed = set(ACTIONS) | set(ctx.config.custom_actions)
+    for event in ctx.events:
+        name = _case_assist_name(event)
+        if name is None or name in allowed:
+            continue
+        guess = difflib.get_close_matches(name, list(ACTIONS), n=1, cutoff=0.75)
+        if event.transport in ("click", "custom") and not guess and not _says_case_assist(event):
+            continue  # another integration's click (a search page's documentOpen): not a Case Assist event
+        did_you_mean = f"did you mean {guess[0]!r}? " if guess else ""
+        yield Finding(
+            f"{name!r} (event #{event.index}) is not a Case Assist action type",
+            f"{did_you_mean}use one of: {', '.join(ACTIONS)}; an organisation's own actions go under "
+            "custom_actions in the configuration",
+            event=event,
+        )
+
+
+def _case_assist_name(event: Event) -> str | None:
+    """The action type a Case Assist event claims: its action, or an unknown CaseAssist.* Event Protocol type."""
+    if event.decode_error is not None:
+        return None
+    if event.protocol == "ep" and event.action is None:
+        ep_type = event.data.get("ep_type")
+        return ep_type if isinstance(ep_type, str) and ep_type.startswith("CaseAssist.") else None
+    if event.transport in ("collect", "click", "custom", "event_protocol"):
+        return event.action
+    return None
+
+
+def _says_case_assist(event: Event) -> bool:
+    return event.data.get("originContext") == "CaseAssist"
 
 
 @rule("action.missing", Severity.error, "svc event without an action", "1: Register a Case Assist action")

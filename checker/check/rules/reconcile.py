@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.check.context import RuleContext
+from checker.check.rules.lifecycle import noisy_field_updates
 from checker.check.rules.registry import Finding, rule
 from checker.models import Event, Pairing, Severity
 
@@ -71,7 +72,10 @@ def changed_in_transit(ctx: RuleContext) -> Iterable[Finding]:
 
 @rule("flow.duplicate-event", Severity.warning, "Duplicate event", "Case Assist events")
 def duplicate_event(ctx: RuleContext) -> Iterable[Finding]:
+    noise = {e.index for events in noisy_field_updates(ctx).values() for e in events}
     for p in _pairings(ctx, "duplicate"):
+        if p.event_index in noise:
+            continue  # reported once, as field updates sent on every keystroke
         yield Finding(
             f"event #{p.event_index} is a duplicate: {p.cause}",
             "log each user action once (debounce field updates, don't bind the same handler twice)",

@@ -32,16 +32,17 @@ class Rule:
     title: str
     section: str
     fn: RuleFn
+    why: str = ""  # what the defect costs (the report's "why it matters")
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, title: str, section: str) -> Callable[[RuleFn], RuleFn]:
+def rule(rule_id: str, severity: Severity, title: str, section: str, why: str = "") -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
         if rule_id in RULES:
             raise ValueError(f"duplicate rule id {rule_id}")
-        RULES[rule_id] = Rule(rule_id, severity, title, section, fn)
+        RULES[rule_id] = Rule(rule_id, severity, title, section, fn, why)
         return fn
 
     return register
