@@ -63,6 +63,14 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         help="block (default): answer analytics requests locally, nothing reaches the org; "
         "pass: let them through and check they are delivered",
     )
+    parser.add_argument(
+        "--analytics-delay",
+        metavar="MS",
+        type=int,
+        default=150,
+        help="block: answer analytics requests this late, as the cloud does (default 150 ms), so a send that the "
+        "page's navigation would cancel in production is cancelled here too; 0 answers at once",
+    )
     parser.add_argument("--browser-path", metavar="PATH", help="Chromium/Chrome executable to use")
     parser.add_argument("--headed", action="store_true", help="show the browser window")
     parser.add_argument(

@@ -53,10 +53,11 @@ class ContextCapture:
         analytics: Literal["block", "pass"] = "block",
         extra_patterns: list[str] | None = None,
         host_map: dict[str, str] | None = None,
+        analytics_delay_ms: int = 0,
     ) -> None:
         self.redactor = redactor
         self.host_map = HostMap(host_map)
-        self.network = NetworkCapture(redactor, analytics, extra_patterns)
+        self.network = NetworkCapture(redactor, analytics, extra_patterns, analytics_delay_ms)
         self.js = JsCapture(redactor, self.network.started_at, self.network.step_at, extra_patterns)
         self.context: BrowserContext | None = None
         # wraps each read of a page: the scenario driver sets its watchdog's `bound` (a page whose script never
@@ -96,6 +97,12 @@ class ContextCapture:
         deadline = time.monotonic() + max_s
         while self._sends_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             self.next_request(left_ms)
+        # and for the answers still held back (`analytics_delay_ms`): leaving now would cancel what the page sent
+        while self.network.answering and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
+            pages = self._attached().pages
+            if not pages:
+                break
+            pages[0].wait_for_timeout(min(left_ms, 20))
 
     def settle(self, horizon_ms: float, max_s: float, since: float | None = None) -> None:
         """Catch late events: wait (bounded) for the sends the JS layer saw the page ask for, then for what the

@@ -59,6 +59,7 @@
   const currentScript = getterOf(Document.prototype, 'currentScript');
   const scriptSrc = typeof HTMLScriptElement === 'function' ? getterOf(HTMLScriptElement.prototype, 'src') : null;
   const ErrorCtor = Error;
+  const requestKeepalive = typeof Request === 'function' ? getterOf(Request.prototype, 'keepalive') : null;
   const errorEventError = typeof ErrorEvent === 'function' ? getterOf(ErrorEvent.prototype, 'error') : null;
   const errorEventMessage = typeof ErrorEvent === 'function' ? getterOf(ErrorEvent.prototype, 'message') : null;
   const errorEventFile = typeof ErrorEvent === 'function' ? getterOf(ErrorEvent.prototype, 'filename') : null;
@@ -334,6 +335,18 @@
     } catch (e) { return null; }
   }
 
+  // Whether the fetch survives the page's navigation: `keepalive` in its init (a plain own value; a getter of the
+  // page's runs once, in fetch) or on the Request it was given.
+  function keptAlive(input, init) {
+    try {
+      if (init !== null && typeof init === 'object') {
+        const descriptor = getOwnPropertyDescriptor(init, 'keepalive');
+        if (descriptor) return hasOwn(descriptor, 'value') ? descriptor.value === true : null;
+      }
+    } catch (e) { return null; }
+    return requestKeepalive ? branded(requestKeepalive, input) === true : false;
+  }
+
   // --- coveoua: wrap whatever is assigned to window.coveoua (the snippet's stub, then the library) --------
   const wrappers = new WeakSetCtor();
   function wrapCoveoua(original) {
@@ -556,7 +569,9 @@
         const target = urlArgument(input, true);
         if (target.threw) return promiseReject(target.error); // fetch rejects when its URL cannot be read
         args[0] = target.value;
-        if (isAnalytics(target.url)) record('fetch', [target.url, initBody(args[1])], { url: target.url });
+        if (isAnalytics(target.url)) {
+          record('fetch', [target.url, initBody(args[1])], { url: target.url, keepalive: keptAlive(input, args[1]) });
+        }
       }
       return underWay.track(apply(originalFetch, this, args));
     };

@@ -45,10 +45,16 @@ class NetworkCapture:
     """Taps one browser context. `requests` grows as the page sends; `step_starts` is kept by the driver."""
 
     def __init__(
-        self, redactor: Redactor, mode: Literal["block", "pass"] = "block", extra_patterns: list[str] | None = None
+        self,
+        redactor: Redactor,
+        mode: Literal["block", "pass"] = "block",
+        extra_patterns: list[str] | None = None,
+        delay_ms: int = 0,
     ) -> None:
         self.redactor = redactor
         self.mode = mode
+        self.delay_ms = delay_ms
+        self.answering = 0  # analytics requests waiting for their (delayed) local answer
         self.extra_patterns = extra_patterns or []
         self.requests: list[CapturedRequest] = []
         self.analytics_count = 0
@@ -153,10 +159,25 @@ class NetworkCapture:
             route.fallback()  # on to the real endpoint, or to a --map-host stand-in
             return
         record = self._live.get(id(request))
+        if self.delay_ms > 0:
+            self._wait_as_the_cloud(request)
+        if record is not None and record.failure:
+            return  # the browser cancelled it meanwhile (the page navigated): it was never delivered
         if record is not None:
             record.answered_locally = True
             record.status = 200
         route.fulfill(status=200, headers={**cors_headers(request), "content-type": "application/json"}, body="{}")
+
+    def _wait_as_the_cloud(self, request: Request) -> None:
+        """Hold the answer `delay_ms`, as the cloud takes to answer. The wait yields to Playwright (a route handler
+        runs in its own greenlet): other requests, events and steps go on meanwhile."""
+        self.answering += 1
+        try:
+            request.frame.page.wait_for_timeout(self.delay_ms)
+        except Exception:
+            pass  # a service worker's request has no frame, or the page closed: answer now
+        finally:
+            self.answering -= 1
 
     def _on_response(self, response: Response) -> None:
         """The status as soon as the headers arrive: a body the page never reads may never finish loading (Headless
@@ -182,6 +203,8 @@ class NetworkCapture:
         record = self._live.pop(id(request), None)
         if record is not None and not record.answered_locally:
             record.failure = request.failure or "failed"
+            if record.kind == "analytics" and record.resource_type != "ping":
+                record.failure_ms = round((time.time() - self.started_at) * 1000, 1)
 
 
 def _post_data(request: Request) -> str | None:

@@ -98,6 +98,7 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     options = RunOptions(
         base_url=base_url,
         analytics=args.analytics,
+        analytics_delay_ms=max(0, args.analytics_delay),
         browser_path=args.browser_path,
         headed=args.headed,
         report_dir=report_dir,

@@ -76,7 +76,11 @@ class ScenarioSession:
         for secret in scenario.secret_values:
             options.redactor.add_secret(secret)
         self.tap = ContextCapture(
-            options.redactor, options.analytics, options.extra_analytics_patterns, options.host_map
+            options.redactor,
+            options.analytics,
+            options.extra_analytics_patterns,
+            options.host_map,
+            options.analytics_delay_ms,
         )
         self.stem = artefact_stem(scenario.name, options.redactor)  # names its trace and screenshot folder
         self.capture, self.js, self.redactor = self.tap.network, self.tap.js, self.tap.redactor

@@ -53,7 +53,11 @@ class CaseAssist:
         self.context, self.page, self.options = context, page, options
         self.name, self.file = name, file
         self.tap = ContextCapture(
-            Redactor(list(options.secrets)), options.analytics, options.extra_analytics_patterns, options.host_map
+            Redactor(list(options.secrets)),
+            options.analytics,
+            options.extra_analytics_patterns,
+            options.host_map,
+            options.analytics_delay_ms,
         )
         self.tap.attach(context)  # the init script: every page and frame of the context, from their first document
         self.capture, self.js = self.tap.network, self.tap.js

@@ -101,6 +101,7 @@ CANCEL_FLOW: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [
 ]
 FLOWS = {"create": CREATE_FLOW, "cancel": CANCEL_FLOW}
 CLEAN = {"create": "clean", "cancel": "clean/cancel"}  # scenario names of the clean runs
+CONFIRMATION_PAGE = "clean/confirmation-page"  # the create flow, ending on a page of its own
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ BREAKS = [
     Break("flow.started-twice", "ticket_create_start"),
     Break("flow.field-update-noise", "ticket_field_update", "fieldName", Severity.warning),
     Break("flow.client-id-sources", None, "clientId"),
+    Break("transport.cancelled-by-navigation", "ticket_create"),
     Break("transport.decodable", None),
     Break("transport.endpoint", None),
 ]
@@ -249,6 +251,7 @@ def scenario(
 
 def all_scenarios() -> list[dict[str, Any]]:
     clean = [scenario(CLEAN[flow], flow) for flow in FLOWS]
+    clean.append(scenario(CONFIRMATION_PAGE, "create", "?confirm=page"))
     broken = [scenario(b.key, b.flow, f"?break={b.key}", b.with_expectations, b.search_hub, b.forbid) for b in BREAKS]
     return clean + broken
 
@@ -311,6 +314,17 @@ def test_clean_flow_has_no_findings(rulebook, flow):
         if event.action == "ticket_classification_click":
             assert event.data["classificationId"] in {p.id for p in index.classifications[event.data["responseId"]]}
     assert {"subject", "description", "category", "serialNumber"} <= set(result.page_fields)
+
+
+def test_clean_page_that_navigates_after_its_send(rulebook):
+    """The confirmation is a page of its own, opened once coveoua's send is answered (the checker answers as late
+    as the cloud does): nothing is cancelled, and the run is clean."""
+    result = rulebook[CONFIRMATION_PAGE]
+    assert result.status == Status.passed and not result.violations, describe(result)
+    create = next(e for e in result.events if e.action == "ticket_create")
+    request = next(r for r in result.requests if r.id == create.request_id)
+    assert request.failure is None and request.status == 200 and request.resource_type == "fetch"
+    assert result.steps[-1].url and result.steps[-1].url.split("?")[0].endswith("/confirmation.html")
 
 
 def test_clean_create_flow_uses_the_latest_answers(rulebook):

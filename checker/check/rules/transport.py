@@ -28,8 +28,8 @@ def decodable(ctx: RuleContext) -> Iterable[Finding]:
 @rule("transport.delivered", Severity.error, "Analytics request not delivered", "Use the Coveo UA library")
 def delivered(ctx: RuleContext) -> Iterable[Finding]:
     for req in ctx.result.requests:
-        if req.kind != "analytics" or req.answered_locally:
-            continue
+        if req.kind != "analytics" or req.answered_locally or cancelled_by_navigation(req):
+            continue  # a send the page's navigation cancelled has its own rule
         if req.failure or (req.status is not None and not 200 <= req.status < 300):
             problem = req.failure or f"HTTP {req.status}"
             yield Finding(
@@ -37,6 +37,50 @@ def delivered(ctx: RuleContext) -> Iterable[Finding]:
                 "check the token (Push access on Analytics Data), the endpoint and CORS; blocked requests lose events",
                 step=req.step,
             )
+
+
+def cancelled_by_navigation(request: CapturedRequest) -> bool:
+    """An analytics fetch/XHR the browser aborted: the page's document went away while it was in flight (with
+    `--analytics block` answered as late as the cloud answers, `--analytics-delay`)."""
+    return (
+        request.kind == "analytics"
+        and request.resource_type in ("fetch", "xhr")
+        and "ERR_ABORTED" in (request.failure or "")
+    )
+
+
+def _kept_alive(ctx: RuleContext, request: CapturedRequest) -> bool:
+    """The page's fetch asked for `keepalive` (the JS layer saw it): in production it outlives the page; the
+    aborted request Playwright reports is only the old document's end of it."""
+    calls = [
+        c for c in ctx.result.js_calls if c.fn == "fetch" and c.url == request.url and c.time_ms <= request.time_ms + 50
+    ]
+    return bool(calls) and calls[-1].info.get("keepalive") is True
+
+
+@rule(
+    "transport.cancelled-by-navigation",
+    Severity.error,
+    "Analytics request cancelled by navigation",
+    "Use the Coveo UA library",
+    why="a fetch or XHR still in flight when the page navigates is cancelled by the browser: the event (often "
+    "ticket_create, right before a confirmation page) never reaches Coveo, while the page looks fine",
+)
+def cancelled_sends(ctx: RuleContext) -> Iterable[Finding]:
+    for request in ctx.result.requests:
+        if not cancelled_by_navigation(request) or _kept_alive(ctx, request):
+            continue
+        events = [e for e in ctx.events if e.request_id == request.id]
+        what = ", ".join(f"{e.action} (event #{e.index})" for e in events) or f"the request to {request.url}"
+        transport = "fetch" if request.resource_type == "fetch" else "XMLHttpRequest"
+        yield Finding(
+            f"{what} was sent with {transport}, without keepalive, and the page navigated away before the answer "
+            f"came: the browser cancelled it ({request.failure}), so it is never counted",
+            "let the send finish before navigating (coveoua('send', …) returns a promise: await it), or send with "
+            "navigator.sendBeacon or fetch(url, {keepalive: true}), which outlive the page",
+            event=events[0] if events else None,
+            step=request.step,
+        )
 
 
 def _endpoint(url: str) -> str:

@@ -71,12 +71,17 @@
     'flow.started-twice': { restartOnFirstChange: true }, // the interface renders again once the first field changes
     'flow.field-update-noise': { logOnInput: true }, // the description logs an update on every keystroke
     'flow.client-id-sources': { ownClientId: true }, // the API is given the CRM session's ID, not the analytics one
+    // the confirmation is a page of its own, opened right after the log: the browser cancels coveoua's fetch
+    'transport.cancelled-by-navigation': { navigateAtOnce: true },
     // --- transport -----------------------------------------------------------------------------------------------
     'transport.decodable': { handBuiltBeacon: true }, // a leftover hand-built beacon with a form body
     'transport.endpoint': { endpoint: 'testorg' }, // the bare organization ID as coveoua('init')'s 2nd argument
   };
 
   const CRM_SESSION = '7f3c9a2e-5b1d-4e8f-a6c0-d2b4e6f80913'; // the CRM's own session ID (ownClientId)
+
+  // `?confirm=page`: the confirmation is a page of its own, opened once the ticket_create send is answered
+  const CONFIRMATION_PAGE = new URLSearchParams(location.search).get('confirm') === 'page';
 
   const key = new URLSearchParams(location.search).get('break') || '';
   if (key && !(key in BREAKS)) throw new Error(`rulebook.js: unknown break '${key}'`);
@@ -111,9 +116,10 @@
   // Like many sites, the page logs through a wrapper that never lets analytics break the form.
   function safely(...args) {
     try {
-      coveoua(...args);
+      return coveoua(...args);
     } catch (error) {
       console.error('analytics:', error);
+      return undefined;
     }
   }
 
@@ -124,10 +130,12 @@
     if (!hook('skipSetAction', action, false)) safely(setAction, action, data === undefined ? undefined : hook('data', action, data));
     safely('svc:setTicket', hook('ticket', action, ticketPayload()));
     const hub = hook('hub', action, HUB);
+    let sent;
     if (!hook('skipSend', action, false)) {
-      safely('send', 'event', 'svc', hook('eventType', action, eventType || 'click'), hub ? { searchHub: hub } : {});
+      sent = safely('send', 'event', 'svc', hook('eventType', action, eventType || 'click'), hub ? { searchHub: hub } : {});
     }
     hook('after', action);
+    return sent; // coveo.analytics' promise of the request
   }
 
   function visitorId() {
@@ -255,7 +263,12 @@
   async function submit() {
     if (bug.createBeforeId) svc('ticket_create');
     state.ticket.id = await createCase();
-    if (!bug.createBeforeId) svc('ticket_create');
+    const sent = bug.createBeforeId ? undefined : svc('ticket_create');
+    if (bug.navigateAtOnce || CONFIRMATION_PAGE) {
+      if (!bug.navigateAtOnce) await sent; // the clean way: the event is on its way before the page goes
+      location.href = `/pages/rules/confirmation.html?case=${state.ticket.id}`;
+      return;
+    }
     if (bug.handBuiltBeacon) {
       navigator.sendBeacon('https://testorg.analytics.org.coveo.com/rest/v15/analytics/collect',
         `svc_action=ticket_create&id=${state.ticket.id}`);
