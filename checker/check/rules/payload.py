@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from checker.check.context import RuleContext
 from checker.check.deviations import from_headless
 from checker.check.protocol import ACTIONS, TICKET_TYPES, ActionSpec, FieldSpec, type_problem, value_at
+from checker.check.rules.ep_payload import ep_findings
 from checker.check.rules.registry import Finding, rule
 from checker.models import Event, Severity
 
@@ -128,6 +129,7 @@ def required_action_fields(ctx: RuleContext) -> Iterable[Finding]:
                 deviation=deviation,
             )
         yield from _nested_fields(event, spec)
+    yield from ep_findings(ctx, "required")
 
 
 def _nested_fields(event: Event, spec: ActionSpec) -> Iterable[Finding]:
@@ -179,6 +181,7 @@ def event_type(ctx: RuleContext) -> Iterable[Finding]:
 
 @rule("payload.field-type", Severity.error, "Field of the wrong type or range", "Case Assist actions reference")
 def field_type(ctx: RuleContext) -> Iterable[Finding]:
+    yield from ep_findings(ctx, "type")
     for event, spec in _ua_case_events(ctx):
         for path, field_spec in spec.types.items():
             present, value = value_at(event.data, path)
@@ -223,6 +226,7 @@ def _kind_text(spec: FieldSpec) -> str:
 
 @rule("payload.allowed-value", Severity.error, "Value not allowed", "Cancel a ticket")
 def allowed_value(ctx: RuleContext) -> Iterable[Finding]:
+    yield from ep_findings(ctx, "enum")
     for event, spec in _ua_case_events(ctx):
         for path, field_spec in spec.types.items():
             present, value = value_at(event.data, path)
