@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from checker.check.advice import advise
-from checker.models import Event, ScenarioResult, Severity
+from checker.models import Event, JsCall, ScenarioResult, Severity
 
 T = TypeVar("T")
 
@@ -37,6 +37,17 @@ class RuleContext:
     @property
     def events(self) -> list[Event]:
         return self.result.events
+
+    @cached_property
+    def calls_by_fn(self) -> dict[str, list[JsCall]]:
+        """The JS layer's records by kind (`coveoua`, `page-error`, …), each list in call order."""
+        grouped: dict[str, list[JsCall]] = {}
+        for call in sorted(self.result.js_calls, key=lambda c: c.id):
+            grouped.setdefault(call.fn, []).append(call)
+        return grouped
+
+    def calls(self, fn: str) -> list[JsCall]:
+        return self.calls_by_fn.get(fn, [])
 
     @cached_property
     def case_events(self) -> list[Event]:

@@ -168,6 +168,8 @@ FLOW_END = ("ticket_create", "ticket_cancel")
 
 def value_at(data: dict, path: str) -> tuple[bool, object]:
     """(present, value) of a dotted path such as 'classification.confidence'."""
+    if "." not in path:  # most fields: one lookup (the rules ask this about every field of every event)
+        return (True, data[path]) if path in data else (False, None)
     node: object = data
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:

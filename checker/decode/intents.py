@@ -108,6 +108,8 @@ def intents_from_calls(calls: list[JsCall]) -> list[Intent]:
 def failed_coveoua_calls(calls: list[JsCall]) -> list[tuple[JsCall, JsCall]]:
     """(the call, its `coveoua-error` record) for each `coveoua` call that threw: the hook records the call, then
     its exception, in the same frame."""
+    if not any(call.fn == "coveoua-error" for call in calls):
+        return []  # the usual case, without sorting thousands of calls
     last_call: dict[str | None, JsCall] = {}
     failed: list[tuple[JsCall, JsCall]] = []
     for call in sorted(calls, key=lambda c: c.id):

@@ -296,7 +296,38 @@ def client_id_sent(client_id: str) -> Callable[[ScenarioResult], None]:
     return apply
 
 
+def aborted(keepalive: bool | None) -> Callable[[ScenarioResult], None]:
+    """ticket_create's request (event 9) aborted by the page's navigation; the JS layer saw its fetch."""
+
+    def apply(result: ScenarioResult) -> None:
+        result.requests.append(
+            CapturedRequest(
+                id=len(result.requests),
+                kind="analytics",
+                method="POST",
+                url=COLLECT,
+                resource_type="fetch",
+                time_ms=1900.0,
+                failure="net::ERR_ABORTED",
+            )
+        )
+        result.events[9].request_id = result.requests[-1].id
+        info = {} if keepalive is None else {"keepalive": keepalive}
+        result.js_calls.append(
+            JsCall(id=len(result.js_calls), fn="fetch", args=[COLLECT, None], url=COLLECT, time_ms=1899.0, info=info)
+        )
+
+    return apply
+
+
 CASES = [
+    Case(  # a keepalive fetch outlives the page: Playwright's abort is only the old document's end of it
+        "cancelled-by-navigation",
+        "transport.cancelled-by-navigation",
+        aborted(False),
+        aborted(True),
+        9,
+    ),
     # the JS layer: what the page did between its events
     Case(
         "set-action-overwritten",

@@ -7,6 +7,7 @@ the step it happened in) next to the decoded events.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 
 from checker.check.context import RuleContext
@@ -44,13 +45,13 @@ def _page_key(call: JsCall) -> str | None:
 
 
 # --- 1. an action set but never sent ------------------------------------------------------------------------------
-def overwritten_actions(calls: list[JsCall]) -> Iterator[tuple[JsCall, JsCall]]:
+def overwritten_actions(coveoua_calls: list[JsCall], failed: set[int]) -> Iterator[tuple[JsCall, JsCall]]:
     """(lost, by): an `svc:setAction` followed, in the same page, by another one with no `send` in between. The
-    library keeps one registered action and clears it at each send, so the first user action is never logged."""
+    library keeps one registered action and clears it at each send, so the first user action is never logged.
+    `coveoua_calls` in call order; `failed`: the ids of those that threw (they registered nothing)."""
     pending: dict[str | None, JsCall] = {}
-    failed = {c.id for c, _ in failed_coveoua_calls(calls)}
-    for call in sorted(calls, key=lambda c: c.id):
-        if call.fn != "coveoua" or call.id in failed or not call.args:
+    for call in coveoua_calls:
+        if call.id in failed or not call.args:
             continue
         page, command = _page_key(call), call.args[0]
         if command == "svc:setAction":
@@ -70,7 +71,8 @@ def overwritten_actions(calls: list[JsCall]) -> Iterator[tuple[JsCall, JsCall]]:
     "before a send replaces the first one, so that user action is missing from Case Assist reports",
 )
 def overwritten_action(ctx: RuleContext) -> Iterable[Finding]:
-    for lost, by in overwritten_actions(ctx.result.js_calls):
+    failed = {call.id for call, _ in _failed_calls(ctx)}
+    for lost, by in overwritten_actions(ctx.calls("coveoua"), failed):
         action = lost.args[1] if len(lost.args) > 1 and isinstance(lost.args[1], str) else None
         yield Finding(
             f"{call_text(lost)} ({step_text(ctx, lost.step)}) was overwritten by {call_text(by)} "
@@ -83,6 +85,12 @@ def overwritten_action(ctx: RuleContext) -> Iterable[Finding]:
 
 
 # --- 2. calls that fail inside the page ---------------------------------------------------------------------------
+def _failed_calls(ctx: RuleContext) -> list[tuple[JsCall, JsCall]]:
+    if not ctx.calls("coveoua-error"):
+        return []
+    return ctx.once("failed-coveoua-calls", lambda: failed_coveoua_calls(ctx.result.js_calls))
+
+
 def _error_of(call: JsCall) -> str:
     error = call.info.get("error")
     return str(error) if error else "an exception"
@@ -111,22 +119,21 @@ def _lost_by_failure(call: JsCall) -> str:
     "that fails throws inside the page: the page keeps working, and the event is silently missing",
 )
 def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
-    for call, thrown in failed_coveoua_calls(ctx.result.js_calls):
+    for call, thrown in _failed_calls(ctx):
         yield Finding(
             f"{call_text(call)} ({step_text(ctx, call.step)}) threw {_error_of(thrown)}: {_lost_by_failure(call)}",
             "use a command coveo.analytics knows (init, set, send, svc:setAction, svc:setTicket, …); the exception is "
             "in the browser console",
             step=call.step,
         )
-    for call in ctx.result.js_calls:
-        if call.fn == "headless-rejected":
-            name = call.args[0] if call.args else "?"
-            yield Finding(
-                f"the Headless analytics action {name!r} ({step_text(ctx, call.step)}) was rejected: "
-                f"{_error_of(call)}; its event was not sent",
-                "check the engine's analytics configuration and the arguments the page passes to the controller",
-                step=call.step,
-            )
+    for call in ctx.calls("headless-rejected"):
+        name = call.args[0] if call.args else "?"
+        yield Finding(
+            f"the Headless analytics action {name!r} ({step_text(ctx, call.step)}) was rejected: "
+            f"{_error_of(call)}; its event was not sent",
+            "check the engine's analytics configuration and the arguments the page passes to the controller",
+            step=call.step,
+        )
 
 
 @rule(
@@ -138,10 +145,10 @@ def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
     "event never leaves",
 )
 def uncaught_errors(ctx: RuleContext) -> Iterable[Finding]:
-    failed = {(c.step, _error_of(c)) for c in ctx.result.js_calls if c.fn == "coveoua-error"}
+    failed = {(c.step, _error_of(c)) for c in ctx.calls("coveoua-error")}
     seen: set[tuple[int | None, str]] = set()
-    for call in ctx.result.js_calls:
-        if call.fn != "page-error" or call.step is None:
+    for call in ctx.calls("page-error"):
+        if call.step is None:
             continue
         text = str(call.args[0]) if call.args else "an exception"
         if (call.step, text) in failed or (call.step, text) in seen:
@@ -164,10 +171,10 @@ def uncaught_errors(ctx: RuleContext) -> Iterable[Finding]:
 
 
 # --- 9. a flow started twice --------------------------------------------------------------------------------------
-def _visit_starts(calls: list[JsCall]) -> list[float]:
+def _visit_starts(ctx: RuleContext) -> list[float]:
     """When each top-level document loaded: a new visit. Journals written before the hook said `top` count every
     document, which can only split visits more (no false finding)."""
-    return sorted(c.time_ms for c in calls if c.fn == "page" and c.info.get("top", True))
+    return sorted(c.time_ms for c in ctx.calls("page") if c.info.get("top", True))
 
 
 @rule(
@@ -179,11 +186,11 @@ def _visit_starts(calls: list[JsCall]) -> list[float]:
     "the deflection figures are skewed (two interfaces or engines on the page, or a component rendered twice)",
 )
 def started_twice(ctx: RuleContext) -> Iterable[Finding]:
-    visits = _visit_starts(ctx.result.js_calls)
+    visits = _visit_starts(ctx)
     open_start: Event | None = None
     visit_of_start = -1
     for event in sorted(ctx.case_events, key=lambda e: e.time_ms):
-        visit = sum(1 for t in visits if t <= event.time_ms)
+        visit = bisect.bisect_right(visits, event.time_ms)
         if event.action in FLOW_END:
             open_start = None
         elif event.action == FLOW_START:

@@ -104,8 +104,13 @@ def _page_origin(req: CapturedRequest) -> str | None:
 )
 def endpoint(ctx: RuleContext) -> Iterable[Finding]:
     reported: set[str] = set()
+    coveo: dict[str, bool] = {}  # by URL: a page sends thousands of events to the same one or two
     for req in ctx.result.requests:
-        if req.kind != "analytics" or is_coveo_analytics_host(req.url) or matches_proxy(req.url, ctx.config.proxies):
+        if req.kind != "analytics":
+            continue
+        if req.url not in coveo:
+            coveo[req.url] = is_coveo_analytics_host(req.url) or matches_proxy(req.url, ctx.config.proxies)
+        if coveo[req.url]:
             continue
         target = _endpoint(req.url)
         if target in reported:
