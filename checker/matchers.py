@@ -213,13 +213,30 @@ def compare(compiled: Any, observed: Any, path: str, captures: Captures | None =
         try:
             return [
                 FieldDiff(
-                    path=path, expected=compiled.spec, observed=_shown(observed), ok=compiled.test(observed, captures)
+                    path=path,
+                    expected=compiled.spec,
+                    observed=_shown(observed),
+                    ok=compiled.test(observed, captures),
+                    absent=observed is MISSING,
                 )
             ]
         except GaveUp as stop:
-            return [FieldDiff(path=path, expected=compiled.spec, observed=_shown(observed), ok=False, note=str(stop))]
+            return [
+                FieldDiff(
+                    path=path,
+                    expected=compiled.spec,
+                    observed=_shown(observed),
+                    ok=False,
+                    note=str(stop),
+                    absent=observed is MISSING,
+                )
+            ]
     if not isinstance(observed, dict):
-        return [FieldDiff(path=path, expected=_spec_of(compiled), observed=_shown(observed), ok=False)]
+        return [
+            FieldDiff(
+                path=path, expected=_spec_of(compiled), observed=_shown(observed), ok=False, absent=observed is MISSING
+            )
+        ]
     diffs: list[FieldDiff] = []
     for key, sub in compiled.items():
         diffs.extend(compare(sub, observed.get(key, MISSING), f"{path}.{key}" if path else str(key), captures))

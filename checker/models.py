@@ -74,9 +74,10 @@ class CapturedRequest(_Model):
 class FieldDiff(_Model):
     path: str
     expected: Any = None
-    observed: Any = None
+    observed: Any = None  # as shown: "<absent>" when the event has no such field (`absent` says it as data)
     ok: bool = False
     note: str | None = None  # why the comparison could not decide (a pattern that ran out of time)
+    absent: bool = False  # the event has no such field (not even null)
 
 
 class JsCall(_Model):

@@ -9,13 +9,13 @@ version instead of blaming the page; `rules.deviations` in the configuration say
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from checker.check.advice import library_name
 
 if TYPE_CHECKING:
     from checker.check.context import RuleContext
-    from checker.models import Event
+    from checker.models import Event, FieldDiff
 
 
 @dataclass(frozen=True)
@@ -112,22 +112,23 @@ def label(key: str, ctx: RuleContext) -> str:
     return f"{library_name(ctx.result.implementation)}: {DEVIATIONS[key].description}"
 
 
-def explain_difference(path: str, observed: Any, action: str | None, protocol: str = "ua") -> str | None:
+def explain_difference(diff: FieldDiff, action: str | None, protocol: str = "ua") -> str | None:
     """The deviation that explains one differing field of a Headless event, if any."""
-    if protocol == "ep" and observed in (None, "<absent>"):
+    path, observed, absent = diff.path, diff.observed, diff.absent
+    if protocol == "ep" and (absent or observed is None):
         return "headless.next-smaller-payload"
-    if path == "data.autoSelection" and observed == "<absent>":
+    if path == "data.autoSelection" and absent:
         return "headless.no-auto-selection"
     if path == "data.originContext" and observed == "Search":
         return "headless.origin-context-search"
     if path == "data.suggestionId":
         return "headless.suggestion-id-unique-id"
-    if path.endswith(".documentUriHash") and observed != "<absent>":
+    if path.endswith(".documentUriHash") and not absent:
         return "headless.sends-deprecated-fields"
     if path == "data.contentIDKey" and observed == "permanentId":
         return "headless.content-id-key"
-    if path == "ticket.id" and action == "ticket_create" and observed == "<absent>":
+    if path == "ticket.id" and action == "ticket_create" and absent:
         return "headless.ticket-id-from-case-inputs"
-    if path.startswith("ticket.") and action == "ticket_classification_click" and observed == "<absent>":
+    if path.startswith("ticket.") and action == "ticket_classification_click" and absent:
         return "headless.classification-ticket-before-update"
     return None

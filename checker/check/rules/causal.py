@@ -35,12 +35,25 @@ def _label(event: Event) -> str:
     return f"{event.action} (event #{event.index})"
 
 
-def _mismatches(pairs: list[tuple[str, object, object]]) -> list[str]:
+@dataclass(frozen=True)
+class Mismatch:
+    """One way an event disagrees with the API's answer: the event field at fault (None: the document id, named
+    by the rule that asks) and the sentence that says so."""
+
+    field: str | None
+    text: str
+
+
+def _mismatches(pairs: list[tuple[str, object, object]]) -> list[Mismatch]:
     return [
-        f"{name} is {seen!r} but the API said {wanted!r}"
+        Mismatch(name, f"{name} is {seen!r} but the API said {wanted!r}")
         for name, seen, wanted in pairs
         if seen is not None and seen != wanted
     ]
+
+
+def _texts(problems: list[Mismatch]) -> str:
+    return "; ".join(p.text for p in problems)
 
 
 @rule("causal.classification", Severity.error, "Classification not from the API", "Select a case classification")
@@ -101,10 +114,10 @@ def classification(ctx: RuleContext) -> Iterable[Finding]:
         )
         if problems:
             yield Finding(
-                f"{_label(event)}: " + "; ".join(problems),
+                f"{_label(event)}: {_texts(problems)}",
                 "copy these values from the selected prediction",
                 event=event,
-                field=problems[0].split(" ")[0],
+                field=problems[0].field,
             )
 
 
@@ -117,7 +130,7 @@ def _document_problems(
     url: object,
     id_key: object = None,
     prefix: str = "",
-) -> tuple[list[str], str | None]:
+) -> tuple[list[Mismatch], str | None]:
     if _absent(doc_id):  # never matched on the id: an absent id equals the absent id of any unindexed document
         return _unnamed_document(docs, position, title, url)
     by_unique_id = isinstance(id_key, str) and id_key.lower() == "uniqueid"  # the Event Protocol's item key
@@ -126,9 +139,11 @@ def _document_problems(
         by_unique = next((d for d in docs if d.unique_id == doc_id), None)
         if by_unique is not None:
             return [
-                f"the document id is the uniqueId {doc_id!r}, not the permanentid {by_unique.permanent_id!r}"
+                Mismatch(
+                    None, f"the document id is the uniqueId {doc_id!r}, not the permanentid {by_unique.permanent_id!r}"
+                )
             ], "suggestionId=uniqueId"
-        return [f"{doc_id!r} is not the permanentid of any document that response suggested"], None
+        return [Mismatch(None, f"{doc_id!r} is not the permanentid of any document that response suggested")], None
     return _mismatches(
         [
             (f"{prefix}documentPosition", position, doc.position),
@@ -144,7 +159,7 @@ def _absent(value: object) -> bool:
 
 def _unnamed_document(
     docs: list[SuggestedDocument], position: object, title: object, url: object
-) -> tuple[list[str], str | None]:
+) -> tuple[list[Mismatch], str | None]:
     """An event without a document id: which listed document it is, by its URL, else its title, else its position."""
     doc = next(
         (
@@ -157,15 +172,25 @@ def _unnamed_document(
         None,
     )
     if doc is None:
-        return ["the document id is missing, and no document of that response has its URL, title or position"], None
+        return [
+            Mismatch(
+                None, "the document id is missing, and no document of that response has its URL, title or position"
+            )
+        ], None
     if _absent(doc.permanent_id):
         return [
-            f"the document id is missing: the API listed {doc.title!r} (position {doc.position}) without a "
-            "permanentid, so the page had none to send"
+            Mismatch(
+                None,
+                f"the document id is missing: the API listed {doc.title!r} (position {doc.position}) without a "
+                "permanentid, so the page had none to send",
+            )
         ], NO_PERMANENTID
     return [
-        f"the document id is missing; the API listed {doc.title!r} (position {doc.position}) with permanentid "
-        f"{doc.permanent_id!r}"
+        Mismatch(
+            None,
+            f"the document id is missing; the API listed {doc.title!r} (position {doc.position}) with permanentid "
+            f"{doc.permanent_id!r}",
+        )
     ], None
 
 
@@ -185,19 +210,13 @@ def _later(answers: dict[str, list], response_id: object) -> list[str]:
 def _holder(
     index: ServiceApiIndex,
     response_id: object,
-    problems_in: Callable[[list[SuggestedDocument]], tuple[list[str], str | None]],
+    problems_in: Callable[[list[SuggestedDocument]], tuple[list[Mismatch], str | None]],
 ) -> str | None:
     """A later documents/suggest answer in which the event's document is exactly as the event says: then the
     event names a stale answer, not a wrong document."""
     return next(
         (rid for rid in _later(index.suggestions, response_id) if not problems_in(index.suggestions[rid])[0]), None
     )
-
-
-def _field(problems: list[str], default: str) -> str:
-    """The field a finding points at: the first mismatching field, else the document id."""
-    first = problems[0].split(" ")[0]
-    return first if first.split(".")[-1] in ("documentPosition", "documentTitle", "documentUrl") else default
 
 
 @dataclass(frozen=True)
@@ -211,7 +230,7 @@ class _DocumentCheck:
     unknown_hint: str
     stale_hint: str
     wrong_hint: str
-    problems: Callable[[Event, list[SuggestedDocument]], tuple[list[str], str | None]]
+    problems: Callable[[Event, list[SuggestedDocument]], tuple[list[Mismatch], str | None]]
     id_name: str | None = None  # the name "the document id" takes in the messages
     deviation: str | None = None  # the Headless deviation a uniqueId for the id is
 
@@ -233,7 +252,7 @@ def _document_findings(ctx: RuleContext, check: _DocumentCheck) -> Iterable[Find
             )
             continue
         problems, deviation = check.problems(event, docs)
-        text = "; ".join(problems).replace("the document id", check.id_name or "the document id")
+        text = _texts(problems).replace("the document id", check.id_name or "the document id")
         holder = _holder(index, response_id, functools.partial(check.problems, event)) if problems else None
         if holder is not None:
             yield Finding(
@@ -253,12 +272,12 @@ def _document_findings(ctx: RuleContext, check: _DocumentCheck) -> Iterable[Find
                 f"{_label(event)}: {text}",
                 check.wrong_hint,
                 event=event,
-                field=_field(problems, check.id_field),
+                field=problems[0].field or check.id_field,
                 deviation=check.deviation if headless else None,
             )
 
 
-def _rated_document_problems(event: Event, docs: list[SuggestedDocument]) -> tuple[list[str], str | None]:
+def _rated_document_problems(event: Event, docs: list[SuggestedDocument]) -> tuple[list[Mismatch], str | None]:
     return _document_problems(
         event,
         docs,
@@ -271,7 +290,7 @@ def _rated_document_problems(event: Event, docs: list[SuggestedDocument]) -> tup
     )
 
 
-def _clicked_document_problems(event: Event, docs: list[SuggestedDocument]) -> tuple[list[str], str | None]:
+def _clicked_document_problems(event: Event, docs: list[SuggestedDocument]) -> tuple[list[Mismatch], str | None]:
     return _document_problems(
         event,
         docs,

@@ -140,7 +140,7 @@ def _expectation_deviation(ctx: RuleContext, result: ExpectationResult) -> str |
     event = ctx.events[result.event_index]
     if not from_headless(ctx, event):
         return None
-    keys = [explain_difference(d.path, d.observed, action, event.protocol) for d in result.diffs if not d.ok]
+    keys = [explain_difference(d, action, event.protocol) for d in result.diffs if not d.ok]
     return keys[0] if keys and all(keys) else None
 
 
