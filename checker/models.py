@@ -62,7 +62,7 @@ class CapturedRequest(_Model):
     status: int | None = None  # HTTP status: answered locally (block) or by the server (pass)
     response_body: str | None = None
     failure: str | None = None  # network error text when the request failed
-    failure_ms: float | None = None  # when an analytics fetch/XHR failed (a navigation cancels one in flight)
+    failure_step: int | None = None  # the step running when an analytics fetch/XHR failed (a navigation cancels one)
     answered_locally: bool = False
     _full_body: str | None = PrivateAttr(default=None)  # the whole body, for decoding (never written out)
 

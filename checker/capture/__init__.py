@@ -100,8 +100,8 @@ class ContextCapture:
         self.wait_for_answers(max(deadline - time.monotonic(), 0))
 
     def wait_for_answers(self, max_s: float = PENDING_MAX_S) -> None:
-        """Wait (bounded) for the analytics answers still held back (`analytics_delay_ms`): no person acts again
-        within the cloud's answer time, so the next step must not cancel what the page sent in the one before."""
+        """Wait (bounded) for the analytics answers still held back (`analytics_delay_ms`): a navigation the
+        scenario makes (goto), or the end of the run, must not cancel what the page sent."""
         deadline = time.monotonic() + max_s
         while self.network.answering and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             pages = self._attached().pages

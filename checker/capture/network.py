@@ -204,7 +204,7 @@ class NetworkCapture:
         if record is not None and not record.answered_locally:
             record.failure = request.failure or "failed"
             if record.kind == "analytics" and record.resource_type != "ping":
-                record.failure_ms = round((time.time() - self.started_at) * 1000, 1)
+                record.failure_step = self.step_at(time.time())
 
 
 def _post_data(request: Request) -> str | None:

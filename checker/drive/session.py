@@ -201,8 +201,6 @@ class ScenarioSession:
             # the step before may have ended before the library sent what the page asked for (see `_on_their_way`):
             # leaving the page now would cut the send short, sooner than any person could
             self.tap.wait_for_pending_sends()
-        else:  # a send the page made in the step before is answered before a person could act again
-            self.tap.wait_for_answers()
         self.capture.step_starts.append(time.time())
         begun = time.monotonic()
         failed = False

@@ -58,6 +58,18 @@ def _kept_alive(ctx: RuleContext, request: CapturedRequest) -> bool:
     return bool(calls) and calls[-1].info.get("keepalive") is True
 
 
+WAITS = ("wait", "wait_for", "wait_for_event", "screenshot")  # steps that leave the page to itself
+
+
+def _cut_by_a_later_action(ctx: RuleContext, request: CapturedRequest) -> bool:
+    """The abort came during a later step that acted on the page (a click that navigates, a goto): the scenario
+    acted sooner after the send than a person would, so that is the robot's doing, not the page's."""
+    step = request.failure_step
+    if step is None or step == request.step or not 0 <= step < len(ctx.result.steps):
+        return False
+    return ctx.result.steps[step].kind not in WAITS
+
+
 @rule(
     "transport.cancelled-by-navigation",
     Severity.error,
@@ -69,6 +81,8 @@ def _kept_alive(ctx: RuleContext, request: CapturedRequest) -> bool:
 def cancelled_sends(ctx: RuleContext) -> Iterable[Finding]:
     for request in ctx.result.requests:
         if not cancelled_by_navigation(request) or _kept_alive(ctx, request):
+            continue
+        if _cut_by_a_later_action(ctx, request):
             continue
         events = [e for e in ctx.events if e.request_id == request.id]
         what = ", ".join(f"{e.action} (event #{e.index})" for e in events) or f"the request to {request.url}"
