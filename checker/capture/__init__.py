@@ -107,7 +107,10 @@ class ContextCapture:
             pages = self._attached().pages
             if not pages:
                 break
-            pages[0].wait_for_timeout(min(left_ms, 20))
+            try:
+                pages[0].wait_for_timeout(min(left_ms, 20))
+            except Exception:  # the page crashed or closed: nothing will be answered there
+                break
 
     def settle(self, horizon_ms: float, max_s: float, since: float | None = None) -> None:
         """Catch late events: wait (bounded) for the sends the JS layer saw the page ask for, then for what the
