@@ -18,11 +18,32 @@ if TYPE_CHECKING:
     from checker.models import Event, FieldDiff
 
 
+CHECKED = "2.80.7, 3.50.1 and 4.0.0"  # the @coveo/headless releases each deviation was checked against
+
+
 @dataclass(frozen=True)
 class Deviation:
     key: str
     description: str  # the library that has it is named from the page's implementation (advice.library_name)
     page_fix: str = ""  # the advice topic (checker.check.advice) when the page can avoid it after all
+    code: str = "Headless"  # whose code does it: "Headless" or "coveo.analytics" (the copy Headless bundles)
+    since: str | None = None  # the first @coveo/headless release that has it (None: every release checked)
+    fixed_in: str | None = None  # the first release without it (None: not fixed as of the latest checked)
+
+    def applies_to(self, headless: str | None) -> bool:
+        """Whether a page on this Headless version can have it (an unknown version: assume it can)."""
+        return self.since is None or headless is None or version_key(headless) >= version_key(self.since)
+
+    def history(self) -> str:
+        """'Headless' code, since 3.20.0, not fixed (checked in 2.80.7, 3.50.1 and 4.0.0)'."""
+        since = f"since {self.since}" if self.since else "in every release"
+        fixed = f"fixed in {self.fixed_in}" if self.fixed_in else "not fixed"
+        return f"{self.code}'s code, {since}, {fixed} (checked in @coveo/headless {CHECKED})"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """'3.20.0' → (3, 20, 0); what is not a number counts as 0 ('4.0.0-alpha.3' → (4, 0, 0, 0))."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.replace("-", ".").split("."))
 
 
 HEADLESS = "@coveo/headless"
@@ -49,6 +70,7 @@ DEVIATIONS: dict[str, Deviation] = {
         Deviation(
             "headless.origin-context-search",
             "document suggestion click events carry originContext 'Search', not 'CaseAssist'",
+            since="3.20.0",  # 2.x logs a document click as an svc suggestion_click
         ),
         Deviation(
             "headless.next-no-next-stage", "in next mode (Event Protocol) there is no event for ticket_next_stage"
@@ -56,6 +78,7 @@ DEVIATIONS: dict[str, Deviation] = {
         Deviation(
             "headless.next-quickview-as-click",
             "in next mode a quick view is logged as CaseAssist.DocumentSuggestionClick, like opening the document",
+            since="3.2.0",  # 2.x sends an itemClick with actionCause 'preview'
         ),
         Deviation(
             "headless.next-smaller-payload",
@@ -70,10 +93,13 @@ DEVIATIONS: dict[str, Deviation] = {
             "headless.content-id-key",
             "document suggestion click events name the content ID key 'permanentId'; the index field (and the "
             "document's example) is 'permanentid'",
+            code="coveo.analytics",  # 2.30.45 and later, which Headless bundles from 3.20.0
+            since="3.20.0",
         ),
         Deviation(
             "headless.next-stage-payload",
             "ticket_next_stage carries {stage} (or {}) although the protocol defines no payload",
+            code="coveo.analytics",
         ),
     )
 }
@@ -108,8 +134,10 @@ def from_headless(ctx: RuleContext, event: Event | None) -> bool:
 
 
 def label(key: str, ctx: RuleContext) -> str:
-    """How a deviation is named in a finding: '@coveo/headless 3.37.0 (loaded by Quantic 3.34.0): <description>'."""
-    return f"{library_name(ctx.result.implementation)}: {DEVIATIONS[key].description}"
+    """How a deviation is named in a finding: '@coveo/headless 3.37.0 (loaded by Quantic 3.34.0): <description>
+    (Headless' code, in every release, not fixed (checked in …))': whose bug it is, and since when."""
+    known = DEVIATIONS[key]
+    return f"{library_name(ctx.result.implementation)}: {known.description} ({known.history()})"
 
 
 def explain_difference(diff: FieldDiff, action: str | None, protocol: str = "ua") -> str | None:

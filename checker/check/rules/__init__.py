@@ -7,6 +7,8 @@ findings into `Violation`s with the rule's severity (or the one the configuratio
 
 from __future__ import annotations
 
+import dataclasses
+
 from checker.check.advice import library_name
 from checker.check.context import RuleConfig, RuleContext
 from checker.check.deviations import DEVIATIONS, label
@@ -34,6 +36,8 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
     config = context.config
     severity = config.severities.get(item.id) or finding.severity or item.severity
     message, hint, deviation = finding.message, finding.hint, None
+    if finding.deviation and not DEVIATIONS[finding.deviation].applies_to(context.result.implementation.headless):
+        finding = dataclasses.replace(finding, deviation=None)  # that release cannot have it: the page's own doing
     if finding.deviation:
         known = DEVIATIONS[finding.deviation]
         deviation = label(finding.deviation, context)
