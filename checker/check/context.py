@@ -42,7 +42,7 @@ class RuleContext:
     def calls_by_fn(self) -> dict[str, list[JsCall]]:
         """The JS layer's records by kind (`coveoua`, `page-error`, …), each list in call order."""
         grouped: dict[str, list[JsCall]] = {}
-        for call in sorted(self.result.js_calls, key=lambda c: c.id):
+        for call in self.result.js_calls:  # kept in call order: the JS layer appends them, journals replay them
             grouped.setdefault(call.fn, []).append(call)
         return grouped
 

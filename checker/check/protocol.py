@@ -6,6 +6,7 @@ protocol knowledge of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 DOC_URL = "https://docs.coveo.com/en/3437/"
 
@@ -73,6 +74,15 @@ class ActionSpec:
     @property
     def anchor(self) -> str:
         return f"{DOC_URL}#{self.name.lower()}"
+
+    # the few fields with allowed values, or deprecated: their rules look at these only (thousands of events each)
+    @cached_property
+    def restricted_types(self) -> tuple[tuple[str, FieldSpec], ...]:
+        return tuple((path, spec) for path, spec in self.types.items() if spec.allowed)
+
+    @cached_property
+    def deprecated_types(self) -> tuple[tuple[str, FieldSpec], ...]:
+        return tuple((path, spec) for path, spec in self.types.items() if spec.deprecated_by)
 
 
 ACTIONS: dict[str, ActionSpec] = {

@@ -37,8 +37,10 @@ def _all_problems(ctx: RuleContext) -> list[tuple[Event, EpProblem]]:
     def compute() -> list[tuple[Event, EpProblem]]:
         found = []
         for event in ctx.case_events:
+            if event.protocol != "ep":
+                continue
             ep_type, payload = event.data.get("ep_type"), event.data.get("ep_payload")
-            if event.protocol == "ep" and isinstance(ep_type, str) and isinstance(payload, dict):
+            if isinstance(ep_type, str) and isinstance(payload, dict):
                 found += [(event, problem) for problem in ep_problems(ep_type, payload)]
         return found
 

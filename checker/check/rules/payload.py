@@ -109,10 +109,12 @@ def deprecated_action(ctx: RuleContext) -> Iterable[Finding]:
 @rule("payload.required-action-fields", Severity.error, "Required action field missing", TABLE)
 def required_action_fields(ctx: RuleContext) -> Iterable[Finding]:
     for event, spec in _ua_case_events(ctx):
+        data = event.data
         for name in spec.required_data + spec.disputed_data:
-            present, value = name in event.data, event.data.get(name)
-            if present and not _is_blank(value):
-                continue
+            value = data.get(name)
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                continue  # present and not blank (inline: this runs for every field of every event)
+            present = name in data
             state = "is empty" if present else "is missing"
             disputed = name in spec.disputed_data
             deviation = "headless.no-auto-selection" if name == "autoSelection" and from_headless(ctx, event) else None
@@ -228,9 +230,9 @@ def _kind_text(spec: FieldSpec) -> str:
 def allowed_value(ctx: RuleContext) -> Iterable[Finding]:
     yield from ep_findings(ctx, "enum")
     for event, spec in _ua_case_events(ctx):
-        for path, field_spec in spec.types.items():
+        for path, field_spec in spec.restricted_types:
             present, value = value_at(event.data, path)
-            if present and field_spec.allowed and isinstance(value, str) and value not in field_spec.allowed:
+            if present and isinstance(value, str) and value not in field_spec.allowed:
                 yield Finding(
                     f"{_label(event)}: {path} is {value!r}, allowed: {' or '.join(field_spec.allowed)}",
                     f"use exactly {' or '.join(repr(a) for a in field_spec.allowed)} (case matters)",
@@ -242,8 +244,8 @@ def allowed_value(ctx: RuleContext) -> Iterable[Finding]:
 @rule("payload.deprecated-field", Severity.warning, "Deprecated field", "Case Assist actions reference")
 def deprecated_field(ctx: RuleContext) -> Iterable[Finding]:
     for event, spec in _ua_case_events(ctx):
-        for path, field_spec in spec.types.items():
-            if field_spec.deprecated_by and value_at(event.data, path)[0]:
+        for path, field_spec in spec.deprecated_types:
+            if value_at(event.data, path)[0]:
                 yield Finding(
                     f"{_label(event)}: {path} is deprecated",
                     f"use {field_spec.deprecated_by} instead",
