@@ -8,6 +8,7 @@ the step it happened in) next to the decoded events.
 from __future__ import annotations
 
 import bisect
+import difflib
 from collections.abc import Iterable, Iterator
 
 from checker.check.context import RuleContext
@@ -96,6 +97,13 @@ def _error_of(call: JsCall) -> str:
     return str(error) if error else "an exception"
 
 
+# what coveo.analytics 2.30 answers to (its actions, and the svc plugin's functions)
+COVEOUA_COMMANDS = [
+    "init", "set", "send", "onLoad", "callPlugin", "reset", "require", "provide", "version",
+    "svc:setAction", "svc:setTicket", "svc:clearPluginData",
+]  # fmt: skip
+
+
 def _lost_by_failure(call: JsCall) -> str:
     """What was not logged because this coveoua call failed."""
     command = call.args[0] if call.args else None
@@ -107,7 +115,9 @@ def _lost_by_failure(call: JsCall) -> str:
         return "the ticket was not registered: the next svc event carries an old or empty ticket"
     if command == "init":
         return "the library was not initialised: no event of this page is sent"
-    return "whatever it was meant to log was not logged"
+    guess = difflib.get_close_matches(str(command), COVEOUA_COMMANDS, n=1, cutoff=0.6)
+    meant = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return f"the library does not know this command{meant}, so the call did nothing and logged nothing"
 
 
 @rule(

@@ -62,12 +62,14 @@ WAITS = ("wait", "wait_for", "wait_for_event", "screenshot")  # steps that leave
 
 
 def _cut_by_a_later_action(ctx: RuleContext, request: CapturedRequest) -> bool:
-    """The abort came during a later step that acted on the page (a click that navigates, a goto): the scenario
-    acted sooner after the send than a person would, so that is the robot's doing, not the page's."""
+    """The navigation that aborted it came from a later step that acted on the page (a click that navigates, a
+    goto), sooner after the send than a person would act: the robot's doing, not the page's."""
     step = request.failure_step
-    if step is None or step == request.step or not 0 <= step < len(ctx.result.steps):
+    if step is None or not 0 <= step < len(ctx.result.steps):
         return False
-    return ctx.result.steps[step].kind not in WAITS
+    while step > 0 and ctx.result.steps[step].kind in WAITS:
+        step -= 1  # the abort came while waiting: the navigation is the doing of the last step that acted
+    return request.step is not None and step > request.step
 
 
 @rule(
