@@ -4,11 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-broken demo-quantic test bench clean
+.PHONY: setup demo demo-broken demo-quantic test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -27,9 +27,22 @@ demo-quantic: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# the tests that need no browser (tests/unit, and those marked no_browser elsewhere), with a lighter fuzz: under a minute
+.PHONY: test-fast
+test-fast: setup
+	FUZZ_EXAMPLES=25 $(BIN)/python -m pytest -q -m no_browser
+
+# the code's own hygiene, as CI checks it: formatting, lint rules, types, the stages' import contract
+lint: $(STAMP)
+	$(BIN)/ruff format --check checker tests benchmarks
+	$(BIN)/ruff check checker tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
 bench: setup
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/check_speed.py
+	$(BIN)/python benchmarks/per_event.py
 	$(BIN)/python benchmarks/scale.py
 
 clean:

@@ -70,6 +70,7 @@ def breakdown(browser, scenario, options: RunOptions, rounds: int) -> dict[str, 
                 return originals[name](self, *args, **kwargs)
             finally:
                 spent[name][-1] += time.perf_counter() - started
+
         return wrapper
 
     try:
@@ -85,7 +86,9 @@ def breakdown(browser, scenario, options: RunOptions, rounds: int) -> dict[str, 
     return {PHASES[name]: statistics.median(values) * 1000 for name, values in spent.items()}
 
 
-def measure(browser, scenario, base_url: str, report_dir: Path, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+def measure(
+    browser, scenario, base_url: str, report_dir: Path, rounds: int
+) -> tuple[dict[str, list[float]], dict[str, float]]:
     """Each round runs the bare script then each checked variant; returns their times and the phase breakdown."""
     variants = {
         "checked (defaults)": RunOptions(base_url=base_url, report_dir=report_dir),
@@ -110,7 +113,8 @@ def show(times: dict[str, list[float]], phases: dict[str, float], explain: bool)
     if not explain:  # with a slow API, part of the waits is the page's own latency, which the bare script waits too
         return
     extra = {  # the screencast's cost is spread over the steps: measured by turning it off
-        "per-step screenshots (defaults − --no-screenshots)": median["checked (defaults)"] - median["checked (--no-screenshots)"],
+        "per-step screenshots (defaults − --no-screenshots)": median["checked (defaults)"]
+        - median["checked (--no-screenshots)"],
         "settle window (timed)": phases[PHASES["_settle"]],
         "waiting for steps' expected events (timed)": phases[PHASES["_wait_for_expected"]],
     }
@@ -124,14 +128,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios/demo/01-submit-case.yaml")
-    parser.add_argument("--api-latency", default="0,150", metavar="MS[,MS…]",
-                        help="how long the demo's Service API and case creation take to answer (0: instantly, "
-                             "the worst case for the ratio; 150: about the cloud's pace)")
+    parser.add_argument(
+        "--api-latency",
+        default="0,150",
+        metavar="MS[,MS…]",
+        help="how long the demo's Service API and case creation take to answer (0: instantly, "
+        "the worst case for the ratio; 150: about the cloud's pace)",
+    )
     args = parser.parse_args()
     scenario, problems = load_file(args.scenario)
     assert scenario is not None, problems
-    print(f"scenario: {scenario.name} ({len(scenario.steps)} steps), {args.rounds} rounds, "
-          f"{platform.machine()} {platform.system()}, Python {platform.python_version()}")
+    print(
+        f"scenario: {scenario.name} ({len(scenario.steps)} steps), {args.rounds} rounds, "
+        f"{platform.machine()} {platform.system()}, Python {platform.python_version()}"
+    )
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
         browser = launch(pw, find_browser(pw))
         for latency in (float(ms) for ms in args.api_latency.split(",")):

@@ -72,8 +72,10 @@ def measure(label: str, scenarios, options: RunOptions) -> None:
     per_minute = len(scenarios) / elapsed * 60
     statuses = {s.status.value for s in result.scenarios}
     workers = max(options.workers, 1)
-    print(f"  {label:28} {elapsed:6.1f} s  {per_minute:5.1f} scenarios/min  Chromium peak {sampler.peak:5.0f} MiB "
-          f"(≈{sampler.peak / workers:4.0f} MiB per worker)  statuses {sorted(statuses)}")
+    print(
+        f"  {label:28} {elapsed:6.1f} s  {per_minute:5.1f} scenarios/min  Chromium peak {sampler.peak:5.0f} MiB "
+        f"(≈{sampler.peak / workers:4.0f} MiB per worker)  statuses {sorted(statuses)}"
+    )
 
 
 def free_port() -> int:
@@ -84,8 +86,11 @@ def free_port() -> int:
 
 def remote_server() -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "playwright", "run-server", "--port", str(port), "--host",
-                               "127.0.0.1", "--unsafe"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "playwright", "run-server", "--port", str(port), "--host", "127.0.0.1", "--unsafe"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -100,17 +105,24 @@ def flood(events: int, tmp: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _PagesHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     scenario = tmp / "flood.yaml"
-    scenario.write_text(f"name: flood\nsteps:\n  - goto: /pages/flood.html?n={events}\n  - click: '#flood'\n"
-                        f"  - wait_for: '#done'\n    timeout: 900\n")
+    scenario.write_text(
+        f"name: flood\nsteps:\n  - goto: /pages/flood.html?n={events}\n  - click: '#flood'\n"
+        f"  - wait_for: '#done'\n    timeout: 900\n"
+    )
     started = time.perf_counter()
-    result = run(load_scenarios([scenario]), RunOptions(base_url=f"http://127.0.0.1:{server.server_address[1]}",
-                                                        report_dir=tmp / "flood", step_timeout_s=900))
+    result = run(
+        load_scenarios([scenario]),
+        RunOptions(
+            base_url=f"http://127.0.0.1:{server.server_address[1]}", report_dir=tmp / "flood", step_timeout_s=900
+        ),
+    )
     ran = time.perf_counter() - started
     report = write_reports(result, tmp / "flood")
     written = time.perf_counter() - started - ran
     from playwright.sync_api import sync_playwright
 
     from checker.drive.browser import LAUNCH_ARGS, find_browser
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=find_browser(pw), args=LAUNCH_ARGS)
         page = browser.new_page()
@@ -120,9 +132,11 @@ def flood(events: int, tmp: Path) -> None:
         open_s = time.perf_counter() - opened
         browser.close()
     s = result.scenarios[0]
-    print(f"  one scenario of {events} events: run {ran:.0f} s ({len(s.events)} events, {len(s.requests)} requests, "
-          f"status {s.status.value}), reports written in {written:.1f} s, HTML {report.stat().st_size / 2**20:.1f} MiB "
-          f"opens in {open_s:.2f} s; results.json {(tmp / 'flood' / 'results.json').stat().st_size / 2**20:.0f} MiB")
+    print(
+        f"  one scenario of {events} events: run {ran:.0f} s ({len(s.events)} events, {len(s.requests)} requests, "
+        f"status {s.status.value}), reports written in {written:.1f} s, HTML {report.stat().st_size / 2**20:.1f} MiB "
+        f"opens in {open_s:.2f} s; results.json {(tmp / 'flood' / 'results.json').stat().st_size / 2**20:.0f} MiB"
+    )
 
 
 def main() -> None:
@@ -135,18 +149,31 @@ def main() -> None:
         scenarios = load_scenarios([suite(Path(tmp) / "suite", args.copies)])
         print(f"suite: {len(scenarios)} scenarios (the demo's, {args.copies} times), demo site on 127.0.0.1")
         for workers in (1, 2, 4):
-            measure(f"{workers} worker(s)", scenarios,
-                    RunOptions(base_url=site.base_url, report_dir=Path(tmp) / f"w{workers}", workers=workers))
+            measure(
+                f"{workers} worker(s)",
+                scenarios,
+                RunOptions(base_url=site.base_url, report_dir=Path(tmp) / f"w{workers}", workers=workers),
+            )
         server, endpoint = remote_server()
         try:
-            from checker.drive.browser import find_browser
             from playwright.sync_api import sync_playwright
+
+            from checker.drive.browser import find_browser
+
             with sync_playwright() as pw:
                 executable = find_browser(pw)
             for workers in (1, 2):
-                measure(f"remote endpoint, {workers} worker(s)", scenarios,
-                        RunOptions(base_url=site.base_url, report_dir=Path(tmp) / f"r{workers}", workers=workers,
-                                   browser_endpoint=endpoint, browser_path=executable))
+                measure(
+                    f"remote endpoint, {workers} worker(s)",
+                    scenarios,
+                    RunOptions(
+                        base_url=site.base_url,
+                        report_dir=Path(tmp) / f"r{workers}",
+                        workers=workers,
+                        browser_endpoint=endpoint,
+                        browser_path=executable,
+                    ),
+                )
         finally:
             server.terminate()
         if args.flood:

@@ -11,12 +11,21 @@ import io
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import TextIO
 
 from checker import __version__
 from checker.commands import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT
-from checker.commands.audit import DEMO_SCENARIOS, QUANTIC_SCENARIOS, cmd_demo, cmd_merge, cmd_report, cmd_run, cmd_serve_demo
+from checker.commands.audit import (
+    DEMO_SCENARIOS,
+    QUANTIC_SCENARIOS,
+    cmd_demo,
+    cmd_merge,
+    cmd_report,
+    cmd_run,
+    cmd_serve_demo,
+)
 from checker.commands.authoring import KINDS, cmd_init, cmd_login, cmd_record, cmd_schema, cmd_validate
 from checker.commands.tooling import cmd_rules, cmd_setup
 from checker.errors import CheckerError
@@ -24,46 +33,108 @@ from checker.files import WRITE_ERRNOS, reason, take_unwritten
 
 
 def _variables(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--var", action="append", metavar="NAME=VALUE",
-                        help="a ${NAME} value for the scenarios (repeatable; secrets come from the environment only)")
+    parser.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a ${NAME} value for the scenarios (repeatable; secrets come from the environment only)",
+    )
 
 
 def _config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="project configuration (default: ./case-assist-check.yaml or [tool.case-assist-check] in pyproject.toml)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="project configuration (default: ./case-assist-check.yaml or [tool.case-assist-check] in pyproject.toml)",
+    )
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="DIR", type=Path, help="report folder (default: reports/<timestamp>/)")
     parser.add_argument("--json", metavar="FILE", type=Path, help="also write the JSON results here")
-    parser.add_argument("--junit", metavar="FILE", type=Path, help="write the JUnit XML here (default: in the report folder)")
-    parser.add_argument("--analytics", choices=("block", "pass"), default="block",
-                        help="block (default): answer analytics requests locally, nothing reaches the org; "
-                             "pass: let them through and check they are delivered")
+    parser.add_argument(
+        "--junit", metavar="FILE", type=Path, help="write the JUnit XML here (default: in the report folder)"
+    )
+    parser.add_argument(
+        "--analytics",
+        choices=("block", "pass"),
+        default="block",
+        help="block (default): answer analytics requests locally, nothing reaches the org; "
+        "pass: let them through and check they are delivered",
+    )
+    parser.add_argument(
+        "--analytics-delay",
+        metavar="MS",
+        type=int,
+        default=150,
+        help="block: answer analytics requests this late, as the cloud does (default 150 ms), so a send that the "
+        "page's navigation would cancel in production is cancelled here too; 0 answers at once",
+    )
     parser.add_argument("--browser-path", metavar="PATH", help="Chromium/Chrome executable to use")
     parser.add_argument("--headed", action="store_true", help="show the browser window")
-    parser.add_argument("--storage-state", type=Path, metavar="FILE",
-                        help="start logged in: a Playwright storage state saved by `case-assist-check login`")
+    parser.add_argument(
+        "--storage-state",
+        type=Path,
+        metavar="FILE",
+        help="start logged in: a Playwright storage state saved by `case-assist-check login`",
+    )
     parser.add_argument("--no-screenshots", action="store_true", help="skip per-step screenshots (kept on errors)")
-    parser.add_argument("--workers", type=int, default=1, metavar="N", help="run N scenarios at once, each with its own browser")
-    parser.add_argument("--shard", metavar="I/N", help="run only the I-th of N equal parts of the scenarios (CI jobs); join with `merge`")
-    parser.add_argument("--retries", type=int, default=0, metavar="N",
-                        help="run a scenario that did not pass again, up to N times; a later pass is reported as flaky")
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="run N scenarios at once, each with its own browser"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="run only the I-th of N equal parts of the scenarios (CI jobs); join with `merge`",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run a scenario that did not pass again, up to N times; a later pass is reported as flaky",
+    )
     parser.add_argument("--fail-on-flaky", action="store_true", help="a flaky scenario fails the run")
-    parser.add_argument("--browser-endpoint", metavar="WS_URL",
-                        help="use a remote browser (playwright run-server, or a grid speaking its protocol)")
-    parser.add_argument("--trace", choices=("off", "on", "retain-on-failure"), default="off",
-                        help="keep a Playwright trace per scenario, linked from the report (open with `playwright show-trace`)")
-    parser.add_argument("--baseline", type=Path, metavar="RESULTS.json", help="show what changed since this earlier run")
-    parser.add_argument("--history", type=Path, metavar="DIR",
-                        help="keep runs in this folder; compare with the last one and draw the trend")
-    parser.add_argument("--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)")
-    parser.add_argument("--expect-timeout", type=float, default=5.0, metavar="S",
-                        help="seconds to wait for a step's expected events (default 5)")
-    parser.add_argument("--settle", type=int, default=500, metavar="MS",
-                        help="after the last step, wait for sends still on their way and for what the page has under "
-                             "way (timers, requests, a loading document) due within this long of the last step "
-                             "that acted on it; ends as soon as there is nothing (default 500; 0: sends only)")
+    parser.add_argument(
+        "--browser-endpoint",
+        metavar="WS_URL",
+        help="use a remote browser (playwright run-server, or a grid speaking its protocol)",
+    )
+    parser.add_argument(
+        "--trace",
+        choices=("off", "on", "retain-on-failure"),
+        default="off",
+        help="keep a Playwright trace per scenario, linked from the report (open with `playwright show-trace`)",
+    )
+    parser.add_argument(
+        "--baseline", type=Path, metavar="RESULTS.json", help="show what changed since this earlier run"
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help="keep runs in this folder; compare with the last one and draw the trend",
+    )
+    parser.add_argument(
+        "--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)"
+    )
+    parser.add_argument(
+        "--expect-timeout",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds to wait for a step's expected events (default 5)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=int,
+        default=500,
+        metavar="MS",
+        help="after the last step, wait for sends still on their way and for what the page has under "
+        "way (timers, requests, a loading document) due within this long of the last step "
+        "that acted on it; ends as soon as there is nothing (default 500; 0: sends only)",
+    )
     _map_host(parser)
     _config(parser)
     _variables(parser)
@@ -71,16 +142,20 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _map_host(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--map-host", action="append", metavar="HOST=ORIGIN",
-                        help="answer the page's requests to HOST from ORIGIN, same path (repeatable): a stand-in "
-                             "Customer Service API behind production hostnames")
+    parser.add_argument(
+        "--map-host",
+        action="append",
+        metavar="HOST=ORIGIN",
+        help="answer the page's requests to HOST from ORIGIN, same path (repeatable): a stand-in "
+        "Customer Service API behind production hostnames",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="case-assist-check",
         description="Drive a Coveo Case Assist page with YAML scenarios in real Chromium and check the analytics "
-                    "events it logs against the protocol (docs.coveo.com/en/3437).",
+        "events it logs against the protocol (docs.coveo.com/en/3437).",
     )
     parser.add_argument("--version", action="version", version=f"case-assist-check {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -93,10 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the demo scenarios against the bundled demo site")
     demo.add_argument("--broken", action="store_true", help="use the variant of the site with instrumentation bugs")
-    demo.add_argument("--quantic", action="store_true",
-                      help="the Quantic variant (Coveo's Quantic components, built from their sources by `setup`)")
-    demo.add_argument("--scenarios", type=Path, metavar="DIR",
-                      help=f"demo scenario folder (default {DEMO_SCENARIOS}, {QUANTIC_SCENARIOS} with --quantic)")
+    demo.add_argument(
+        "--quantic",
+        action="store_true",
+        help="the Quantic variant (Coveo's Quantic components, built from their sources by `setup`)",
+    )
+    demo.add_argument(
+        "--scenarios",
+        type=Path,
+        metavar="DIR",
+        help=f"demo scenario folder (default {DEMO_SCENARIOS}, {QUANTIC_SCENARIOS} with --quantic)",
+    )
     _run_options(demo)
 
     serve = commands.add_parser("serve-demo", help="serve the demo site for a person to click through")
@@ -104,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check scenario files and report every problem with file:line")
     validate.add_argument("paths", nargs="+", metavar="PATH")
-    validate.add_argument("--no-env", action="store_true", help="ignore the environment (as on a machine without secrets)")
+    validate.add_argument(
+        "--no-env", action="store_true", help="ignore the environment (as on a machine without secrets)"
+    )
     _config(validate)
     _variables(validate)
 
@@ -139,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--json", type=Path, metavar="FILE")
     merge.add_argument("--junit", type=Path, metavar="FILE")
 
-    report = commands.add_parser("report", help="make the report again from a run's folder (results.json or its journals)")
+    report = commands.add_parser(
+        "report", help="make the report again from a run's folder (results.json or its journals)"
+    )
     report.add_argument("folder", type=Path, metavar="DIR")
     report.add_argument("--out", type=Path, metavar="DIR", help="write the report here (default: DIR)")
 
@@ -153,9 +239,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": cmd_run, "demo": cmd_demo, "serve-demo": cmd_serve_demo, "validate": cmd_validate, "schema": cmd_schema,
-    "init": cmd_init, "login": cmd_login, "record": cmd_record, "setup": cmd_setup, "rules": cmd_rules,
-    "report": cmd_report, "merge": cmd_merge,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "serve-demo": cmd_serve_demo,
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+    "init": cmd_init,
+    "login": cmd_login,
+    "record": cmd_record,
+    "setup": cmd_setup,
+    "rules": cmd_rules,
+    "report": cmd_report,
+    "merge": cmd_merge,
 }
 
 
@@ -189,8 +284,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _internal_error() -> int:
     traceback.print_exc()
-    print(f"\ninternal error in case-assist-check {__version__}: please report it with the traceback above",
-          file=sys.stderr)
+    print(
+        f"\ninternal error in case-assist-check {__version__}: please report it with the traceback above",
+        file=sys.stderr,
+    )
     return EXIT_INTERNAL
 
 
@@ -205,7 +302,7 @@ def _output_problems(code: int) -> int:
     return code
 
 
-def replace_unencodable(*streams) -> None:
+def replace_unencodable(*streams: TextIO) -> None:
     """A page's text may hold what the terminal's encoding cannot (a lone surrogate; anything but ASCII with
     PYTHONIOENCODING=ascii or LANG=C): print '?' for it instead of failing with UnicodeEncodeError."""
     for stream in streams:

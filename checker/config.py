@@ -4,9 +4,11 @@
     proxies:                                 # your own analytics endpoints (URL prefixes, * matches anything)
       - https://support.example.com/coveo-analytics/*
     custom_ticket_fields: [visitorAge]       # extra ticket fields your page may log
+    custom_actions: [ticket_escalate]        # your organisation's own action types (not reported as unknown)
     rules:
       disable: [action.unknown]
       severity: {flow.duplicate-event: error}
+      field_update_limit: 2                  # more ticket_field_update for one field in one step is noise
       deviations: warning                    # warning | error | ignore (known deviations of Coveo's own libraries)
 
 Found in the working folder unless `--config FILE` names one; every key is optional.
@@ -21,7 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from checker.errors import ConfigError, ScenarioError
+from checker.check.rules import RuleConfig, all_rules
+from checker.errors import ConfigError, Problem, ScenarioError
 from checker.models import Severity
 from checker.scenario.validation_errors import problems_from_validation
 from checker.scenario.yaml_source import SourceMap, read_yaml
@@ -34,6 +37,7 @@ class RulesConfig(BaseModel):
     disable: list[str] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(default_factory=dict)
     deviations: Literal["warning", "error", "ignore"] = "warning"
+    field_update_limit: int = Field(2, ge=1)
 
 
 class ProjectConfig(BaseModel):
@@ -41,6 +45,7 @@ class ProjectConfig(BaseModel):
     search_hub: str | None = None
     proxies: list[str] = Field(default_factory=list)
     custom_ticket_fields: list[str] = Field(default_factory=list)
+    custom_actions: list[str] = Field(default_factory=list)
     rules: RulesConfig = Field(default_factory=RulesConfig)
     source: str | None = Field(None, exclude=True)
 
@@ -71,6 +76,8 @@ def load_config(explicit: Path | None = None, folder: Path | None = None) -> Pro
     path = find_config(explicit, folder)
     if path is None:
         return ProjectConfig()
+    smap: SourceMap | None
+    problems: list[Problem]
     if path.suffix == ".toml":
         data, smap, problems = _toml(path)["tool"]["case-assist-check"], None, []
     else:
@@ -83,28 +90,27 @@ def load_config(explicit: Path | None = None, folder: Path | None = None) -> Pro
     except ValidationError as exc:
         if smap is None:  # pyproject.toml: no positions
             smap = SourceMap(str(path))
-        raise ScenarioError(problems_from_validation(exc, data, smap, [ProjectConfig], "the configuration"),
-                            "configuration") from None
+        raise ScenarioError(
+            problems_from_validation(exc, data, smap, [ProjectConfig], "the configuration"), "configuration"
+        ) from None
     _check_rule_ids(config, path)
     config.source = str(path)
     return config
 
 
 def _check_rule_ids(config: ProjectConfig, path: Path) -> None:
-    from checker.check.rules import all_rules
-
     known = {r.id for r in all_rules()}
     for rule_id in [*config.rules.disable, *config.rules.severity]:
         if rule_id not in known:
             guess = difflib.get_close_matches(rule_id, known, n=1)
-            raise ConfigError(f"{path}: unknown rule {rule_id!r}",
-                              f"did you mean {guess[0]!r}?" if guess else "`case-assist-check rules` lists them")
+            raise ConfigError(
+                f"{path}: unknown rule {rule_id!r}",
+                f"did you mean {guess[0]!r}?" if guess else "`case-assist-check rules` lists them",
+            )
 
 
-def rule_config(config: ProjectConfig, search_hub: str | None = None):
+def rule_config(config: ProjectConfig, search_hub: str | None = None) -> RuleConfig:
     """The rules' view of the project configuration (a command-line search hub wins)."""
-    from checker.check.rules import RuleConfig
-
     return RuleConfig(
         disabled=set(config.rules.disable),
         severities=dict(config.rules.severity),
@@ -112,4 +118,6 @@ def rule_config(config: ProjectConfig, search_hub: str | None = None):
         proxies=list(config.proxies),
         custom_ticket_fields=list(config.custom_ticket_fields),
         deviations=config.rules.deviations,
+        custom_actions=list(config.custom_actions),
+        field_update_limit=config.rules.field_update_limit,
     )

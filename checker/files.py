@@ -17,11 +17,13 @@ import os
 import secrets
 import stat
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class UnwrittenFile(OSError):
@@ -100,6 +102,7 @@ def _replace(target: Path, payload: bytes, mode: int | None) -> None:
 
 # --- what could not be written -------------------------------------------------------------------------------
 
+
 @dataclass
 class _Note:
     path: Path  # the artefact, or the folder of a group of them
@@ -110,7 +113,11 @@ class _Note:
 
     def line(self) -> str:
         if self.noun:
-            what = f"{self.count} {self.noun} in {self.path}" if self.count > 1 else f"a {self.noun.rstrip('s')} in {self.path}"
+            what = (
+                f"{self.count} {self.noun} in {self.path}"
+                if self.count > 1
+                else f"a {self.noun.rstrip('s')} in {self.path}"
+            )
         else:
             what = str(self.path)
         return f"could not write {what}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
@@ -120,8 +127,9 @@ _lock = threading.Lock()
 _notes: dict[str, _Note] = {}
 
 
-def note_unwritten(path: Path, exc: BaseException, *, group: Path | None = None, noun: str = "",
-                   detail: str = "") -> None:
+def note_unwritten(
+    path: Path, exc: BaseException, *, group: Path | None = None, noun: str = "", detail: str = ""
+) -> None:
     """Remember that an artefact could not be written (once per path; a `group` — a folder — counts its files and
     is said once)."""
     path = Path(getattr(exc, "path", None) or path) if group is None else Path(group)
@@ -154,7 +162,7 @@ def take_unwritten() -> list[str]:
         return lines
 
 
-def kept_going(write: Callable[..., T], *args, **kwargs) -> T | None:
+def kept_going(write: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
     """Call a writer; when it cannot write, note it and return None, so the next artefact is still written."""
     try:
         return write(*args, **kwargs)

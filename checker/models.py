@@ -42,6 +42,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MAX_BODY = 256 * 1024  # keep artefacts bounded: a longer request body is truncated (by capture) and says so
+
+
 class CapturedRequest(_Model):
     """One analytics or Customer Service API request seen leaving the page (already redacted)."""
 
@@ -59,6 +62,7 @@ class CapturedRequest(_Model):
     status: int | None = None  # HTTP status: answered locally (block) or by the server (pass)
     response_body: str | None = None
     failure: str | None = None  # network error text when the request failed
+    failure_step: int | None = None  # the step running when an analytics fetch/XHR failed (a navigation cancels one)
     answered_locally: bool = False
     _full_body: str | None = PrivateAttr(default=None)  # the whole body, for decoding (never written out)
 
@@ -70,16 +74,19 @@ class CapturedRequest(_Model):
 class FieldDiff(_Model):
     path: str
     expected: Any = None
-    observed: Any = None
+    observed: Any = None  # as shown: "<absent>" when the event has no such field (`absent` says it as data)
     ok: bool = False
     note: str | None = None  # why the comparison could not decide (a pattern that ran out of time)
+    absent: bool = False  # the event has no such field (not even null)
 
 
 class JsCall(_Model):
     """One call the page made in JavaScript: `coveoua(...)`, or a fetch/sendBeacon/XHR/<img> to an analytics URL."""
 
     id: int
-    fn: str  # coveoua | fetch | sendBeacon | xhr | image | page
+    # coveoua | coveoua-error (that call threw) | headless | headless-rejected | headless-engine | library |
+    # fetch | sendBeacon | xhr | image | page (a document loaded) | page-error (an exception the page did not catch)
+    fn: str
     args: list[Any] = Field(default_factory=list)  # JSON-safe copy taken at call time (redacted)
     step: int | None = None
     time_ms: float = 0.0
@@ -87,7 +94,8 @@ class JsCall(_Model):
     queued: bool | None = None  # coveoua: made on the snippet's stub, before coveo.analytics loaded
     url: str | None = None  # transports: the URL asked for
     returned: Any = None  # sendBeacon: whether the browser accepted to queue the beacon
-    info: dict[str, Any] = Field(default_factory=dict)  # page: doNotTrack / globalPrivacyControl
+    # page: doNotTrack, globalPrivacyControl, top (a top-level document); *-error: error (its text), source (file:line)
+    info: dict[str, Any] = Field(default_factory=dict)
 
 
 class Pairing(_Model):
@@ -176,7 +184,9 @@ class Implementation(_Model):
     kind: Literal["snippet", "headless", "quantic", "unknown"] = "unknown"
     coveo_analytics: str | None = None  # coveo.analytics version (the snippet's, or the copy inside Headless)
     headless: str | None = None  # @coveo/headless version
-    analytics_mode: Literal["legacy", "next"] | None = None  # Headless' analytics mode (legacy: UA, next: Event Protocol)
+    analytics_mode: Literal["legacy", "next"] | None = (
+        None  # Headless' analytics mode (legacy: UA, next: Event Protocol)
+    )
     quantic: str | None = None  # Quantic version (window.coveoQuanticVersion, or the events' customData)
     headless_source: str | None = None  # where the Headless bundle came from (a static resource on Salesforce)
     evidence: list[str] = Field(default_factory=list)  # what the detection rests on, for the report
@@ -188,7 +198,9 @@ class Implementation(_Model):
         if self.quantic:
             parts.append(f"Quantic {self.quantic}")
         if self.headless or self.kind in ("headless", "quantic"):
-            mode = {"legacy": " (legacy: Usage Analytics)", "next": " (next: Event Protocol)"}.get(self.analytics_mode or "", "")
+            mode = {"legacy": " (legacy: Usage Analytics)", "next": " (next: Event Protocol)"}.get(
+                self.analytics_mode or "", ""
+            )
             parts.append(f"@coveo/headless {self.headless or '?'}{mode}")
         elif self.kind == "snippet":
             parts.append(f"coveoua snippet (coveo.analytics {self.coveo_analytics or '?'})")
@@ -225,7 +237,7 @@ class ScenarioResult(_Model):
     implementation: Implementation = Field(default_factory=Implementation)  # snippet, Headless or Quantic (check stage)
     trace: str | None = None  # Playwright trace, relative to the report folder (--trace)
     attempts: int = 1  # how many runs it took (--retries)
-    earlier_attempts: list["AttemptSummary"] = Field(default_factory=list)  # what the failed attempts found
+    earlier_attempts: list[AttemptSummary] = Field(default_factory=list)  # what the failed attempts found
 
 
 class AttemptSummary(_Model):
@@ -279,7 +291,9 @@ class Comparison(_Model):
 
     @property
     def regressed(self) -> bool:
-        return bool(self.new_findings) or any(c.after != Status.passed and c.before == Status.passed for c in self.status_changes)
+        return bool(self.new_findings) or any(
+            c.after != Status.passed and c.before == Status.passed for c in self.status_changes
+        )
 
 
 class HistoryPoint(_Model):
@@ -301,7 +315,9 @@ class RunResult(_Model):
     browser: str = ""
     status: Status = Status.passed
     summary: ScenarioSummary = Field(default_factory=ScenarioSummary)
-    libraries: dict[str, str] = Field(default_factory=dict)  # versions detected on the pages: coveo.analytics, @coveo/headless
+    libraries: dict[str, str] = Field(
+        default_factory=dict
+    )  # versions detected on the pages: coveo.analytics, @coveo/headless
     implementations: list[str] = Field(default_factory=list)  # the implementations' labels, one per kind seen
     coverage: list[CoverageRow] = Field(default_factory=list)
     comparison: Comparison | None = None

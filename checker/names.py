@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from checker.decode.redact import Redactor
+from checker.redact import Redactor
 
 
 def slug(name: str, unique: bool = True) -> str:

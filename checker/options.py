@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Literal
 
 from checker.check.rules import RuleConfig
-from checker.decode.redact import Redactor
 from checker.models import ScenarioResult, StepResult
+from checker.redact import Redactor
 
 
 @dataclass
 class RunOptions:
     base_url: str | None = None
     analytics: Literal["block", "pass"] = "block"
+    # block: answer analytics requests this long after they leave, as the cloud does (100–200 ms): a send the
+    # page's navigation cancels in production is cancelled here too, instead of being answered in time
+    analytics_delay_ms: int = 150
     browser_path: str | None = None
     headed: bool = False
     report_dir: Path = Path("reports")

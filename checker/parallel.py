@@ -1,25 +1,42 @@
 """`--workers N`: scenarios in parallel, each worker a thread with its own Playwright and browser (Playwright's
 sync API is per thread), nothing shared between scenarios but the queue they are taken from. Results come back
-in the scenarios' order, so the report is the same as a sequential run's."""
+in the scenarios' order, so the report is the same as a sequential run's.
+
+What a worker is (a browser of its own, and how it runs a scenario) is the runner's, given as `start_worker`: this
+module imports no runner (the runner chooses between a sequential and a parallel run, and imports this one)."""
 
 from __future__ import annotations
 
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import Protocol
 
-from checker import __version__
 from checker.drive.watchdog import interrupt_all
 from checker.models import RunResult, ScenarioResult
 from checker.options import RunEvent, RunOptions
+from checker.report.run import new_run, utc_now
 from checker.scenario.model import Scenario
 
 
-def run_parallel(scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None]) -> RunResult:
-    from checker.runner import _now, finish_run
+class Worker(Protocol):
+    """A worker thread's browser, and how it runs one scenario in it (with its attempts)."""
 
-    started = time.monotonic()
+    browser: str  # the browser's label in the report, e.g. "Chromium 130.0.6723.31"
+
+    def run(self, scenario: Scenario, on_event: Callable[[RunEvent], None]) -> ScenarioResult: ...
+
+    def close(self) -> None: ...
+
+
+StartWorker = Callable[[threading.Event], Worker]  # called in the worker's thread; the event is set when the run stops
+
+
+def run_parallel(
+    scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None], start_worker: StartWorker
+) -> RunResult:
+    started, started_at = time.monotonic(), utc_now()
     todo: queue.Queue[tuple[int, Scenario]] = queue.Queue()
     for item in enumerate(scenarios):
         todo.put(item)
@@ -27,26 +44,37 @@ def run_parallel(scenarios: list[Scenario], options: RunOptions, on_event: Calla
     stop = threading.Event()
     lock = threading.Lock()
     browsers: list[str] = []
+    failures: list[BaseException] = []
 
     def safe_event(event: RunEvent) -> None:
         with lock:
             on_event(event)
 
     safe_event(RunEvent("run_started", total=len(scenarios)))
-    workers = [threading.Thread(target=_worker, name=f"worker-{n + 1}", daemon=True,
-                                args=(todo, results, stop, options, safe_event, len(scenarios), browsers))
-               for n in range(min(options.workers, len(scenarios)))]
-    failures: list[BaseException] = []
+    workers = [
+        threading.Thread(
+            target=_worker,
+            name=f"worker-{n + 1}",
+            daemon=True,
+            args=(start_worker, todo, results, stop, safe_event, len(scenarios), browsers, failures),
+        )
+        for n in range(min(options.workers, len(scenarios)))
+    ]
     for worker in workers:
-        worker.failures = failures  # type: ignore[attr-defined]
         worker.start()
     interrupted = _wait(workers, stop)
     if failures and not results:
         raise failures[0]  # no worker could even start (e.g. no browser): say why
-    run_result = RunResult(tool_version=__version__, started_at=_now(), analytics_mode=options.analytics,
-                           base_url=options.base_url, browser=browsers[0] if browsers else "", interrupted=interrupted)
-    run_result.scenarios = [results[i] for i in sorted(results)]
-    finish_run(run_result, time.monotonic() - started, options.fail_on_flaky)
+    run_result = new_run(
+        [results[i] for i in sorted(results)],
+        started_at=started_at,
+        duration_s=time.monotonic() - started,
+        analytics_mode=options.analytics,
+        base_url=options.base_url,
+        browser=browsers[0] if browsers else "",
+        interrupted=interrupted,
+        fail_on_flaky=options.fail_on_flaky,
+    )
     safe_event(RunEvent("run_finished", total=len(scenarios)))
     return run_result
 
@@ -67,15 +95,22 @@ def _wait(workers: list[threading.Thread], stop: threading.Event) -> bool:
         return True
 
 
-def _worker(todo, results, stop, options: RunOptions, on_event, total: int, browsers: list[str]) -> None:
-    from checker.runner import BrowserOpener, run_attempts
-
+def _worker(
+    start_worker: StartWorker,
+    todo: queue.Queue[tuple[int, Scenario]],
+    results: dict[int, ScenarioResult],
+    stop: threading.Event,
+    on_event: Callable[[RunEvent], None],
+    total: int,
+    browsers: list[str],
+    failures: list[BaseException],
+) -> None:
     try:
-        opener = BrowserOpener(options, stop=stop)  # this thread's own Playwright and browser
+        worker = start_worker(stop)  # this thread's own Playwright and browser
     except Exception as exc:
-        threading.current_thread().failures.append(exc)  # type: ignore[attr-defined]
+        failures.append(exc)
         return
-    browsers.append(f"Chromium {opener.browser.version}")
+    browsers.append(worker.browser)
     try:
         while not stop.is_set():
             try:
@@ -83,7 +118,7 @@ def _worker(todo, results, stop, options: RunOptions, on_event, total: int, brow
             except queue.Empty:
                 return
             on_event(RunEvent("scenario_started", scenario.name, index, total))
-            results[index] = run_attempts(opener, scenario, options, on_event)  # a browser that died is reopened
+            results[index] = worker.run(scenario, on_event)  # a browser that died is reopened
             on_event(RunEvent("scenario_finished", scenario.name, index, total, result=results[index]))
     finally:
-        opener.close()
+        worker.close()

@@ -1,53 +1,61 @@
 """Run scenarios: one browser per run, a fresh context (fresh client ID, fresh capture) per scenario.
 
-scenario → drive (steps) → capture (network tap) → decode → check → `ScenarioResult`; the run → `RunResult`.
+scenario → drive (steps) → capture (network tap) → `checker.check.analyze` → `ScenarioResult`; the run →
+`checker.report.run.new_run` → `RunResult`.
 Progress is reported through `on_event(RunEvent)` so the CLI, tests and reporters stay out of this module.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
+import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from checker import __version__
-from checker.check import check_scenario
-from checker.decode import decode_all
+from checker.check import analyze
 from checker.drive.browser import connect, find_browser, launch
 from checker.drive.session import ScenarioSession
 from checker.drive.steps import resolve_url
 from checker.drive.watchdog import Remedy, end_process
-from checker.options import RunEvent, RunOptions
+from checker.models import AttemptSummary, RunResult, ScenarioResult, Status
 from checker.names import slug
+from checker.options import RunEvent, RunOptions
+from checker.parallel import run_parallel
 from checker.report.journal import Journal
+from checker.report.run import finish_run, new_run, summarize, utc_now
 from checker.report.scrub import scrub_file
-from checker.models import AttemptSummary, RunResult, ScenarioResult, ScenarioSummary, Status
-from checker.scenario.model import Scenario, step_kind
+from checker.scenario.model import GotoStep, Scenario
 
 if TYPE_CHECKING:
-    import threading
+    from playwright.sync_api import Browser, Playwright, PlaywrightContextManager
 
-    from playwright.sync_api import Browser
+
+def _no_event(event: RunEvent) -> None:
+    pass
 
 
 def check_urls(scenarios: list[Scenario], base_url: str | None) -> None:
     """Fail before launching anything when a relative `goto` has no base URL (raises ConfigError)."""
     for scenario in scenarios:
         for step in scenario.steps:
-            if step_kind(step) == "goto":
+            if isinstance(step, GotoStep):
                 resolve_url(step.goto, base_url)
 
 
-def run(scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None] = lambda e: None,
-        browser: "Browser | None" = None) -> RunResult:
-    """Run every scenario. Pass `browser` to reuse one (e.g. pytest-playwright's); else one is launched."""
+def run(
+    scenarios: list[Scenario],
+    options: RunOptions,
+    on_event: Callable[[RunEvent], None] = _no_event,
+    browser: Browser | None = None,
+) -> RunResult:
+    """Run every scenario. Pass `browser` to reuse one (e.g. pytest-playwright's); else one is launched, or one per
+    worker (`options.workers`, `checker.parallel`)."""
     check_urls(scenarios, options.base_url)
     if browser is not None:
         return _run_all(BrowserOpener(options, browser), scenarios, options, on_event)
     if options.workers > 1 and len(scenarios) > 1:
-        from checker.parallel import run_parallel
-
-        return run_parallel(scenarios, options, on_event)
+        return run_parallel(scenarios, options, on_event, lambda stop: _Worker(options, stop))
     opener = BrowserOpener(options)
     try:
         return _run_all(opener, scenarios, options, on_event)
@@ -60,23 +68,30 @@ class BrowserOpener:
     remote endpoint, with a Playwright of its own. One of its own is opened again when it died mid-run, with a new
     Playwright when the watchdog had to end the driver (its last resort), so the next scenarios still get one."""
 
-    def __init__(self, options: RunOptions, browser: "Browser | None" = None,
-                 stop: "threading.Event | None" = None) -> None:
+    def __init__(
+        self, options: RunOptions, browser: Browser | None = None, stop: threading.Event | None = None
+    ) -> None:
         self.options, self.given, self.stop = options, browser is not None, stop  # stop: set when a parallel run stops
-        self.manager, self.pw, self.driver_ended = None, None, False
+        self.manager: PlaywrightContextManager | None = None
+        self.pw: Playwright | None = None
+        self.driver_ended = False
+        self.executable: str | None = None
         if browser is None:
             try:
                 self._start_playwright()
-                self.executable = (None if options.browser_endpoint and not options.browser_path
-                                   else find_browser(self.pw, options.browser_path))
+                self.executable = (
+                    None
+                    if options.browser_endpoint and not options.browser_path
+                    else find_browser(self.pw, options.browser_path)
+                )
                 browser = self._open()
             except BaseException:
                 self._stop_playwright()
                 raise
-        self.browser: "Browser" = browser
+        self.browser: Browser = browser
 
     def _start_playwright(self) -> None:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415  (lazy: heavy; only a run that opens its own browser needs it)
 
         self.manager = sync_playwright()
         self.pw, self.driver_ended = self.manager.start(), False
@@ -94,24 +109,24 @@ class BrowserOpener:
     def _drain(self) -> None:
         """Let the tasks an ended driver left on the event loop finish (Playwright only cancels them as it stops,
         and asyncio prints those it destroys unfinished): a few turns of the loop, nothing waits any more."""
-        import asyncio
-
         loop = getattr(self.manager, "_loop", None)
         if loop is not None and not loop.is_closed() and not loop.is_running():
             _quietly(lambda: loop.run_until_complete(asyncio.sleep(0.05)))
 
-    def _open(self) -> "Browser":
+    def _open(self) -> Browser:
+        assert self.pw is not None  # started in __init__, and again by reopen()
         if self.options.browser_endpoint:
             return connect(self.pw, self.options.browser_endpoint, self.executable)
         return launch(self.pw, self.executable, self.options.headed)
 
-    def current(self) -> "Browser":
+    def current(self) -> Browser:
         """The browser for the next scenario: opened again when it died (unless it is the caller's)."""
         if not self.given and (self.driver_ended or not self.browser.is_connected()):
             self.reopen()
         return self.browser
 
-    def reopen(self) -> "Browser":
+    def reopen(self) -> Browser:
+        """Open a browser again (with a new Playwright when the watchdog ended the driver)."""
         if self.driver_ended:
             self._stop_playwright()
             self._start_playwright()
@@ -136,7 +151,7 @@ class BrowserOpener:
             self._stop_playwright()
 
 
-def _driver_pid(manager) -> int | None:
+def _driver_pid(manager: Any) -> int | None:
     """The process of a Playwright driver: a private handle, whose path differs between Playwright versions."""
     for path in (("_client", "_transport", "_proc"), ("_connection", "_transport", "_proc")):
         handle = manager
@@ -147,23 +162,50 @@ def _driver_pid(manager) -> int | None:
     return None
 
 
-def _run_all(opener: BrowserOpener, scenarios: list[Scenario], options: RunOptions, on_event) -> RunResult:
-    started = time.monotonic()
-    run_result = RunResult(tool_version=__version__, started_at=_now(), analytics_mode=options.analytics,
-                           base_url=options.base_url, browser=f"Chromium {opener.browser.version}")
+class _Worker:
+    """A parallel run's worker (`checker.parallel.Worker`): its own Playwright and browser."""
+
+    def __init__(self, options: RunOptions, stop: threading.Event) -> None:
+        self.options = options
+        self.opener = BrowserOpener(options, stop=stop)
+        self.browser = f"Chromium {self.opener.browser.version}"
+
+    def run(self, scenario: Scenario, on_event: Callable[[RunEvent], None]) -> ScenarioResult:
+        return run_attempts(self.opener, scenario, self.options, on_event)
+
+    def close(self) -> None:
+        self.opener.close()
+
+
+def _run_all(
+    opener: BrowserOpener, scenarios: list[Scenario], options: RunOptions, on_event: Callable[[RunEvent], None]
+) -> RunResult:
+    started, started_at = time.monotonic(), utc_now()
+    browser = f"Chromium {opener.browser.version}"
+    results: list[ScenarioResult] = []
+    interrupted = False
     on_event(RunEvent("run_started", total=len(scenarios)))
     try:
         for index, scenario in enumerate(scenarios):
             on_event(RunEvent("scenario_started", scenario.name, index, len(scenarios)))
             result = run_attempts(opener, scenario, options, on_event)
-            run_result.scenarios.append(result)
+            results.append(result)
             on_event(RunEvent("scenario_finished", scenario.name, index, len(scenarios), result=result))
     except Interrupted as stop:
-        run_result.scenarios.append(stop.result)
-        run_result.interrupted = True
+        results.append(stop.result)
+        interrupted = True
     except KeyboardInterrupt:
-        run_result.interrupted = True
-    finish_run(run_result, time.monotonic() - started, options.fail_on_flaky)
+        interrupted = True
+    run_result = new_run(
+        results,
+        started_at=started_at,
+        duration_s=time.monotonic() - started,
+        analytics_mode=options.analytics,
+        base_url=options.base_url,
+        browser=browser,
+        interrupted=interrupted,
+        fail_on_flaky=options.fail_on_flaky,
+    )
     on_event(RunEvent("run_finished", total=len(scenarios)))
     return run_result
 
@@ -183,8 +225,9 @@ def _quietly(action: Callable[[], object]) -> None:
         pass  # closing what is already gone
 
 
-def run_attempts(opener: BrowserOpener, scenario: Scenario, options: RunOptions,
-                 on_event=lambda e: None) -> ScenarioResult:
+def run_attempts(
+    opener: BrowserOpener, scenario: Scenario, options: RunOptions, on_event: Callable[[RunEvent], None] = _no_event
+) -> ScenarioResult:
     """Run a scenario, again up to `options.retries` times while it does not pass; a later pass is `flaky`. Each
     attempt gets a working browser when the opener can give one (the last may have died or been ended)."""
     earlier: list[AttemptSummary] = []
@@ -193,9 +236,13 @@ def run_attempts(opener: BrowserOpener, scenario: Scenario, options: RunOptions,
         stopped = opener.stop is not None and opener.stop.is_set()  # no second attempt of an interrupted scenario
         if result.status == Status.passed or len(earlier) >= options.retries or stopped:
             break
-        earlier.append(AttemptSummary(status=result.status, error=result.error,
-                                      findings=[f"{v.rule}: {v.message}" for v in result.violations
-                                                if v.severity.value == "error"][:10]))
+        earlier.append(
+            AttemptSummary(
+                status=result.status,
+                error=result.error,
+                findings=[f"{v.rule}: {v.message}" for v in result.violations if v.severity.value == "error"][:10],
+            )
+        )
     result.attempts = len(earlier) + 1
     result.earlier_attempts = earlier
     if earlier and result.status == Status.passed:
@@ -203,34 +250,20 @@ def run_attempts(opener: BrowserOpener, scenario: Scenario, options: RunOptions,
     return result
 
 
-def finish_run(run_result: RunResult, duration_s: float, fail_on_flaky: bool = False) -> None:
-    from checker.report.analysis import coverage, implementations, libraries
-
-    run_result.duration_s = round(duration_s, 3)
-    run_result.summary = summarize(run_result.scenarios)
-    run_result.coverage = coverage(run_result)
-    run_result.libraries = libraries(run_result)
-    run_result.implementations = implementations(run_result)
-    accepted = {Status.passed} if fail_on_flaky else {Status.passed, Status.flaky}
-    ok = all(s.status in accepted for s in run_result.scenarios)
-    run_result.status = Status.passed if ok else Status.failed
-
-
-def summarize(results: list[ScenarioResult]) -> ScenarioSummary:
-    summary = ScenarioSummary(total=len(results))
-    for result in results:
-        setattr(summary, result.status.value, getattr(summary, result.status.value) + 1)
-        for violation in result.violations:
-            summary.violations[violation.severity.value] += 1
-    return summary
-
-
-def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lambda e: None,
-                 last_resort: Remedy | None = None) -> ScenarioResult:
+def run_scenario(
+    browser: Browser,
+    scenario: Scenario,
+    options: RunOptions,
+    on_event: Callable[[RunEvent], None] = _no_event,
+    last_resort: Remedy | None = None,
+) -> ScenarioResult:
     """Drive one scenario in a fresh context and return its checked result. Page failures become `error`, a page
     that stops answering too (`last_resort`: what ends a call nothing gentler ended, see `checker.drive.watchdog`)."""
-    result = ScenarioResult(name=scenario.name, file=scenario.file,
-                            expected_search_hub=scenario.search_hub or options.rules.expected_search_hub)
+    result = ScenarioResult(
+        name=scenario.name,
+        file=scenario.file,
+        expected_search_hub=scenario.search_hub or options.rules.expected_search_hub,
+    )
     started = time.monotonic()
     session = ScenarioSession(browser, scenario, options, result, on_event)
     session.last_resort = last_resort
@@ -247,9 +280,8 @@ def run_scenario(browser, scenario: Scenario, options: RunOptions, on_event=lamb
             scrub_file(options.report_dir / result.trace, options.redactor)
     result.requests = session.capture.requests
     result.js_calls = session.js.calls
-    result.events = decode_all(session.capture.requests, session.js.calls)
     result.duration_s = round(time.monotonic() - started, 3)
-    check_scenario(result, scenario, options.rules)
+    analyze(result, scenario, options.rules)
     if options.trace == "retain-on-failure" and result.status == Status.passed and result.trace:
         (options.report_dir / result.trace).unlink(missing_ok=True)
         result.trace = None
@@ -267,10 +299,6 @@ def _journal(options: RunOptions, scenario: Scenario, session: ScenarioSession) 
     journal = Journal(options.report_dir / "raw" / f"{session.stem}.jsonl", options.redactor)
     session.journal(journal)
     return journal
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 __all__ = ["RunEvent", "RunOptions", "check_urls", "run", "run_scenario", "slug", "summarize", "finish_run"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 
@@ -13,7 +14,9 @@ def map_strings(value: Any, change: Callable[[str], Any], keys: bool = False) ->
     if isinstance(value, list):
         return [map_strings(item, change, keys) for item in value]
     if isinstance(value, dict):
-        return {(change(k) if keys and isinstance(k, str) else k): map_strings(v, change, keys) for k, v in value.items()}
+        return {
+            (change(k) if keys and isinstance(k, str) else k): map_strings(v, change, keys) for k, v in value.items()
+        }
     return value
 
 

@@ -2,27 +2,99 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
+import signal
 import textwrap
-import threading
+import time
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from checker.demo import service_api
 from checker.demo.server import API as SERVICE_API
-from checker.demo.server import VENDOR_FILES, DemoServer
+from checker.demo.server import CASE_ASSIST_ID, VENDOR_FILES, DemoHandler, DemoServer
 from checker.drive.browser import LAUNCH_ARGS, find_browser
 from checker.models import RunResult
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
+from tests.helpers import descendants, is_running
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SCENARIOS = ROOT / "scenarios" / "demo"
 PAGES = Path(__file__).resolve().parent / "pages"
+LEFT_BEHIND_GRACE_S = 5.0
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "no_browser: needs no browser (every test of tests/unit is one): `make test-fast`"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    unit = Path(__file__).parent / "unit"
+    for item in items:
+        if unit in item.path.parents:
+            item.add_marker(pytest.mark.no_browser)
+
+
+SESSION_MARK = "CASE_ASSIST_CHECK_TEST_SESSION"  # in the environment of every process the session starts
+
+
+def _marked(value: str) -> list[tuple[int, bytes]]:
+    """(pid, command line) of the processes whose environment holds SESSION_MARK=value: what this session started,
+    orphans too (a CLI killed before its Playwright driver: the driver is then re-parented outside this process)."""
+    needle, found = f"{SESSION_MARK}={value}".encode() + b"\0", []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if needle in (entry / "environ").read_bytes() + b"\0":
+                    found.append((int(entry.name), (entry / "cmdline").read_bytes()))
+            except OSError:
+                continue  # ended meanwhile, or not ours to read
+    return found
+
+
+def _left_behind(value: str) -> list[tuple[int, bytes]]:
+    found = dict(descendants(os.getpid())) | dict(_marked(value))
+    return [(pid, cmd) for pid, cmd in found.items() if is_running(pid)]
+
+
+def _command(cmdline: bytes) -> str:
+    return cmdline.replace(b"\0", b" ").decode(errors="replace").strip()[:200] or "(no command line)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_process_left_behind():
+    """The suite ends every process it starts: at the end of the session, any process still running under this one
+    (children, their children) or carrying this session's SESSION_MARK in its environment (orphans: re-parented
+    elsewhere once their parent was killed) fails the session, named, and is then killed.
+
+    Autouse fixtures are set up before the others of their scope, so this one is set up before pytest-playwright's
+    `playwright` and `browser` and torn down after them: the session's driver and browser are closed by then. They
+    may take a moment to exit, so what is still running is looked at again for up to LEFT_BEHIND_GRACE_S. Zombies
+    (ended, not yet collected) do not count."""
+    if not Path("/proc").is_dir():
+        yield
+        return
+    value = f"{os.getpid()}-{time.time_ns()}"
+    os.environ[SESSION_MARK] = value  # inherited by what the tests start (unless a test hands a bare environment)
+    yield
+    deadline = time.monotonic() + LEFT_BEHIND_GRACE_S
+    while (left := _left_behind(value)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not left:
+        return
+    for pid, _ in reversed(left):  # children before their parents
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    names = "\n".join(f"  {pid}: {_command(cmd)}" for pid, cmd in left)
+    pytest.fail(
+        f"{len(left)} process(es) started by the tests still running at the end of the session (now killed):\n{names}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -32,16 +104,15 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
     return {**browser_type_launch_args, "executable_path": executable, "args": LAUNCH_ARGS}
 
 
-class _PagesHandler(SimpleHTTPRequestHandler):
-    """Serves tests/pages at /pages and coveo.analytics at /vendor; `csp-*` pages get a strict connect-src."""
+class _PagesHandler(SimpleHTTPRequestHandler, DemoHandler):
+    """Serves tests/pages at /pages and coveo.analytics at /vendor; `csp-*` pages get a strict connect-src. POSTs to
+    the Customer Service API (classify, documents/suggest) are answered by the demo site's own handler."""
+
+    protocol_version = "HTTP/1.0"  # the static pages, as SimpleHTTPRequestHandler serves them
+    counters: dict[str, int] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, directory=str(PAGES.parent), **kwargs)
-
-    def log_message(self, *args):
-        pass
-
-    counters: dict[str, int] = {}
 
     def do_GET(self):
         """/counter/NAME answers 1, 2, 3… on each call: pages that behave differently on a retry use it."""
@@ -67,38 +138,37 @@ class _PagesHandler(SimpleHTTPRequestHandler):
         return super().translate_path(path)
 
     def do_POST(self):
-        """The fake Customer Service API (classify, documents/suggest), as the demo site answers it."""
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
-        match = SERVICE_API.match(self.path.split("?")[0])
+        """The demo's fake Customer Service API; the test pages use their own configuration IDs (ca-rulebook…), which
+        the demo would refuse (404), so the request is handed on as one for the demo's configuration."""
+        path, _, query = self.path.partition("?")
+        match = SERVICE_API.match(path)
         if not match:
             self.send_error(404)
             return
-        base = f"http://{self.headers.get('Host')}"
-        answer = service_api.classify(body) if match.group("endpoint") == "classify" else service_api.suggest(body, base)
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.path = (
+            path[: match.start("config")] + CASE_ASSIST_ID + path[match.end("config") :] + (query and "?" + query)
+        )
+        DemoHandler.do_POST(self)
+
+    def do_OPTIONS(self):  # not served, as before: the pages call the API from their own origin
+        self.send_error(501)
 
     def end_headers(self):
         if "/csp-" in self.path:
             self.send_header("Content-Security-Policy", "connect-src 'self'")
-        self.send_header("Cache-Control", "no-store")
+        if self.command != "POST":  # the demo's answers say no-store themselves
+            self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
 
 @pytest.fixture(scope="session")
 def pages_server():
-    """The test pages (tests/pages) on 127.0.0.1, with Coveo's real coveoua.js."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PagesHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """The test pages (tests/pages) on 127.0.0.1, with Coveo's real coveoua.js: a DemoServer (the demo handler's
+    state: latency 0, no collector) whose handler serves the pages."""
+    server = DemoServer()
+    server.RequestHandlerClass = _PagesHandler
+    with server:
+        yield server.base_url
 
 
 @pytest.fixture
@@ -125,7 +195,9 @@ def run_scenarios(browser, tmp_path):
     """Run scenario files against a base URL in the session's browser; returns the RunResult."""
 
     def _run(paths, base_url=None, **overrides):
-        options = RunOptions(**{"base_url": base_url, "report_dir": tmp_path / "report", "expect_timeout_s": 2.0, **overrides})
+        options = RunOptions(
+            **{"base_url": base_url, "report_dir": tmp_path / "report", "expect_timeout_s": 2.0, **overrides}
+        )
         return run(load_scenarios(paths), options, browser=browser)
 
     return _run

@@ -8,13 +8,14 @@ request; the settle at the end: sends still on their way, then what the pages st
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from checker.bounds import Bound, PageUnresponsive, unbounded
+from checker.capture.host_map import HostMap
 from checker.capture.js_layer import JsCapture
 from checker.capture.network import NetworkCapture
-from checker.capture.host_map import HostMap  # noqa: I001  (after network: decode ⇄ capture.network, issue 15)
-from checker.decode.redact import Redactor
-from checker.drive.watchdog import PageUnresponsive, unbounded
+from checker.decode import decode_all
+from checker.redact import Redactor
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -46,35 +47,44 @@ PAGE_STATE_JS = """() => {
 
 
 class ContextCapture:
-    def __init__(self, redactor: Redactor, analytics: str = "block", extra_patterns: list[str] | None = None,
-                 host_map: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        redactor: Redactor,
+        analytics: Literal["block", "pass"] = "block",
+        extra_patterns: list[str] | None = None,
+        host_map: dict[str, str] | None = None,
+        analytics_delay_ms: int = 0,
+    ) -> None:
         self.redactor = redactor
         self.host_map = HostMap(host_map)
-        self.network = NetworkCapture(redactor, analytics, extra_patterns)  # type: ignore[arg-type]
+        self.network = NetworkCapture(redactor, analytics, extra_patterns, analytics_delay_ms)
         self.js = JsCapture(redactor, self.network.started_at, self.network.step_at, extra_patterns)
-        self.context: "BrowserContext | None" = None
+        self.context: BrowserContext | None = None
         # wraps each read of a page: the scenario driver sets its watchdog's `bound` (a page whose script never
         # yields would hold an evaluate for ever); without one, reads are not bounded
-        self.bound = unbounded
+        self.bound: Bound = unbounded
 
-    def attach(self, context: "BrowserContext") -> None:
+    def attach(self, context: BrowserContext) -> None:
         """Install both layers; must happen before the context's pages load their first document."""
         self.context = context
         self.js.attach(context)
         self.host_map.attach(context)  # before the analytics routes, which hand on what they let through
         self.network.attach(context)
 
-    def events(self) -> list["Event"]:
-        from checker.decode import decode_all
+    def _attached(self) -> BrowserContext:
+        if self.context is None:
+            raise RuntimeError("the capture is not attached to a browser context")
+        return self.context
 
+    def events(self) -> list[Event]:
         return decode_all(self.network.requests, self.js.calls)
 
     def next_request(self, timeout_ms: float) -> bool:
         """Wait for the next analytics request (event-driven); False when none came within the time."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands without a browser skip it)
 
         try:
-            self.context.wait_for_event("request", predicate=self.network.is_analytics, timeout=max(timeout_ms, 1))
+            self._attached().wait_for_event("request", predicate=self.network.is_analytics, timeout=max(timeout_ms, 1))
             return True
         except PlaywrightTimeout:
             return False
@@ -87,6 +97,20 @@ class ContextCapture:
         deadline = time.monotonic() + max_s
         while self._sends_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             self.next_request(left_ms)
+        self.wait_for_answers(max(deadline - time.monotonic(), 0))
+
+    def wait_for_answers(self, max_s: float = PENDING_MAX_S) -> None:
+        """Wait (bounded) for the analytics answers still held back (`analytics_delay_ms`): a navigation the
+        scenario makes (goto), or the end of the run, must not cancel what the page sent."""
+        deadline = time.monotonic() + max_s
+        while self.network.answering and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
+            pages = self._attached().pages
+            if not pages:
+                break
+            try:
+                pages[0].wait_for_timeout(min(left_ms, 20))
+            except Exception:  # the page crashed or closed: nothing will be answered there
+                break
 
     def settle(self, horizon_ms: float, max_s: float, since: float | None = None) -> None:
         """Catch late events: wait (bounded) for the sends the JS layer saw the page ask for, then for what the
@@ -115,17 +139,18 @@ class ContextCapture:
 
     def _wait_for_answers(self, max_s: float) -> None:
         """Let the analytics requests sent get their answers (bounded): in `pass` mode the report shows them."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands without a browser skip it)
 
         deadline = time.monotonic() + max_s
         while self.network.answers_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             try:  # a failed request ends its wait too: look again at least every 100 ms
-                self.context.wait_for_event("requestfinished", timeout=max(min(left_ms, 100), 1))
+                self._attached().wait_for_event("requestfinished", timeout=max(min(left_ms, 100), 1))
             except PlaywrightTimeout:
                 pass
 
-    def _in_every_frame(self, script: str, arg: Any = None, what: str = "reading the page",
-                        waits_s: float = 0) -> list[Any]:
+    def _in_every_frame(
+        self, script: str, arg: Any = None, what: str = "reading the page", waits_s: float = 0
+    ) -> list[Any]:
         """Evaluate `script` in every frame of every page of the context. A frame that could not answer gives
         `UNANSWERED` when it is still there (its new document is loading), nothing when it is gone. A page that does
         not answer within the bound (and the `waits_s` the script may wait) raises `PageUnresponsive`: the other
@@ -146,9 +171,12 @@ class ContextCapture:
     def _pages_idle(self, until_wall_ms: float) -> bool:
         """True when no frame of any page has anything under way due before `until_wall_ms` (hook.js waits for
         it to end, at most until then)."""
-        return all(answer is not False and answer is not UNANSWERED
-                   for answer in self._in_every_frame(IDLE_JS, until_wall_ms, "waiting for what it had under way",
-                                                      max(until_wall_ms / 1000 - time.time(), 0)))
+        return all(
+            answer is not False and answer is not UNANSWERED
+            for answer in self._in_every_frame(
+                IDLE_JS, until_wall_ms, "waiting for what it had under way", max(until_wall_ms / 1000 - time.time(), 0)
+            )
+        )
 
     def flush_pages(self) -> None:
         """Have every frame hand over what its JS layer still holds (the times steps acted on it). The binding call
@@ -156,7 +184,7 @@ class ContextCapture:
         pagehide."""
         self._in_every_frame(FLUSH_JS, what="reading what its steps did")
 
-    def page_fields(self, page: "Page") -> set[str]:
+    def page_fields(self, page: Page) -> set[str]:
         """The form fields a page has (open shadow roots included), for the fieldName cross-check."""
         try:
             with self.bound("reading its form fields"):
@@ -164,7 +192,7 @@ class ContextCapture:
         except Exception:
             return set()  # navigating, or closed
 
-    def page_state(self, page: "Page") -> dict[str, Any]:
+    def page_state(self, page: Page) -> dict[str, Any]:
         """The client ID the page stored (localStorage, else the coveo_visitorId cookie) and the library version.
         The page's form fields join those it had when it logged (`js.page_fields`)."""
         try:
@@ -176,7 +204,9 @@ class ContextCapture:
         self.js.on_fields(fields)
         if not state.get("visitorId") and self.context is not None:
             try:
-                state["visitorId"] = next((c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None)
+                state["visitorId"] = next(
+                    (c["value"] for c in self.context.cookies() if c["name"] == "coveo_visitorId"), None
+                )
             except Exception:
                 pass
         return state

@@ -58,6 +58,14 @@
   const readyState = getterOf(Document.prototype, 'readyState');
   const currentScript = getterOf(Document.prototype, 'currentScript');
   const scriptSrc = typeof HTMLScriptElement === 'function' ? getterOf(HTMLScriptElement.prototype, 'src') : null;
+  const ErrorCtor = Error;
+  const requestKeepalive = typeof Request === 'function' ? getterOf(Request.prototype, 'keepalive') : null;
+  const errorEventError = typeof ErrorEvent === 'function' ? getterOf(ErrorEvent.prototype, 'error') : null;
+  const errorEventMessage = typeof ErrorEvent === 'function' ? getterOf(ErrorEvent.prototype, 'message') : null;
+  const errorEventFile = typeof ErrorEvent === 'function' ? getterOf(ErrorEvent.prototype, 'filename') : null;
+  const errorEventLine = typeof ErrorEvent === 'function' ? getterOf(ErrorEvent.prototype, 'lineno') : null;
+  const rejectionReason = typeof PromiseRejectionEvent === 'function'
+    ? getterOf(PromiseRejectionEvent.prototype, 'reason') : null;
   const requestUrl = typeof Request === 'function' ? getterOf(Request.prototype, 'url') : null;
   const searchParamsToString = typeof URLSearchParams === 'function' ? uncurry(URLSearchParams.prototype.toString) : null;
   const blobSize = typeof Blob === 'function' ? getterOf(Blob.prototype, 'size') : null;
@@ -270,6 +278,16 @@
     } catch (e) { /* recording must never break the page */ }
   }
 
+  // "TypeError: x is undefined", read without letting a hostile error object break the recording
+  function errorText(error) {
+    try {
+      const text = hasInstance(ErrorCtor, error) ? `${error.name}: ${error.message}` : `${error}`;
+      return stringSlice(text, 0, 500);
+    } catch (e) {
+      return 'an exception that cannot be read';
+    }
+  }
+
   function isAnalytics(url) {
     if (typeof url !== 'string') return false;
     for (let i = 0; i < ANALYTICS.length; i++) {
@@ -317,6 +335,18 @@
     } catch (e) { return null; }
   }
 
+  // Whether the fetch survives the page's navigation: `keepalive` in its init (a plain own value; a getter of the
+  // page's runs once, in fetch) or on the Request it was given.
+  function keptAlive(input, init) {
+    try {
+      if (init !== null && typeof init === 'object') {
+        const descriptor = getOwnPropertyDescriptor(init, 'keepalive');
+        if (descriptor) return hasOwn(descriptor, 'value') ? descriptor.value === true : null;
+      }
+    } catch (e) { return null; }
+    return requestKeepalive ? branded(requestKeepalive, input) === true : false;
+  }
+
   // --- coveoua: wrap whatever is assigned to window.coveoua (the snippet's stub, then the library) --------
   const wrappers = new WeakSetCtor();
   function wrapCoveoua(original) {
@@ -324,7 +354,14 @@
     const wrapper = function coveoua() {
       // queued: the snippet's stub only stores the call until coveo.analytics loads and replays it
       record('coveoua', listOf(arguments), { queued: !window.coveoanalytics });
-      return apply(original, this, arguments);
+      try {
+        return apply(original, this, arguments);
+      } catch (error) {
+        // a command the library does not know, or one that throws: nothing is logged for it, even when the page
+        // catches the exception (it goes on unchanged)
+        record('coveoua-error', listOf(arguments), { error: errorText(error) });
+        throw error;
+      }
     };
     weakSetAdd(wrappers, wrapper);
     const keys = ObjectKeys(original);
@@ -356,11 +393,15 @@
   } catch (e) { /* a page that froze window.coveoua keeps it: only the network layer sees its events */ }
 
   // --- Headless: a pass-through redux middleware records the analytics actions every engine runs --------------
-  const HEADLESS_ANALYTICS = /^(analytics\/caseAssist\/.*)\/pending$/;
+  const HEADLESS_ANALYTICS = /^(analytics\/caseAssist\/.*)\/(pending|rejected)$/;
   function headlessRecorder() {
     return (next) => (action) => {
       const match = action && typeof action.type === 'string' && regexpExec(HEADLESS_ANALYTICS, action.type);
-      if (match) record('headless', [match[1], action.meta ? action.meta.arg : null], { queued: false });
+      if (match && match[2] === 'pending') record('headless', [match[1], action.meta ? action.meta.arg : null], { queued: false });
+      if (match && match[2] === 'rejected') {  // the thunk threw: its event is not sent
+        const error = action.error || {};
+        record('headless-rejected', [match[1]], { error: errorText(error.message || error.name || 'rejected') });
+      }
       return next(action);
     };
   }
@@ -528,7 +569,9 @@
         const target = urlArgument(input, true);
         if (target.threw) return promiseReject(target.error); // fetch rejects when its URL cannot be read
         args[0] = target.value;
-        if (isAnalytics(target.url)) record('fetch', [target.url, initBody(args[1])], { url: target.url });
+        if (isAnalytics(target.url)) {
+          record('fetch', [target.url, initBody(args[1])], { url: target.url, keepalive: keptAlive(input, args[1]) });
+        }
       }
       return underWay.track(apply(originalFetch, this, args));
     };
@@ -615,5 +658,24 @@
     return out;
   });
 
-  if (location.href !== 'about:blank') record('page', [], privacy());
+  // the page's own exceptions, with the step they happen in: one thrown on the way to a log loses that event
+  addListener(window, 'error', (event) => {
+    const error = errorEventError && branded(errorEventError, event);
+    const message = errorEventMessage && branded(errorEventMessage, event);
+    if (message === null) return; // not an ErrorEvent: a resource that failed to load (the requests show it)
+    const file = (errorEventFile && branded(errorEventFile, event)) || '';
+    const line = (errorEventLine && branded(errorEventLine, event)) || 0;
+    record('page-error', [error !== null && error !== undefined ? errorText(error) : stringSlice(StringCtor(message), 0, 500)],
+      { source: file ? `${file}:${line}` : null });
+  }, { capture: true });
+  addListener(window, 'unhandledrejection', (event) => {
+    const reason = rejectionReason && branded(rejectionReason, event);
+    record('page-error', [errorText(reason)], { source: 'unhandled promise rejection' });
+  }, { capture: true });
+
+  if (location.href !== 'about:blank') {
+    const info = privacy();
+    put(info, 'top', window.top === window); // a top-level document: a new visit (an iframe's is part of its page's)
+    record('page', [], info);
+  }
 })();

@@ -27,9 +27,14 @@ def parse_host_map(items: list[str]) -> dict[str, str]:
     for item in items:
         host, _, origin = item.partition("=")
         parts = urlsplit(origin.strip())
-        if not re.fullmatch(r"[A-Za-z0-9.-]+", host.strip()) or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"--map-host {item!r} is not HOST=ORIGIN",
-                             "e.g. --map-host demoorg.org.coveo.com=http://127.0.0.1:8765")
+        if (
+            not re.fullmatch(r"[A-Za-z0-9.-]+", host.strip())
+            or parts.scheme not in ("http", "https")
+            or not parts.netloc
+        ):
+            raise ConfigError(
+                f"--map-host {item!r} is not HOST=ORIGIN", "e.g. --map-host demoorg.org.coveo.com=http://127.0.0.1:8765"
+            )
         mapping[host.strip().lower()] = f"{parts.scheme}://{parts.netloc}"
     return mapping
 
@@ -46,13 +51,13 @@ class HostMap:
             return None
         return origin + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
-    def attach(self, context: "BrowserContext") -> None:
+    def attach(self, context: BrowserContext) -> None:
         """Register before the analytics routes: Playwright asks the last registered route first."""
         if self.mapping:
             hosts = "|".join(re.escape(host) for host in self.mapping)
             context.route(re.compile(rf"^https?://(?:{hosts})(?::\d+)?(?:/|$)", re.I), self._forward)
 
-    def _forward(self, route: "Route", request: "Request") -> None:
+    def _forward(self, route: Route, request: Request) -> None:
         try:
             if request.method == "OPTIONS":  # a preflight: the stand-in's own answer would name its own origin
                 route.fulfill(status=204, headers=cors_headers(request))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checker.capture.endpoints import EP_PATH_JS, UA_PATH_JS, proxy_regex
-from checker.decode.redact import MASK, Redactor
+from checker.endpoints import EP_PATH_JS, UA_PATH_JS, proxy_regex
 from checker.models import JsCall
+from checker.redact import MASK, Redactor
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -33,7 +34,13 @@ def hook_script(extra_patterns: list[str]) -> str:
 
 
 class JsCapture:
-    def __init__(self, redactor: Redactor, started_at: float, step_at, extra_patterns: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        redactor: Redactor,
+        started_at: float,
+        step_at: Callable[[float], int | None],
+        extra_patterns: list[str] | None = None,
+    ) -> None:
         self.redactor = redactor
         self.started_at = started_at  # wall-clock seconds, same origin as the page's Date.now()
         self.step_at = step_at  # wall time → step index (shared with the network capture)
@@ -41,7 +48,7 @@ class JsCapture:
         self.calls: list[JsCall] = []
         self.page_fields: set[str] = set()  # form fields the pages had when they logged
         self.acts: list[float] = []  # wall-clock seconds at which something acted on a page (pointer, keys, input)
-        self.listeners: list = []  # called with each new JsCall (the journal)
+        self.listeners: list[Callable[[JsCall], None]] = []  # called with each new JsCall (the journal)
         # running tallies, so "is a send still on its way?" costs nothing however many calls there are
         self.transports = 0
         self.last_transport_ms = float("-inf")
@@ -49,7 +56,7 @@ class JsCapture:
         self.library_loaded = False
         self.tracking_allowed = True  # the page's Do Not Track / Global Privacy Control (the libraries obey them)
 
-    def attach(self, context: "BrowserContext") -> None:
+    def attach(self, context: BrowserContext) -> None:
         context.expose_binding(BINDING, self._on_record)
         context.add_init_script(hook_script(self.extra_patterns))
 
@@ -129,7 +136,11 @@ class JsCapture:
             queued=record.get("queued"),
             url=self.redactor.url(url) if isinstance(url, str) else None,
             returned=record.get("returned"),
-            info={k: self.redactor.value(record[k]) for k in ("dnt", "gpc", "quantic", "src") if record.get(k) is not None},
+            info={
+                k: self.redactor.value(record[k])
+                for k in ("dnt", "gpc", "quantic", "src", "top", "error", "source")
+                if record.get(k) is not None
+            },
         )
 
     @staticmethod

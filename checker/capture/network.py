@@ -9,24 +9,24 @@ running when the browser started it (by the browser's own clock), not when Pytho
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
-from checker.capture.endpoints import analytics_endpoint, analytics_route_pattern, matches_proxy, service_api_endpoint
-from checker.decode.redact import Redactor
-from checker.models import CapturedRequest
+from checker.endpoints import analytics_endpoint, analytics_route_pattern, matches_proxy, service_api_endpoint
+from checker.models import MAX_BODY, CapturedRequest
+from checker.redact import Redactor
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Request, Response, Route
 
-MAX_BODY = 256 * 1024  # keep artefacts bounded; a longer body is truncated and says so
 
-
-def cors_headers(request: "Request") -> dict[str, str]:
+def cors_headers(request: Request) -> dict[str, str]:
     origin = request.headers.get("origin") or "*"
     headers = {
         "access-control-allow-origin": origin,
         "access-control-allow-methods": "GET, POST, OPTIONS",
-        "access-control-allow-headers": request.headers.get("access-control-request-headers") or "content-type, authorization",
+        "access-control-allow-headers": request.headers.get("access-control-request-headers")
+        or "content-type, authorization",
         "access-control-max-age": "600",
         "vary": "Origin",
     }
@@ -44,10 +44,17 @@ def _truncate(text: str | None) -> str | None:
 class NetworkCapture:
     """Taps one browser context. `requests` grows as the page sends; `step_starts` is kept by the driver."""
 
-    def __init__(self, redactor: Redactor, mode: Literal["block", "pass"] = "block",
-                 extra_patterns: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        redactor: Redactor,
+        mode: Literal["block", "pass"] = "block",
+        extra_patterns: list[str] | None = None,
+        delay_ms: int = 0,
+    ) -> None:
         self.redactor = redactor
         self.mode = mode
+        self.delay_ms = delay_ms
+        self.answering = 0  # analytics requests waiting for their (delayed) local answer
         self.extra_patterns = extra_patterns or []
         self.requests: list[CapturedRequest] = []
         self.analytics_count = 0
@@ -58,7 +65,7 @@ class NetworkCapture:
         self.listeners: list[Callable[[CapturedRequest], None]] = []
 
     # --- wiring -----------------------------------------------------------------------------------
-    def attach(self, context: "BrowserContext") -> None:
+    def attach(self, context: BrowserContext) -> None:
         context.route(analytics_route_pattern(self.extra_patterns), self._on_route)
         context.on("request", self._on_request)
         context.on("response", self._on_response)
@@ -70,7 +77,7 @@ class NetworkCapture:
             return False  # the Customer Service API is never answered in place of the real one, whatever a proxy says
         return analytics_endpoint(url) is not None or matches_proxy(url, self.extra_patterns)
 
-    def is_analytics(self, request: "Request") -> bool:
+    def is_analytics(self, request: Request) -> bool:
         return request.method != "OPTIONS" and self._is_analytics_url(request.url)
 
     def answers_pending(self) -> bool:
@@ -78,7 +85,7 @@ class NetworkCapture:
         return any(record.kind == "analytics" for record in self._live.values())
 
     # --- events -------------------------------------------------------------------------------------
-    def _on_request(self, request: "Request") -> None:
+    def _on_request(self, request: Request) -> None:
         if request.method == "OPTIONS":
             return
         if self._is_analytics_url(request.url):
@@ -96,7 +103,7 @@ class NetworkCapture:
         for listener in self.listeners:
             listener(record)
 
-    def _record(self, request: "Request", kind: str) -> CapturedRequest:
+    def _record(self, request: Request, kind: str) -> CapturedRequest:
         started = self._browser_start_time(request)
         full_body = self.redactor.text(_post_data(request))
         try:
@@ -105,7 +112,7 @@ class NetworkCapture:
             frame_url = None
         record = CapturedRequest(
             id=len(self.requests),
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             method=request.method,
             url=self.redactor.url(request.url),
             resource_type=request.resource_type,
@@ -121,7 +128,7 @@ class NetworkCapture:
         return record
 
     @staticmethod
-    def _browser_start_time(request: "Request") -> float:
+    def _browser_start_time(request: Request) -> float:
         start_ms = (request.timing or {}).get("startTime", -1)
         return start_ms / 1000 if start_ms and start_ms > 0 else time.time()
 
@@ -133,14 +140,16 @@ class NetworkCapture:
                 step = index
         return step
 
-    def _on_route(self, route: "Route", request: "Request") -> None:
+    def _on_route(self, route: Route, request: Request) -> None:
         try:
             self._answer(route, request)
         except Exception:
             pass  # the page or context closed while the request waited: nothing left to answer
 
-    def _answer(self, route: "Route", request: "Request") -> None:
-        if not self._is_analytics_url(request.url):  # the pattern matched elsewhere than the path, or a Service API call
+    def _answer(self, route: Route, request: Request) -> None:
+        if not self._is_analytics_url(
+            request.url
+        ):  # the pattern matched elsewhere than the path, or a Service API call
             route.fallback()
             return
         if request.method == "OPTIONS":
@@ -150,19 +159,34 @@ class NetworkCapture:
             route.fallback()  # on to the real endpoint, or to a --map-host stand-in
             return
         record = self._live.get(id(request))
+        if self.delay_ms > 0:
+            self._wait_as_the_cloud(request)
+        if record is not None and record.failure:
+            return  # the browser cancelled it meanwhile (the page navigated): it was never delivered
         if record is not None:
             record.answered_locally = True
             record.status = 200
         route.fulfill(status=200, headers={**cors_headers(request), "content-type": "application/json"}, body="{}")
 
-    def _on_response(self, response: "Response") -> None:
+    def _wait_as_the_cloud(self, request: Request) -> None:
+        """Hold the answer `delay_ms`, as the cloud takes to answer. The wait yields to Playwright (a route handler
+        runs in its own greenlet): other requests, events and steps go on meanwhile."""
+        self.answering += 1
+        try:
+            request.frame.page.wait_for_timeout(self.delay_ms)
+        except Exception:
+            pass  # a service worker's request has no frame, or the page closed: answer now
+        finally:
+            self.answering -= 1
+
+    def _on_response(self, response: Response) -> None:
         """The status as soon as the headers arrive: a body the page never reads may never finish loading (Headless
         leaves a refused Service API answer unread), and the status is what a refusal is about."""
         record = self._live.get(id(response.request))
         if record is not None and not record.answered_locally:
             record.status = response.status
 
-    def _on_finished(self, request: "Request") -> None:
+    def _on_finished(self, request: Request) -> None:
         record = self._live.pop(id(request), None)
         if record is None or record.answered_locally:
             return
@@ -175,13 +199,15 @@ class NetworkCapture:
         except Exception as exc:  # the page navigated away and the body is gone
             record.failure = record.failure or f"response unavailable: {exc}"
 
-    def _on_failed(self, request: "Request") -> None:
+    def _on_failed(self, request: Request) -> None:
         record = self._live.pop(id(request), None)
         if record is not None and not record.answered_locally:
             record.failure = request.failure or "failed"
+            if record.kind == "analytics" and record.resource_type != "ping":
+                record.failure_step = self.step_at(time.time())
 
 
-def _post_data(request: "Request") -> str | None:
+def _post_data(request: Request) -> str | None:
     try:
         return request.post_data
     except Exception:  # binary bodies cannot be decoded as text

@@ -17,35 +17,35 @@ ADVICE: dict[str, dict[str, str]] = {
     "ticket-id": {
         "snippet": "call coveoua('svc:setTicket', {…, id: '<created case id>'}) before sending ticket_create",
         "headless": "engine.dispatch(loadCaseInputActions(engine).updateCaseInput({fieldName: 'id', fieldValue: caseId})) "
-                    "before logCreateCase(): Headless takes the ticket from the case inputs",
+        "before logCreateCase(): Headless takes the ticket from the case inputs",
         "quantic": "in your host component, once the Case record is saved, dispatch "
-                   "loadCaseInputActions(engine).updateCaseInput({fieldName: 'id', fieldValue: <the new Case Id>}) on "
-                   f"{ENGINE}, then logCreateCase(): Quantic takes the ticket from the case inputs",
+        "loadCaseInputActions(engine).updateCaseInput({fieldName: 'id', fieldValue: <the new Case Id>}) on "
+        f"{ENGINE}, then logCreateCase(): Quantic takes the ticket from the case inputs",
     },
     "create-missing": {
         "snippet": "once the case is saved: coveoua('svc:setAction', 'ticket_create'), coveoua('svc:setTicket', "
-                   "{…, id}), coveoua('send', 'event', 'svc', 'click', {searchHub: …})",
+        "{…, id}), coveoua('send', 'event', 'svc', 'click', {searchHub: …})",
         "headless": "dispatch loadCaseAssistAnalyticsActions(engine).logCreateCase() once the case is saved",
         "quantic": "Quantic never logs the case creation itself: your host component's create handler must dispatch "
-                   f"loadCaseAssistAnalyticsActions(engine).logCreateCase() on {ENGINE} after the Case record is saved",
+        f"loadCaseAssistAnalyticsActions(engine).logCreateCase() on {ENGINE} after the Case record is saved",
     },
     "cancel": {
         "snippet": "coveoua('svc:setAction', 'ticket_cancel', {reason: 'Solved'}) when a suggestion solved the problem, "
-                   "{reason: 'Quit'} when the user leaves, then coveoua('send', 'event', 'svc', 'click', …)",
+        "{reason: 'Quit'} when the user leaves, then coveoua('send', 'event', 'svc', 'click', …)",
         "headless": "dispatch logSolveCase() when a suggestion solved the problem (reason Solved) and logAbandonCase() "
-                    "when the user leaves (reason Quit)",
+        "when the user leaves (reason Quit)",
         "quantic": "your host component's 'solved' button must dispatch loadCaseAssistAnalyticsActions(engine)"
-                   ".logSolveCase() (reason Solved); logAbandonCase() is for a user who leaves (Quit)",
+        ".logSolveCase() (reason Solved); logAbandonCase() is for a user who leaves (Quit)",
     },
     "start": {
         "snippet": "log ticket_create_start (event type flowStart) as soon as the user enters the Case Assist interface",
         "headless": "dispatch loadCaseAssistAnalyticsActions(engine).logCaseStart() once, when the interface opens",
         "quantic": "c-quantic-case-assist-interface logs ticket_create_start when its engine initializes: put exactly one "
-                   "on the page, and give every Quantic component and your host its engine-id",
+        "on the page, and give every Quantic component and your host its engine-id",
     },
     "search-hub": {
         "snippet": "use the search hub of this Case Assist interface on every event: coveoua('send', …, {searchHub: "
-                   "'{expected}'}) (originLevel1 on click events)",
+        "'{expected}'}) (originLevel1 on click events)",
         "headless": "set configuration.searchHub: '{expected}' in buildCaseAssistEngine",
         "quantic": "set search-hub=\"{expected}\" on c-quantic-case-assist-interface (Quantic's default is 'default')",
     },
@@ -56,59 +56,59 @@ ADVICE: dict[str, dict[str, str]] = {
     },
     "one-client-id": {
         "snippet": "all events of a flow must share one client ID: don't clear localStorage/cookies or re-create the "
-                   "client mid-flow, and let every integration read the same visitorId",
+        "client mid-flow, and let every integration read the same visitorId",
         "headless": "build one case assist engine per page and share it; an engine in a frame of another origin "
-                    "cannot read this page's visitorId (its storage is the frame's own, often blocked): build it on "
-                    "the page's origin; don't clear localStorage/cookies mid-flow",
+        "cannot read this page's visitorId (its storage is the frame's own, often blocked): build it on "
+        "the page's origin; don't clear localStorage/cookies mid-flow",
         "quantic": "keep one c-quantic-case-assist-interface on the site's own origin and give every Quantic component "
-                   "and your host component its engine-id: an interface in a frame of another origin (a Visualforce "
-                   "page, Lightning Out, a widget from another domain) has storage of its own, often blocked, so its "
-                   "engine starts another client ID; move it onto the site's pages",
+        "and your host component its engine-id: an interface in a frame of another origin (a Visualforce "
+        "page, Lightning Out, a widget from another domain) has storage of its own, often blocked, so its "
+        "engine starts another client ID; move it onto the site's pages",
     },
     "stored-client-id": {
         "snippet": "every source of events must use the client ID coveo.analytics stores; don't generate your own",
         "headless": "every engine must use the client ID the page stores (localStorage visitorId): no clientId of "
-                    "your own in the engine's configuration, and no engine in a frame of another origin",
+        "your own in the engine's configuration, and no engine in a frame of another origin",
         "quantic": "every Quantic interface must run on the site's origin, where it reads the stored visitorId: one "
-                   "in a frame of another origin (Visualforce, Lightning Out, another domain's widget) makes its own",
+        "in a frame of another origin (Visualforce, Lightning Out, another domain's widget) makes its own",
     },
     "duplicate-start": {
         "snippet": "log ticket_create_start once per flow",
         "headless": "build one case assist engine and dispatch logCaseStart() once",
         "quantic": "each c-quantic-case-assist-interface logs its own ticket_create_start: keep one per page and share "
-                   "its engine-id",
+        "its engine-id",
     },
     "updated-field": {
         "snippet": "call coveoua('svc:setTicket', {…, {field}: <new value>}) before sending the event",
         "headless": "update the case input first (CaseInput.update or updateCaseInput({fieldName: '{field}', "
-                    "fieldValue})), then logUpdateCaseField('{field}')",
+        "fieldValue})), then logUpdateCaseField('{field}')",
         "quantic": "in your host component, dispatch updateCaseInput({fieldName: '{field}', fieldValue}) on "
-                   f"{ENGINE} before logUpdateCaseField('{{field}}')",
+        f"{ENGINE} before logUpdateCaseField('{{field}}')",
     },
     "service-api": {
         "snippet": "the URL names the Case Assist configuration (…/caseassists/ID/…): use the ID of one of the "
-                   "organization's Case Assist configurations, and a token allowed to use it",
+        "organization's Case Assist configurations, and a token allowed to use it",
         "headless": "configuration.caseAssistId of buildCaseAssistEngine must be the ID of one of the organization's "
-                    "Case Assist configurations, and the access token must be allowed to use it",
+        "Case Assist configurations, and the access token must be allowed to use it",
         "quantic": "the case-assist-id attribute of c-quantic-case-assist-interface must be the ID of one of the "
-                   "organization's Case Assist configurations (Administration console > Case Assist), and the token "
-                   "your Apex HeadlessController returns must be allowed to use it",
+        "organization's Case Assist configurations (Administration console > Case Assist), and the token "
+        "your Apex HeadlessController returns must be allowed to use it",
     },
     "analytics-mode": {
         "headless": "set configuration.analytics.analyticsMode: 'legacy' in buildCaseAssistEngine (Headless 3 and 4 "
-                    "default to 'next')",
+        "default to 'next')",
         "quantic": "Quantic sets analyticsMode 'legacy' itself; an `analytics` key in the JSON your Apex "
-                   "HeadlessController.getHeadlessConfiguration returns replaces Quantic's whole analytics setup: "
-                   "remove it (Quantic's originContext 'CaseAssist' and version tag go with it too)",
+        "HeadlessController.getHeadlessConfiguration returns replaces Quantic's whole analytics setup: "
+        "remove it (Quantic's originContext 'CaseAssist' and version tag go with it too)",
         "snippet": "set configuration.analytics.analyticsMode: 'legacy' in buildCaseAssistEngine",
     },
     "endpoint": {
         "snippet": "use https://ORG.analytics.org.coveo.com (or .orghipaa. for HIPAA), or declare your proxy under "
-                   "`proxies:` in case-assist-check.yaml",
+        "`proxies:` in case-assist-check.yaml",
         "headless": "Headless derives the endpoint from organizationId (and environment); set "
-                    "configuration.analytics.proxyBaseUrl only for your own proxy, and declare it under `proxies:`",
+        "configuration.analytics.proxyBaseUrl only for your own proxy, and declare it under `proxies:`",
         "quantic": "the endpoint comes from the organizationId (or platformUrl/proxyBaseUrl) your Apex "
-                   "HeadlessController returns; declare a proxy of yours under `proxies:` in case-assist-check.yaml",
+        "HeadlessController returns; declare a proxy of yours under `proxies:` in case-assist-check.yaml",
     },
     "library-sends": {
         "snippet": "the page's coveoua calls send it: change them",

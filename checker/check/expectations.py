@@ -13,7 +13,8 @@ same action, with per-field differences, for the report.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from checker.check.matchers import MISSING, Captures, compare, compile_value
 from checker.models import Event, ExpectationResult, FieldDiff
@@ -25,10 +26,20 @@ EVENT_FIELDS = ("event_type", "client_id", "search_hub")
 def field_diffs(expectation: Expectation, event: Event, captures: Captures | None = None) -> list[FieldDiff]:
     """Every field the expectation names, compared with the event (action first)."""
     captures = captures if captures is not None else Captures()
-    diffs = [FieldDiff(path="action", expected=expectation.action, observed=event.action, ok=event.action == expectation.action)]
+    diffs = [
+        FieldDiff(
+            path="action", expected=expectation.action, observed=event.action, ok=event.action == expectation.action
+        )
+    ]
     if expectation.protocol is not None:
-        diffs.append(FieldDiff(path="protocol", expected=expectation.protocol, observed=event.protocol,
-                               ok=event.protocol == expectation.protocol))
+        diffs.append(
+            FieldDiff(
+                path="protocol",
+                expected=expectation.protocol,
+                observed=event.protocol,
+                ok=event.protocol == expectation.protocol,
+            )
+        )
     for name in EVENT_FIELDS:
         spec = getattr(expectation, name)
         if spec is not None:
@@ -52,7 +63,9 @@ def matches(expectation: Expectation, event: Event, captures: Captures) -> bool:
 
 
 def _trial(expectation: Expectation, event: Event, captures: Captures) -> bool:
-    return event.action == expectation.action and all(d.ok for d in field_diffs(expectation, event, Captures(values=captures.values)))
+    return event.action == expectation.action and all(
+        d.ok for d in field_diffs(expectation, event, Captures(values=captures.values))
+    )
 
 
 def _count_ok(count: int | CountRange | None, seen: int) -> bool:
@@ -69,7 +82,10 @@ def _case_events(events: list[Event]) -> list[Event]:
 
 # --- blocks -----------------------------------------------------------------------------------------------
 
-def evaluate_block(block: ExpectBlock, events: list[Event], step: int | None, captures: Captures) -> list[ExpectationResult]:
+
+def evaluate_block(
+    block: ExpectBlock, events: list[Event], step: int | None, captures: Captures
+) -> list[ExpectationResult]:
     events = _case_events(events)
     if block.order == "exact":
         return _exact(block, events, step, captures)
@@ -86,27 +102,51 @@ def _in_order(block: ExpectBlock, events: list[Event], step: int | None, capture
         found = next((i for i in range(position, len(events)) if matches(expectation, events[i], captures)), None)
         if found is not None:
             position = found + 1
-            results.append(_result(expectation, step, events[found], _count_ok(expectation.count, seen), block.order, seen, captures))
+            results.append(
+                _result(
+                    expectation, step, events[found], _count_ok(expectation.count, seen), block.order, seen, captures
+                )
+            )
         else:
-            results.append(_result(expectation, step, _closest(expectation, events, position, captures), False, block.order, seen, captures))
+            results.append(
+                _result(
+                    expectation,
+                    step,
+                    _closest(expectation, events, position, captures),
+                    False,
+                    block.order,
+                    seen,
+                    captures,
+                )
+            )
     return results
 
 
 def _exact(block: ExpectBlock, events: list[Event], step: int | None, captures: Captures) -> list[ExpectationResult]:
     results = []
-    for expectation, event in zip(block.events, events):
+    for expectation, event in zip(block.events, events, strict=False):
         ok = matches(expectation, event, captures)
         results.append(_result(expectation, step, event, ok, "exact", None, captures))
-    for expectation in block.events[len(events):]:
+    for expectation in block.events[len(events) :]:
         results.append(_result(expectation, step, None, False, "exact", None, captures))
-    for event in events[len(block.events):]:
-        results.append(ExpectationResult(expected={"action": "(nothing else)"}, kind="extra", order="exact", step=step,
-                                         matched=False, event_index=event.index,
-                                         diffs=[FieldDiff(path="action", expected=None, observed=event.action)]))
+    for event in events[len(block.events) :]:
+        results.append(
+            ExpectationResult(
+                expected={"action": "(nothing else)"},
+                kind="extra",
+                order="exact",
+                step=step,
+                matched=False,
+                event_index=event.index,
+                diffs=[FieldDiff(path="action", expected=None, observed=event.action)],
+            )
+        )
     return results
 
 
-def _any_order(block: ExpectBlock, events: list[Event], step: int | None, captures: Captures) -> list[ExpectationResult]:
+def _any_order(
+    block: ExpectBlock, events: list[Event], step: int | None, captures: Captures
+) -> list[ExpectationResult]:
     candidates = [[j for j, e in enumerate(events) if _trial(x, e, captures)] for x in block.events]
     assignment = _bipartite(candidates)
     results = []
@@ -115,9 +155,15 @@ def _any_order(block: ExpectBlock, events: list[Event], step: int | None, captur
         if k in assignment:
             event = events[assignment[k]]
             matches(expectation, event, captures)  # commit its captures
-            results.append(_result(expectation, step, event, _count_ok(expectation.count, seen), "any_order", seen, captures))
+            results.append(
+                _result(expectation, step, event, _count_ok(expectation.count, seen), "any_order", seen, captures)
+            )
         else:
-            results.append(_result(expectation, step, _closest(expectation, events, 0, captures), False, "any_order", seen, captures))
+            results.append(
+                _result(
+                    expectation, step, _closest(expectation, events, 0, captures), False, "any_order", seen, captures
+                )
+            )
     return results
 
 
@@ -140,26 +186,43 @@ def _bipartite(candidates: list[list[int]]) -> dict[int, int]:
     return {k: j for j, k in owner.items()}
 
 
-def evaluate_none(expectations: list[Expectation], events: list[Event], step: int | None,
-                  captures: Captures) -> list[ExpectationResult]:
+def evaluate_none(
+    expectations: list[Expectation], events: list[Event], step: int | None, captures: Captures
+) -> list[ExpectationResult]:
     """One result per forbidden expectation: met when no event of the window matches it."""
     results = []
     for expectation in expectations:
         offending = next((e for e in _case_events(events) if _trial(expectation, e, captures)), None)
-        results.append(_result(expectation, step, offending, offending is None, "in_order", None, captures, kind="none"))
+        results.append(
+            _result(expectation, step, offending, offending is None, "in_order", None, captures, kind="none")
+        )
     return results
 
 
-def _closest(expectation: Expectation, events: list[Event], position: int, captures: Captures | None = None) -> Event | None:
-    """The same-action event with the most matching fields, preferring those after the previous match.
-
-    Its `capture`d values are still remembered: one wrong field must not make every later `same_as` fail too."""
-    candidates = [e for e in events[position:] if e.action == expectation.action] or \
-                 [e for e in events if e.action == expectation.action]
+def closest_event(
+    expectation: Expectation, events: list[Event], captures: Captures | None = None, after: int = 0
+) -> Event | None:
+    """The event of the expectation's action with the most matching fields (the earliest on a tie), preferring those
+    from position `after` on; `captures`' values resolve `same_as` (left unchanged). None without such an event.
+    Used for an unmet scenario expectation and for the `case_assist` fixture's "closest:" line."""
+    candidates = [e for e in events[after:] if e.action == expectation.action] or [
+        e for e in events if e.action == expectation.action
+    ]
     if not candidates:
         return None
-    closest = max(candidates, key=lambda e: (sum(d.ok for d in field_diffs(expectation, e)), -e.index))
-    if captures is not None:
+    known = dict(captures.values) if captures is not None else {}
+
+    def score(event: Event) -> tuple[int, int]:
+        return sum(d.ok for d in field_diffs(expectation, event, Captures(values=dict(known)))), -event.index
+
+    return max(candidates, key=score)
+
+
+def _closest(expectation: Expectation, events: list[Event], position: int, captures: Captures) -> Event | None:
+    """`closest_event`, whose `capture`d values are still remembered: one wrong field must not make every later
+    `same_as` fail too."""
+    closest = closest_event(expectation, events, captures, after=position)
+    if closest is not None:
         trial = Captures(values=captures.values)
         field_diffs(expectation, closest, trial)
         captures.pending = trial.pending
@@ -167,12 +230,26 @@ def _closest(expectation: Expectation, events: list[Event], position: int, captu
     return closest
 
 
-def _result(expectation: Expectation, step: int | None, event: Event | None, matched: bool, order: str,
-            seen: int | None, captures: Captures, kind: str = "expect") -> ExpectationResult:
+def _result(
+    expectation: Expectation,
+    step: int | None,
+    event: Event | None,
+    matched: bool,
+    order: str,
+    seen: int | None,
+    captures: Captures,
+    kind: str = "expect",
+) -> ExpectationResult:
     written: dict[str, Any] = expectation.as_written()
     return ExpectationResult(
-        expected=written, line=expectation.line, file=expectation.file or None, step=step, matched=matched,
-        event_index=event.index if event else None, kind=kind, order=order,
+        expected=written,
+        line=expectation.line,
+        file=expectation.file or None,
+        step=step,
+        matched=matched,
+        event_index=event.index if event else None,
+        kind=kind,
+        order=order,
         count=seen if expectation.count is not None else None,
         diffs=field_diffs(expectation, event, Captures(values=dict(captures.values))) if event else [],
     )
@@ -180,8 +257,10 @@ def _result(expectation: Expectation, step: int | None, event: Event | None, mat
 
 # --- a whole scenario ------------------------------------------------------------------------------------
 
-def evaluate_scenario(scenario: Scenario, events: list[Event], ran: set[int], upto: int | None = None,
-                      include_flow: bool = True) -> list[ExpectationResult]:
+
+def evaluate_scenario(
+    scenario: Scenario, events: list[Event], ran: set[int], upto: int | None = None, include_flow: bool = True
+) -> list[ExpectationResult]:
     """Every expectation of the steps that ran (up to step `upto`), then the scenario's own."""
     captures = Captures()
     results: list[ExpectationResult] = []

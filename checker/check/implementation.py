@@ -3,7 +3,8 @@
 - the `coveoua` snippet: `coveoua(...)` calls, coveo.analytics' version (`coveoua('version')`);
 - Headless: a case assist engine built on the page (the JS layer wraps `buildCaseAssistEngine` wherever the
   bundle came from, a Salesforce static resource included), its version and analytics mode; failing that, the
-  Event Protocol's `meta.source` (`@coveo/headless@X`);
+  Event Protocol's `meta.source` (`@coveo/headless@X`), or the `analytics.source` Headless 3.19.2+ puts in its
+  documents/suggest requests (a bundle that hides its global, in either analytics mode);
 - Quantic: `window.coveoQuanticVersion` (the page state, or read when the engine was built), or the
   `customData.coveoQuanticVersion` Quantic's middleware adds to every Usage Analytics event.
 
@@ -12,10 +13,11 @@ The rules' advice (`checker.check.advice`) and the library attributions (`checke
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Literal
 
-from checker.models import Event, Implementation, JsCall, ScenarioResult
+from checker.models import CapturedRequest, Event, Implementation, JsCall, ScenarioResult
 
 HEADLESS_SOURCE = re.compile(r"^@coveo/headless@(.+)$")
 
@@ -24,6 +26,7 @@ def detect(result: ScenarioResult) -> Implementation:
     found = Implementation()
     _from_calls(found, result.js_calls)
     _from_events(found, result.events)
+    _from_service_api(found, result.requests)
     if not found.quantic and isinstance(result.page_info.get("quantic_version"), str):
         found.quantic = result.page_info["quantic_version"]
         found.evidence.append("window.coveoQuanticVersion")
@@ -69,7 +72,26 @@ def _from_events(found: Implementation, events: list[Event]) -> None:
         found.analytics_mode = "next"  # what it sent wins over what it was configured with
 
 
-def _kind(found: Implementation, calls: list[JsCall]) -> str:
+def _from_service_api(found: Implementation, requests: list[CapturedRequest]) -> None:
+    """Headless 3.19.2 and later name themselves in the documents/suggest request (`analytics.source`), legacy mode
+    too: the version is known even when the bundle hides its global and no engine could be seen being built."""
+    if found.headless:
+        return
+    for request in requests:
+        if request.kind != "service_api" or not request.body or "@coveo/headless@" not in request.body:
+            continue
+        try:
+            sources = (json.loads(request.body).get("analytics") or {}).get("source") or []
+        except (ValueError, AttributeError):
+            continue
+        version = next((m.group(1) for s in sources if isinstance(s, str) and (m := HEADLESS_SOURCE.match(s))), None)
+        if version:
+            found.headless = version
+            found.evidence.append("documents/suggest analytics.source")
+            return
+
+
+def _kind(found: Implementation, calls: list[JsCall]) -> Literal["snippet", "headless", "quantic", "unknown"]:
     if found.quantic:
         return "quantic"
     if found.headless or found.analytics_mode:

@@ -6,12 +6,24 @@ protocol knowledge of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 DOC_URL = "https://docs.coveo.com/en/3437/"
 
 CLICK_EVENT_FIELDS = (
-    "actionCause", "clientId", "contentIDKey", "contentIDValue", "documentPosition", "documentTitle",
-    "documentUrl", "language", "originContext", "originLevel1", "searchQueryUid", "sourceName", "userAgent",
+    "actionCause",
+    "clientId",
+    "contentIDKey",
+    "contentIDValue",
+    "documentPosition",
+    "documentTitle",
+    "documentUrl",
+    "language",
+    "originContext",
+    "originLevel1",
+    "searchQueryUid",
+    "sourceName",
+    "userAgent",
 )
 
 
@@ -32,7 +44,9 @@ POSITION = FieldSpec("integer", minimum=1)
 UNIT = FieldSpec("number", minimum=0, maximum=1)
 CLICK_TYPES = {name: STRING for name in CLICK_EVENT_FIELDS} | {"documentPosition": POSITION}
 SUGGESTION_TYPES = {
-    "suggestion": OBJECT, "suggestion.documentUrl": STRING, "suggestion.documentTitle": STRING,
+    "suggestion": OBJECT,
+    "suggestion.documentUrl": STRING,
+    "suggestion.documentTitle": STRING,
     "suggestion.documentPosition": POSITION,
     "suggestion.documentUriHash": FieldSpec("string", deprecated_by="documentUrl"),
 }
@@ -45,7 +59,9 @@ class ActionSpec:
 
     name: str
     section: str  # the document section that describes the action
-    event_type: str  # flowStart | click: the 4th argument of coveoua('send','event','svc', …), or 'click' for click events
+    event_type: (
+        str  # flowStart | click: the 4th argument of coveoua('send','event','svc', …), or 'click' for click events
+    )
     transport: str  # "svc" (coveoua send event → collect) or "click" (coveoua send click → click beacon)
     required_data: tuple[str, ...] = ()
     required_ticket: tuple[str, ...] = ()
@@ -59,48 +75,99 @@ class ActionSpec:
     def anchor(self) -> str:
         return f"{DOC_URL}#{self.name.lower()}"
 
+    # the few fields with allowed values, or deprecated: their rules look at these only (thousands of events each)
+    @cached_property
+    def restricted_types(self) -> tuple[tuple[str, FieldSpec], ...]:
+        return tuple((path, spec) for path, spec in self.types.items() if spec.allowed)
+
+    @cached_property
+    def deprecated_types(self) -> tuple[tuple[str, FieldSpec], ...]:
+        return tuple((path, spec) for path, spec in self.types.items() if spec.deprecated_by)
+
 
 ACTIONS: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in (
         ActionSpec("ticket_create_start", "Enter the interface", "flowStart", "svc"),
-        ActionSpec("ticket_field_update", "Fill a field", "click", "svc", required_data=("fieldName",),
-                   types={"fieldName": STRING}),
         ActionSpec(
-            "suggestion_rate", "Rate a document suggestion", "click", "svc",
+            "ticket_field_update",
+            "Fill a field",
+            "click",
+            "svc",
+            required_data=("fieldName",),
+            types={"fieldName": STRING},
+        ),
+        ActionSpec(
+            "suggestion_rate",
+            "Rate a document suggestion",
+            "click",
+            "svc",
             required_data=("rate", "suggestionId", "responseId", "suggestion"),
             nested_required={"suggestion": ("documentUrl", "documentTitle", "documentPosition")},
             types={"rate": UNIT, "suggestionId": STRING, "responseId": STRING, **SUGGESTION_TYPES},
         ),
         ActionSpec(
-            "ticket_classification_click", "Select a case classification", "click", "svc",
+            "ticket_classification_click",
+            "Select a case classification",
+            "click",
+            "svc",
             required_data=("classificationId", "responseId", "fieldName", "classification", "autoSelection"),
             nested_required={"classification": ("value", "confidence")},
-            types={"classificationId": STRING, "responseId": STRING, "fieldName": STRING, "classification": OBJECT,
-                   "classification.value": STRING, "classification.confidence": UNIT,
-                   "autoSelection": FieldSpec("boolean")},
+            types={
+                "classificationId": STRING,
+                "responseId": STRING,
+                "fieldName": STRING,
+                "classification": OBJECT,
+                "classification.value": STRING,
+                "classification.confidence": UNIT,
+                "autoSelection": FieldSpec("boolean"),
+            },
         ),
         ActionSpec(
-            "documentSuggestionClick", "Select a document suggestion", "click", "click",
-            required_data=tuple(f for f in CLICK_EVENT_FIELDS if f != "originContext"), disputed_data=("originContext",),
+            "documentSuggestionClick",
+            "Select a document suggestion",
+            "click",
+            "click",
+            required_data=tuple(f for f in CLICK_EVENT_FIELDS if f != "originContext"),
+            disputed_data=("originContext",),
             types=CLICK_TYPES,
         ),
         ActionSpec(
-            "suggestion_click", "Select a document suggestion", "click", "svc",
-            required_data=("suggestionId", "responseId", "suggestion"), replaced_by="documentSuggestionClick",
+            "suggestion_click",
+            "Select a document suggestion",
+            "click",
+            "svc",
+            required_data=("suggestionId", "responseId", "suggestion"),
+            replaced_by="documentSuggestionClick",
             nested_required={"suggestion": ("documentUrl", "documentTitle", "documentPosition")},
-            types={"suggestionId": STRING, "responseId": STRING, **SUGGESTION_TYPES,
-                   "suggestion.fromQuickview": FieldSpec("boolean", deprecated_by="the documentSuggestionQuickview action")},
+            types={
+                "suggestionId": STRING,
+                "responseId": STRING,
+                **SUGGESTION_TYPES,
+                "suggestion.fromQuickview": FieldSpec(
+                    "boolean", deprecated_by="the documentSuggestionQuickview action"
+                ),
+            },
         ),
         ActionSpec(
-            "documentSuggestionQuickview", "Select the document suggestion quick view", "click", "click",
-            required_data=tuple(f for f in CLICK_EVENT_FIELDS if f != "originContext"), disputed_data=("originContext",),
+            "documentSuggestionQuickview",
+            "Select the document suggestion quick view",
+            "click",
+            "click",
+            required_data=tuple(f for f in CLICK_EVENT_FIELDS if f != "originContext"),
+            disputed_data=("originContext",),
             types=CLICK_TYPES,
         ),
         ActionSpec("ticket_next_stage", "Move to the next step", "click", "svc"),
         ActionSpec("ticket_create", "Submit a ticket", "click", "svc", required_ticket=("id",)),
-        ActionSpec("ticket_cancel", "Cancel a ticket", "click", "svc", required_data=("reason",),
-                   types={"reason": FieldSpec("string", allowed=("Quit", "Solved"))}),
+        ActionSpec(
+            "ticket_cancel",
+            "Cancel a ticket",
+            "click",
+            "svc",
+            required_data=("reason",),
+            types={"reason": FieldSpec("string", allowed=("Quit", "Solved"))},
+        ),
     )
 }
 
@@ -111,6 +178,8 @@ FLOW_END = ("ticket_create", "ticket_cancel")
 
 def value_at(data: dict, path: str) -> tuple[bool, object]:
     """(present, value) of a dotted path such as 'classification.confidence'."""
+    if "." not in path:  # most fields: one lookup (the rules ask this about every field of every event)
+        return (True, data[path]) if path in data else (False, None)
     node: object = data
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -146,5 +215,7 @@ def _shape(value: object) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list"
-    kind = {bool: "a boolean", str: "a string"}.get(type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+    kind = {bool: "a boolean", str: "a string"}.get(
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
     return f"{kind} {value!r}"

@@ -9,18 +9,32 @@ sent_without_call (another integration), duplicate (the same event twice within 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from checker.decode.intents import SKEW_MS, TICKET_KEYS, Intent, TimeBuckets, intents_from_calls, pair_intents, wire_ticket
+from checker.decode.intents import (
+    SKEW_MS,
+    TICKET_KEYS,
+    Intent,
+    TimeBuckets,
+    intents_from_calls,
+    pair_intents,
+    wire_ticket,
+)
+from checker.decode.ua import construct
 from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult
 from checker.values import split_url
 
 DUPLICATE_WINDOW_MS = 1000.0
 # Pairings are built by the thousand from trusted values: skip re-validation (model_construct) with these defaults.
-PAIRING_DEFAULTS = {name: info.get_default(call_default_factory=True) for name, info in Pairing.model_fields.items()
-                    if not info.is_required()}
+PAIRING_DEFAULTS = {
+    name: info.get_default(call_default_factory=True)
+    for name, info in Pairing.model_fields.items()
+    if not info.is_required()
+}
 TRANSPORTS = ("fetch", "sendBeacon", "xhr", "image")
 DROPPED = "<dropped>"
 
@@ -36,6 +50,7 @@ def reconcile(result: ScenarioResult) -> list[Pairing]:
 
 # --- api level ------------------------------------------------------------------------------------------------
 
+
 def _api_level(intents: list[Intent], events: list[Event], calls: list[JsCall]) -> list[Pairing]:
     pairings: list[Pairing] = []
     used: set[int] = set()
@@ -49,23 +64,50 @@ def _api_level(intents: list[Intent], events: list[Event], calls: list[JsCall]) 
     if intents:  # the page logs through coveoua or Headless: an event no call describes came from somewhere else
         for event in events:
             if event.index not in used and event.action and event.decode_error is None:
-                pairings.append(Pairing(outcome="sent_without_call", event_index=event.index, request_id=event.request_id,
-                                        action=event.action, step=event.step,
-                                        cause="no coveoua call or Headless action describes this event: another "
-                                              "integration or a hand-built request sent it"))
+                pairings.append(
+                    Pairing(
+                        outcome="sent_without_call",
+                        event_index=event.index,
+                        request_id=event.request_id,
+                        action=event.action,
+                        step=event.step,
+                        cause="no coveoua call or Headless action describes this event: another "
+                        "integration or a hand-built request sent it",
+                    )
+                )
     return pairings
 
 
-def _pairing(outcome: str, intent: Intent, event: Event | None, diffs=(), cause: str = "") -> Pairing:
-    return Pairing.model_construct(**{**PAIRING_DEFAULTS, **dict(
-        outcome=outcome, call_ids=intent.call_ids, intended=_intended(intent), source=intent.source,
-        event_index=event.index if event else None, request_id=event.request_id if event else None,
-        action=intent.action, step=intent.step, diffs=list(diffs), cause=cause)})
+def _pairing(
+    outcome: str, intent: Intent, event: Event | None, diffs: Iterable[FieldDiff] = (), cause: str = ""
+) -> Pairing:
+    return construct(
+        Pairing,
+        {
+            **PAIRING_DEFAULTS,
+            **dict(
+                outcome=outcome,
+                call_ids=intent.call_ids,
+                intended=_intended(intent),
+                source=intent.source,
+                event_index=event.index if event else None,
+                request_id=event.request_id if event else None,
+                action=intent.action,
+                step=intent.step,
+                diffs=list(diffs),
+                cause=cause,
+            ),
+        },
+    )
 
 
 def _intended(intent: Intent) -> dict[str, Any]:
-    out: dict[str, Any] = {"action": intent.action, "transport": intent.transport, "event_type": intent.event_type,
-                           "data": intent.data}
+    out: dict[str, Any] = {
+        "action": intent.action,
+        "transport": intent.transport,
+        "event_type": intent.event_type,
+        "data": intent.data,
+    }
     if intent.transport == "collect":
         out.update(ticket=intent.ticket, search_hub=intent.search_hub)
     return out
@@ -76,10 +118,15 @@ def _why_not_sent(intent: Intent, calls: list[JsCall]) -> str:
         if intent.protocol == "ep" and intent.action == "ticket_next_stage":
             return "Headless in next mode (Event Protocol) has no event for the next stage"
         return "Headless ran the analytics action but no request left the browser"
-    page = next((c for c in calls if c.fn in ("page", "library") and (c.info.get("dnt") in ("1", "yes") or c.info.get("gpc"))), None)
+    page = next(
+        (c for c in calls if c.fn in ("page", "library") and (c.info.get("dnt") in ("1", "yes") or c.info.get("gpc"))),
+        None,
+    )
     if intent.queued and not any(c.fn == "library" for c in calls):
-        return ("coveo.analytics never loaded: the snippet queued the call but the library did not run "
-                "(script blocked by a Content-Security-Policy, an ad blocker or a consent tool, or a wrong URL)")
+        return (
+            "coveo.analytics never loaded: the snippet queued the call but the library did not run "
+            "(script blocked by a Content-Security-Policy, an ad blocker or a consent tool, or a wrong URL)"
+        )
     if page is not None:
         return "Do Not Track / Global Privacy Control is on in the browser: coveo.analytics sends nothing"
     if intent.action is None:
@@ -97,23 +144,32 @@ def _diffs(intent: Intent, event: Event) -> list[FieldDiff]:
     if event.action != intent.action:
         diffs.append(FieldDiff(path="action", expected=intent.action, observed=event.action or DROPPED))
     if intent.transport == "collect":
-        for name, wanted, seen in (("event_type", intent.event_type, event.event_type),
-                                   ("search_hub", intent.search_hub, event.search_hub)):
+        for name, wanted, seen in (
+            ("event_type", intent.event_type, event.event_type),
+            ("search_hub", intent.search_hub, event.search_hub),
+        ):
             if wanted is not None and wanted != seen:
                 diffs.append(FieldDiff(path=name, expected=wanted, observed=seen))
         diffs += _dict_diffs("ticket", wire_ticket(intent.ticket), event.ticket)
-        diffs += [FieldDiff(path=f"ticket.{k}", expected=v, observed=DROPPED)
-                  for k, v in intent.ticket.items() if k not in TICKET_KEYS]
+        diffs += [
+            FieldDiff(path=f"ticket.{k}", expected=v, observed=DROPPED)
+            for k, v in intent.ticket.items()
+            if k not in TICKET_KEYS
+        ]
     diffs += _dict_diffs("data", intent.data, event.data)
     return diffs
 
 
 def _dict_diffs(prefix: str, wanted: dict[str, Any], seen: dict[str, Any]) -> list[FieldDiff]:
-    return [FieldDiff(path=f"{prefix}.{key}", expected=value, observed=seen.get(key, DROPPED))
-            for key, value in wanted.items() if seen.get(key, DROPPED) != value]
+    return [
+        FieldDiff(path=f"{prefix}.{key}", expected=value, observed=seen.get(key, DROPPED))
+        for key, value in wanted.items()
+        if seen.get(key, DROPPED) != value
+    ]
 
 
 # --- transport level ------------------------------------------------------------------------------------------
+
 
 def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> list[Pairing]:
     pairings: list[Pairing] = []
@@ -124,20 +180,48 @@ def _transport_level(calls: list[JsCall], requests: list[CapturedRequest]) -> li
         request = buckets.take([_target(call.url or "", call.fn == "image")], call.time_ms - SKEW_MS)
         if request is not None:
             used.add(request.id)
-            pairings.append(Pairing.model_construct(**{**PAIRING_DEFAULTS, **dict(
-                outcome="paired", level="transport", call_ids=[call.id], request_id=request.id, step=call.step)}))
+            pairings.append(
+                construct(
+                    Pairing,
+                    {
+                        **PAIRING_DEFAULTS,
+                        **dict(
+                            outcome="paired",
+                            level="transport",
+                            call_ids=[call.id],
+                            request_id=request.id,
+                            step=call.step,
+                        ),
+                    },
+                )
+            )
         else:
-            pairings.append(Pairing(outcome="called_not_sent", level="transport", call_ids=[call.id], step=call.step,
-                                    cause=_why_request_missing(call)))
+            pairings.append(
+                Pairing(
+                    outcome="called_not_sent",
+                    level="transport",
+                    call_ids=[call.id],
+                    step=call.step,
+                    cause=_why_request_missing(call),
+                )
+            )
     if any(c.fn in TRANSPORTS for c in calls):
         for request in analytics:
             if request.id not in used:
-                pairings.append(Pairing(outcome="sent_without_call", level="transport", request_id=request.id, step=request.step,
-                                        cause="the request was not made by page code the hook saw (a service worker, "
-                                              "or a frame the hook could not enter)"))
+                pairings.append(
+                    Pairing(
+                        outcome="sent_without_call",
+                        level="transport",
+                        request_id=request.id,
+                        step=request.step,
+                        cause="the request was not made by page code the hook saw (a service worker, "
+                        "or a frame the hook could not enter)",
+                    )
+                )
     return pairings
 
 
+@functools.lru_cache(maxsize=4096)  # the same few analytics URLs, thousands of times
 def _target(url: str, is_get: bool) -> tuple[str, bool]:
     """What pairs a JS transport call with a request: the analytics path it ends with, and GET or not."""
     path = split_url(url).path.rstrip("/")
@@ -148,15 +232,20 @@ def _target(url: str, is_get: bool) -> tuple[str, bool]:
 def _why_request_missing(call: JsCall) -> str:
     if call.fn == "sendBeacon" and call.returned is False:
         return "navigator.sendBeacon returned false: the browser refused the beacon (too large, or quota exceeded)"
-    return ("the page made the call but no request left the browser: blocked by a Content-Security-Policy "
-            "(connect-src), an extension or a consent tool, or cancelled by a navigation")
+    return (
+        "the page made the call but no request left the browser: blocked by a Content-Security-Policy "
+        "(connect-src), an extension or a consent tool, or cancelled by a navigation"
+    )
 
 
 # --- duplicates -----------------------------------------------------------------------------------------------
 
-def _duplicates(events: list[Event], intents: list[Intent], requests: list[CapturedRequest],
-                calls_of: dict[int, list[int]]) -> list[Pairing]:
+
+def _duplicates(
+    events: list[Event], intents: list[Intent], requests: list[CapturedRequest], calls_of: dict[int, list[int]]
+) -> list[Pairing]:
     """The same event twice for one user action: same step, same document, within a short window."""
+
     def frame(event: Event) -> str | None:
         return requests[event.request_id].frame_url if event.request_id < len(requests) else None
 
@@ -172,11 +261,21 @@ def _duplicates(events: list[Event], intents: list[Intent], requests: list[Captu
         if earlier is None or later.time_ms - earlier.time_ms > DUPLICATE_WINDOW_MS:
             continue
         asked_twice = asked.get((later.action, _canonical(_comparable(later.data))), 0) > 1
-        cause = (f"the same {later.action} as event #{earlier.index}, {later.time_ms - earlier.time_ms:.0f} ms apart; "
-                 + ("the page asked for it twice" if asked_twice else "sent twice"))
-        pairings.append(Pairing(outcome="duplicate", event_index=later.index, request_id=later.request_id,
-                                call_ids=calls_of.get(later.index, []),
-                                action=later.action, step=later.step, cause=cause))
+        cause = (
+            f"the same {later.action} as event #{earlier.index}, {later.time_ms - earlier.time_ms:.0f} ms apart; "
+            + ("the page asked for it twice" if asked_twice else "sent twice")
+        )
+        pairings.append(
+            Pairing(
+                outcome="duplicate",
+                event_index=later.index,
+                request_id=later.request_id,
+                call_ids=calls_of.get(later.index, []),
+                action=later.action,
+                step=later.step,
+                cause=cause,
+            )
+        )
     return pairings
 
 
@@ -186,8 +285,18 @@ def _canonical(value: Any) -> str:
 
 def _event_key(event: Event, frame: str | None) -> str:
     """Two events with the same key are the same event (step and document included)."""
-    return _canonical([event.step, frame, event.action, event.event_type, event.client_id, event.protocol,
-                       _comparable(event.data), event.ticket])
+    return _canonical(
+        [
+            event.step,
+            frame,
+            event.action,
+            event.event_type,
+            event.client_id,
+            event.protocol,
+            _comparable(event.data),
+            event.ticket,
+        ]
+    )
 
 
 def _intent_counts(intents: list[Intent]) -> dict[tuple[str | None, str], int]:

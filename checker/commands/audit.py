@@ -9,25 +9,33 @@ import fcntl
 import math
 import re
 import signal
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn, TypeVar
 
+from checker.capture.host_map import parse_host_map
 from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from checker.config import load_config, rule_config
+from checker.demo.quantic import HOW_TO_GET, quantic_ready
+from checker.demo.server import VARIANTS, DemoServer
 from checker.errors import ConfigError, SetupError
+from checker.files import kept_going
+from checker.models import RunResult
+from checker.report import read_json, scrub_run, write_reports
+from checker.report.analysis import annotate, load_history, remember
+from checker.report.console import ProgressPrinter, make_console, print_summary
+from checker.report.merge import copy_artefacts, merge_runs
+from checker.report.rebuild import rebuild
+from checker.runner import RunOptions, run
+from checker.scenario import LoadOptions, load_scenarios
+from checker.scenario.variables import parse_vars as parse_vars  # re-exported: it lived here
 
 DEMO_SCENARIOS = Path("scenarios") / "demo"
 QUANTIC_SCENARIOS = Path("scenarios") / "quantic"
 LOCK_NAME = ".case-assist-check.lock"  # in the report folder while a run writes there
 
-
-def parse_vars(pairs: list[str] | None) -> dict[str, str]:
-    """--var NAME=VALUE, repeatable."""
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.isidentifier():
-            raise ConfigError(f"--var {pair!r} is not NAME=VALUE", "e.g. --var SUBJECT='GC110 malfunction'")
-        out[name] = value
-    return out
+T = TypeVar("T")
 
 
 def _report_dir(args: argparse.Namespace) -> Path:
@@ -45,21 +53,25 @@ def _refuse_impossible_outputs(args: argparse.Namespace) -> None:
 
 
 @contextlib.contextmanager
-def claim_report_dir(report_dir: Path):
+def claim_report_dir(report_dir: Path) -> Iterator[None]:
     """Hold the report folder for this run: a second run given the same `--report` is refused (exit 2) instead of
     silently overwriting this one's artefacts. An advisory lock, released when the process ends, however it ends."""
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
         handle = open(report_dir / LOCK_NAME, "a+")
     except OSError as exc:
-        raise ConfigError(f"--report {report_dir} cannot be used: {exc.strerror or exc}",
-                          "give --report a folder you can write to (it is created when missing)") from None
+        raise ConfigError(
+            f"--report {report_dir} cannot be used: {exc.strerror or exc}",
+            "give --report a folder you can write to (it is created when missing)",
+        ) from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise ConfigError(f"--report {report_dir} is in use by another run",
-                              "give each run its own --report folder (the default is a new timestamped one)") from None
+            raise ConfigError(
+                f"--report {report_dir} is in use by another run",
+                "give each run its own --report folder (the default is a new timestamped one)",
+            ) from None
         try:
             yield
         finally:
@@ -67,34 +79,43 @@ def claim_report_dir(report_dir: Path):
 
 
 def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -> int:
-    from checker.capture.host_map import parse_host_map
-    from checker.config import load_config, rule_config
-    from checker.report import scrub_run, write_reports
-    from checker.files import kept_going
-    from checker.report.analysis import annotate, remember
-    from checker.report.console import ProgressPrinter, make_console, print_summary
-    from checker.runner import RunOptions, run
-    from checker.scenario import LoadOptions, load_scenarios
-
     config = load_config(args.config)
     scenarios = shard(load_scenarios(paths, LoadOptions(vars=parse_vars(args.var))), args.shard)
     if args.workers < 1 or args.retries < 0:
         raise ConfigError("--workers must be at least 1 and --retries at least 0")
     if not all(math.isfinite(t) and t > 0 for t in (args.step_timeout, args.expect_timeout)) or args.settle < 0:
-        raise ConfigError("timeouts must be positive finite numbers (seconds; --settle in milliseconds)",
-                          "e.g. --step-timeout 10 --expect-timeout 5")
+        raise ConfigError(
+            "timeouts must be positive finite numbers (seconds; --settle in milliseconds)",
+            "e.g. --step-timeout 10 --expect-timeout 5",
+        )
     if args.storage_state and not args.storage_state.is_file():
-        raise ConfigError(f"--storage-state {args.storage_state} not found", "create one with `case-assist-check login`")
+        raise ConfigError(
+            f"--storage-state {args.storage_state} not found", "create one with `case-assist-check login`"
+        )
     report_dir = _report_dir(args)
     _refuse_impossible_outputs(args)
     secrets = sorted({value for s in scenarios for value in s.secret_values})
     options = RunOptions(
-        base_url=base_url, analytics=args.analytics, browser_path=args.browser_path, headed=args.headed,
-        report_dir=report_dir, step_timeout_s=args.step_timeout, expect_timeout_s=args.expect_timeout,
-        screenshots=not args.no_screenshots, settle_ms=args.settle, secrets=secrets, storage_state=args.storage_state,
-        trace=args.trace, workers=args.workers, retries=args.retries, fail_on_flaky=args.fail_on_flaky,
-        browser_endpoint=args.browser_endpoint, host_map=parse_host_map(args.map_host or []),
-        rules=rule_config(config, getattr(args, "search_hub", None)), extra_analytics_patterns=list(config.proxies),
+        base_url=base_url,
+        analytics=args.analytics,
+        analytics_delay_ms=max(0, args.analytics_delay),
+        browser_path=args.browser_path,
+        headed=args.headed,
+        report_dir=report_dir,
+        step_timeout_s=args.step_timeout,
+        expect_timeout_s=args.expect_timeout,
+        screenshots=not args.no_screenshots,
+        settle_ms=args.settle,
+        secrets=secrets,
+        storage_state=args.storage_state,
+        trace=args.trace,
+        workers=args.workers,
+        retries=args.retries,
+        fail_on_flaky=args.fail_on_flaky,
+        browser_endpoint=args.browser_endpoint,
+        host_map=parse_host_map(args.map_host or []),
+        rules=rule_config(config, getattr(args, "search_hub", None)),
+        extra_analytics_patterns=list(config.proxies),
     )
     baseline, history = _earlier_runs(args)
     console = make_console()
@@ -113,10 +134,11 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
 
 
 @contextlib.contextmanager
-def stop_on_sigterm():
+def stop_on_sigterm() -> Iterator[None]:
     """SIGTERM (a CI job cancelled, a container stopped) stops the run like Ctrl-C: the report of what finished is
     still written."""
-    def interrupt(signum, frame):
+
+    def interrupt(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     try:
@@ -130,28 +152,29 @@ def stop_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _earlier_runs(args: argparse.Namespace):
-    from checker.report import read_json
-    from checker.report.analysis import load_history
-
+def _earlier_runs(args: argparse.Namespace) -> tuple[RunResult | None, list[RunResult] | None]:
     baseline = None
     if args.baseline:
         try:
             baseline = read_json(args.baseline)
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"--baseline {args.baseline}: not a results.json of this tool ({str(exc).splitlines()[0]})",
-                              "pass the results.json (or --json file) of an earlier run") from None
+            raise ConfigError(
+                f"--baseline {args.baseline}: not a results.json of this tool ({str(exc).splitlines()[0]})",
+                "pass the results.json (or --json file) of an earlier run",
+            ) from None
     history = load_history(args.history) if args.history else None
     return baseline, history
 
 
-def shard(scenarios: list, spec: str | None) -> list:
+def shard(scenarios: list[T], spec: str | None) -> list[T]:
     """--shard I/N: scenarios I, I+N, I+2N… (1-based) of the sorted list; every scenario is in exactly one shard."""
     if not spec:
         return scenarios
     match = re.fullmatch(r"(\d+)/(\d+)", spec.strip())
     if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-        raise ConfigError(f"--shard {spec!r} is not I/N with 1 ≤ I ≤ N", "e.g. --shard 2/4 in the second of four CI jobs")
+        raise ConfigError(
+            f"--shard {spec!r} is not I/N with 1 ≤ I ≤ N", "e.g. --shard 2/4 in the second of four CI jobs"
+        )
     index, count = int(match.group(1)), int(match.group(2))
     return [s for k, s in enumerate(scenarios) if k % count == index - 1]
 
@@ -161,12 +184,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from checker.demo.quantic import HOW_TO_GET, quantic_ready
-    from checker.demo.server import DemoServer
-
     scenarios = args.scenarios or (QUANTIC_SCENARIOS if args.quantic else DEMO_SCENARIOS)
     if not scenarios.exists():
-        raise ConfigError(f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios")
+        raise ConfigError(
+            f"demo scenarios not found at {scenarios}", "run the demo from the project folder, or pass --scenarios"
+        )
     if args.quantic and not quantic_ready():
         raise SetupError("the Quantic demo is not built (Quantic's sources are not on npm)", HOW_TO_GET)
     with DemoServer() as server:
@@ -180,8 +202,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_demo(args: argparse.Namespace) -> int:
-    from checker.demo.server import VARIANTS, DemoServer
-
     server = DemoServer(port=args.port, analytics_endpoint=f"http://127.0.0.1:{args.port}/rest/ua")
     server.start()
     print("Demo site variants:")
@@ -196,10 +216,6 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from checker.report import write_reports
-    from checker.report.console import make_console, print_summary
-    from checker.report.rebuild import rebuild
-
     result = rebuild(args.folder)
     out = args.out or args.folder
     report = write_reports(result, out)
@@ -209,10 +225,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     """Join shards (or any runs) into one report: scenarios side by side, summary and coverage recomputed."""
-    from checker.report import write_reports
-    from checker.report.console import make_console, print_summary
-    from checker.report.merge import copy_artefacts, merge_runs
-
     result = merge_runs(args.inputs)
     copy_artefacts(args.inputs, args.report)
     report = write_reports(result, args.report, args.json, args.junit)

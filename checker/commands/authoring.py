@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
+from checker.capture.host_map import parse_host_map
 from checker.commands import EXIT_OK
-from checker.commands.audit import parse_vars
+from checker.config import load_config
+from checker.drive.browser import find_browser, launch
+from checker.drive.steps import StepContext, StepError, perform
 from checker.errors import ConfigError
+from checker.record import record_to_file
+from checker.scenario import LoadOptions, load_scenarios
+from checker.scenario.includes import load_steps
+from checker.scenario.model import Scenario
+from checker.scenario.variables import parse_vars
 
 STARTERS = Path(__file__).parent / "starters"
 KINDS = ("snippet", "headless", "quantic")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from checker.config import load_config
-    from checker.scenario import LoadOptions, load_scenarios
-
     config = load_config(args.config)
     scenarios = load_scenarios(args.paths, LoadOptions(vars=parse_vars(args.var), env=_env(args)))
     for scenario in scenarios:
@@ -31,14 +37,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _env(args: argparse.Namespace) -> dict[str, str]:
     """`validate --no-env` checks files as a CI machine without secrets would see them."""
-    import os
-
     return {} if getattr(args, "no_env", False) else dict(os.environ)
 
 
 def scenario_schema() -> dict:
-    from checker.scenario.model import Scenario
-
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "case-assist-check scenario"
@@ -72,11 +74,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_login(args: argparse.Namespace) -> int:
     """Save a Playwright storage state after logging in: by steps (headless) or by hand (headed)."""
-    from playwright.sync_api import sync_playwright
-
-    from checker.drive.browser import find_browser, launch
-    from checker.drive.steps import StepContext, StepError, perform
-    from checker.scenario.includes import load_steps
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
     steps = load_steps(args.steps, parse_vars(args.var)) if args.steps else []
     with sync_playwright() as pw:
@@ -100,10 +98,13 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from checker.capture.host_map import parse_host_map
-    from checker.record import record_to_file
-
-    record_to_file(args.url, args.output, base_url=args.base_url, name=args.name, browser_path=args.browser_path,
-                   host_map=parse_host_map(args.map_host or []))
+    record_to_file(
+        args.url,
+        args.output,
+        base_url=args.base_url,
+        name=args.name,
+        browser_path=args.browser_path,
+        host_map=parse_host_map(args.map_host or []),
+    )
     print(f"Scenario written to {args.output}; check it with `case-assist-check validate {args.output}`")
     return EXIT_OK

@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from checker.capture.endpoints import analytics_endpoint
-from checker.capture.network import MAX_BODY
+from checker.decode.ep import decode_ep
 from checker.decode.intents import attribute_steps
 from checker.decode.ua import DecodeError, decode_ua, make_event
-from checker.models import CapturedRequest, Event, JsCall
+from checker.endpoints import analytics_endpoint
+from checker.models import MAX_BODY, CapturedRequest, Event, JsCall
 from checker.values import map_strings
 
-__all__ = ["decode_request", "decode_all", "DecodeError"]
+__all__ = ["decode_request", "decode_all", "DecodeCache", "DecodeError"]
 
 
 def decode_request(req: CapturedRequest) -> list[Event]:
     """Events carried by one analytics request. An undecodable body yields one event with `decode_error`."""
-    endpoint = analytics_endpoint(req.url) or sniff_endpoint(req.body)
+    endpoint = _endpoint_of(req.url) or sniff_endpoint(req.body)
     try:
         if endpoint == "event_protocol":
-            from checker.decode.ep import decode_ep
-
             events = decode_ep(req)
         else:
             events = decode_ua(req, endpoint)
     except DecodeError as exc:
         events = [make_event(action=None, transport=endpoint, decode_error=str(exc))]
     except Exception as exc:  # an unexpected shape from a page we don't control: a finding, never a crash
-        events = [make_event(action=None, transport=endpoint, decode_error=f"unexpected content ({type(exc).__name__}: {exc})"[:300])]
+        events = [
+            make_event(
+                action=None, transport=endpoint, decode_error=f"unexpected content ({type(exc).__name__}: {exc})"[:300]
+            )
+        ]
     if req.body_truncated:
         for event in events:
             if event.decode_error:
@@ -41,6 +44,10 @@ def decode_request(req: CapturedRequest) -> list[Event]:
         event.url = req.url
         event.request_id = req.id
     return events
+
+
+# a page sends thousands of events to the same few URLs: each URL's endpoint is parsed once
+_endpoint_of = functools.lru_cache(maxsize=4096)(analytics_endpoint)
 
 
 def sniff_endpoint(body: str | None) -> str:
@@ -62,6 +69,7 @@ VALUE_KEPT = 65_536  # characters of one payload value an event keeps (no Case A
 def clip_long_values(value: Any) -> Any:
     """A page can put megabytes in one field: the event keeps the beginning and says how much was cut, so the
     results, the journal and the report stay readable; type checks see a string either way."""
+
     def clip(text: str) -> str:
         if len(text) <= VALUE_KEPT:
             return text
@@ -70,15 +78,39 @@ def clip_long_values(value: Any) -> Any:
     return map_strings(value, clip)
 
 
-def decode_all(requests: list[CapturedRequest], js_calls: list[JsCall] | None = None) -> list[Event]:
+def decode_all(
+    requests: list[CapturedRequest], js_calls: list[JsCall] | None = None, cache: DecodeCache | None = None
+) -> list[Event]:
     """All events of a scenario in the order their requests left the page, numbered from 0.
 
-    With the JS layer's calls, an event is attributed to the step during which the page asked for it."""
+    With the JS layer's calls, an event is attributed to the step during which the page asked for it. With a
+    `cache`, a request already decoded through it is not decoded again (a capture that keeps growing)."""
     events: list[Event] = []
-    for req in sorted((r for r in requests if r.kind == "analytics" and r.method != "OPTIONS"), key=lambda r: (r.time_ms, r.id)):
-        events.extend(decode_request(req))
+    for req in sorted(
+        (r for r in requests if r.kind == "analytics" and r.method != "OPTIONS"), key=lambda r: (r.time_ms, r.id)
+    ):
+        events.extend(decode_request(req) if cache is None else cache.events_of(req))
     for index, event in enumerate(events):
         event.index = index
     if js_calls:
         attribute_steps(events, js_calls)
     return events
+
+
+class DecodeCache:
+    """The events of each request decoded once, for waits that look at a growing capture again and again (each
+    wake-up re-decoding everything made a step's wait O(n²) in its events). A request's decoded fields never change
+    once captured; what `decode_all` changes afterwards (index, step) is set again on every use."""
+
+    def __init__(self) -> None:
+        self._events: dict[int, tuple[CapturedRequest, list[Event]]] = {}  # id(request) → (request, its events)
+
+    def events_of(self, req: CapturedRequest) -> list[Event]:
+        cached = self._events.get(id(req))
+        if cached is None or cached[0] is not req:
+            cached = self._events[id(req)] = (req, decode_request(req))
+        else:
+            for event in cached[1]:  # attribute_steps may have moved it to its call's step last time
+                if event.step != req.step:
+                    event.step = req.step
+        return cached[1]

@@ -8,9 +8,10 @@ so one scenario checks a deployment in either mode; the original payload stays u
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from checker.decode.ua import DecodeError, make_event, text_or_none
+from checker.decode.ua import DecodeError, full_body, make_event, text_or_none
 from checker.models import CapturedRequest, Event
 
 
@@ -26,8 +27,13 @@ def _classification(p: dict[str, Any]) -> tuple[dict, dict]:
     return data, {}
 
 
+def _object_at(p: dict[str, Any], key: str) -> dict[str, Any]:
+    value = p.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _item(p: dict[str, Any]) -> dict[str, Any]:
-    meta = p.get("itemMetadata") if isinstance(p.get("itemMetadata"), dict) else {}
+    meta = _object_at(p, "itemMetadata")
     return {
         "searchQueryUid": p.get("responseId"),
         "documentTitle": meta.get("title"),
@@ -44,14 +50,16 @@ def _document_click(p: dict[str, Any]) -> tuple[dict, dict]:
 def _feedback(p: dict[str, Any]) -> tuple[dict, dict]:
     liked = p.get("liked")
     item = {k: v for k, v in _item(p).items() if k != "searchQueryUid"}
-    data = {"responseId": p.get("responseId"), "rate": (1 if liked else 0) if isinstance(liked, bool) else None,
-            "suggestionId": item.get("contentIDValue")}
+    data = {
+        "responseId": p.get("responseId"),
+        "rate": (1 if liked else 0) if isinstance(liked, bool) else None,
+        "suggestionId": item.get("contentIDValue"),
+    }
     return {**data, **item}, {}
 
 
 def _create(p: dict[str, Any]) -> tuple[dict, dict]:
-    ticket = p.get("ticket") if isinstance(p.get("ticket"), dict) else {}
-    return {}, dict(ticket)
+    return {}, dict(_object_at(p, "ticket"))
 
 
 def _cancel(p: dict[str, Any]) -> tuple[dict, dict]:
@@ -72,7 +80,7 @@ EP_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[dict, dict]]]] =
 
 def decode_ep(req: CapturedRequest) -> list[Event]:
     try:
-        body = json.loads(req.full_body or "")
+        body = json.loads(full_body(req) or "")
     except json.JSONDecodeError as exc:
         raise DecodeError(f"Event Protocol body is not valid JSON ({exc.msg} at char {exc.pos})") from None
     items = body if isinstance(body, list) else [body]
@@ -81,7 +89,12 @@ def decode_ep(req: CapturedRequest) -> list[Event]:
 
 def _decode_item(item: Any) -> Event:
     if not isinstance(item, dict) or not isinstance(item.get("meta"), dict):
-        return make_event(action=None, protocol="ep", transport="event_protocol", decode_error="an Event Protocol event needs a `meta` object")
+        return make_event(
+            action=None,
+            protocol="ep",
+            transport="event_protocol",
+            decode_error="an Event Protocol event needs a `meta` object",
+        )
     meta = item["meta"]
     ep_type = text_or_none(meta.get("type"))  # a page may put anything there
     payload = {k: v for k, v in item.items() if k != "meta"}
@@ -93,7 +106,14 @@ def _decode_item(item: Any) -> Event:
     library = next((s for s in sources if isinstance(s, str) and s.startswith("@coveo/headless@")), None)
     data["ep_type"] = ep_type
     return make_event(  # event_type in the document's terms, so one scenario checks either mode
-        index=0, action=action, protocol="ep", transport="event_protocol",
+        index=0,
+        action=action,
+        protocol="ep",
+        transport="event_protocol",
         event_type=("flowStart" if action == "ticket_create_start" else "click") if action else ep_type,
-        client_id=meta.get("clientId"), search_hub=None, data=data, ticket=ticket, library=library,
+        client_id=meta.get("clientId"),
+        search_hub=None,
+        data=data,
+        ticket=ticket,
+        library=library,
     )

@@ -8,17 +8,26 @@ the page meant, to be compared with the event that left the browser.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from checker.decode.ua import text_or_none
 from checker.models import Event, JsCall
 
+T = TypeVar("T")
+
 SKEW_MS = 50.0  # clocks of the page and of the capture agree to within this
 
 # svc:setTicket keys the library knows, and the name each has on the wire (svc_ticket_<name>).
-TICKET_KEYS = {"id": "id", "subject": "subject", "description": "description", "category": "category",
-               "productId": "product_id", "custom": "custom"}
+TICKET_KEYS = {
+    "id": "id",
+    "subject": "subject",
+    "description": "description",
+    "category": "category",
+    "productId": "product_id",
+    "custom": "custom",
+}
 
 
 # Headless analytics action type prefixes → the document's action types (a document click may be a quick view).
@@ -56,8 +65,11 @@ class Intent:
     actions: tuple[str, ...] = ()  # the actions the wire event may carry (defaults to `action`)
 
     def accepts(self, event: Event) -> bool:
-        return event.protocol == self.protocol and event.action in self.wanted and \
-            (self.protocol == "ep" or event.transport == self.transport)
+        return (
+            event.protocol == self.protocol
+            and event.action in self.wanted
+            and (self.protocol == "ep" or event.transport == self.transport)
+        )
 
     @property
     def wanted(self) -> tuple[str | None, ...]:
@@ -93,11 +105,29 @@ def intents_from_calls(calls: list[JsCall]) -> list[Intent]:
     return intents
 
 
+def failed_coveoua_calls(calls: list[JsCall]) -> list[tuple[JsCall, JsCall]]:
+    """(the call, its `coveoua-error` record) for each `coveoua` call that threw: the hook records the call, then
+    its exception, in the same frame."""
+    if not any(call.fn == "coveoua-error" for call in calls):
+        return []  # the usual case, without sorting thousands of calls
+    last_call: dict[str | None, JsCall] = {}
+    failed: list[tuple[JsCall, JsCall]] = []
+    for call in sorted(calls, key=lambda c: c.id):
+        if call.fn == "coveoua":
+            last_call[call.frame_url] = call
+        elif call.fn == "coveoua-error" and call.frame_url in last_call:
+            failed.append((last_call.pop(call.frame_url), call))
+    return failed
+
+
 def _intents(calls: list[JsCall]) -> list[Intent]:
     states: dict[str | None, _FrameState] = {}
     modes: dict[str | None, str] = {}  # Headless analytics mode per page
     intents: list[Intent] = []
+    failed = {call.id for call, _ in failed_coveoua_calls(calls)}  # a call that threw asked for nothing
     for call in sorted(calls, key=lambda c: c.id):
+        if call.id in failed:
+            continue
         page = _page_of(call.frame_url)
         if call.fn == "headless-engine":
             modes[page] = call.args[1] if len(call.args) > 1 and call.args[1] else "next"  # 4.0.0's default
@@ -115,9 +145,22 @@ def _headless(call: JsCall, mode: str) -> Intent | None:
     if not actions:
         return None
     transport = "event_protocol" if mode == "next" else ("click" if actions[0] in CLICK_ACTIONS else "collect")
-    return Intent(action=actions[0], transport=transport, event_type=None, data={}, ticket={}, search_hub=None,
-                  call_ids=[call.id], time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=False,
-                  source="headless", protocol="ep" if mode == "next" else "ua", actions=actions)
+    return Intent(
+        action=actions[0],
+        transport=transport,
+        event_type=None,
+        data={},
+        ticket={},
+        search_hub=None,
+        call_ids=[call.id],
+        time_ms=call.time_ms,
+        step=call.step,
+        frame_url=call.frame_url,
+        queued=False,
+        source="headless",
+        protocol="ep" if mode == "next" else "ua",
+        actions=actions,
+    )
 
 
 def _page_of(frame_url: str | None) -> str | None:
@@ -141,46 +184,74 @@ def _apply(state: _FrameState, call: JsCall) -> Intent | None:
 
 def _send(state: _FrameState, call: JsCall, args: list[Any]) -> Intent | None:
     kind = args[1] if len(args) > 1 else None
-    common = dict(time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=bool(call.queued))
+    common: dict[str, Any] = dict(
+        time_ms=call.time_ms, step=call.step, frame_url=call.frame_url, queued=bool(call.queued)
+    )
     if kind == "event" and len(args) > 2 and args[2] == "svc":
         fields = args[4] if len(args) > 4 and isinstance(args[4], dict) else {}
-        intent = Intent(action=state.action, transport="collect", event_type=text_or_none(args[3]) if len(args) > 3 else None,
-                        data=dict(state.data), ticket=dict(state.ticket), search_hub=text_or_none(fields.get("searchHub")),
-                        call_ids=[*state.call_ids, call.id], **common)
+        intent = Intent(
+            action=state.action,
+            transport="collect",
+            event_type=text_or_none(args[3]) if len(args) > 3 else None,
+            data=dict(state.data),
+            ticket=dict(state.ticket),
+            search_hub=text_or_none(fields.get("searchHub")),
+            call_ids=[*state.call_ids, call.id],
+            **common,
+        )
         state.clear()  # the library clears action and ticket after every send
         return intent
     if kind == "click" and len(args) > 2 and isinstance(args[2], dict):
         payload = args[2]
-        return Intent(action=text_or_none(payload.get("actionCause")), transport="click", event_type="click",
-                      data=dict(payload), ticket={}, search_hub=text_or_none(payload.get("originLevel1")),
-                      call_ids=[call.id], **common)
+        return Intent(
+            action=text_or_none(payload.get("actionCause")),
+            transport="click",
+            event_type="click",
+            data=dict(payload),
+            ticket={},
+            search_hub=text_or_none(payload.get("originLevel1")),
+            call_ids=[call.id],
+            **common,
+        )
     return None
 
 
-class TimeBuckets:
+class TimeBuckets(Generic[T]):
     """Items grouped by a key and sorted by time, to take 'the first unused one at or after t' quickly."""
 
-    def __init__(self, items, key, time) -> None:
-        self.groups: dict[Any, list] = {}
+    def __init__(self, items: Iterable[T], key: Callable[[T], Hashable], time: Callable[[T], float]) -> None:
+        self.groups: dict[Hashable, list[T]] = {}
         for item in sorted(items, key=time):
             self.groups.setdefault(key(item), []).append(item)
         self.times = {k: [time(i) for i in group] for k, group in self.groups.items()}
-        self.used: set[int] = set()
+        # per group, position → a position at or after it that may be unused (len(group): none); taken items
+        # point past themselves, with path compression, so a take never rescans a run of used items (no O(n²))
+        self.skip = {k: list(range(len(group) + 1)) for k, group in self.groups.items()}
 
-    def take(self, keys, after: float):
+    @staticmethod
+    def _unused(skip: list[int], position: int) -> int:
+        root = position
+        while skip[root] != root:
+            root = skip[root]
+        while skip[position] != root:
+            skip[position], position = root, skip[position]
+        return root
+
+    def take(self, keys: Iterable[Hashable], after: float) -> T | None:
         """The earliest unused item under any of `keys` whose time is ≥ `after` (marked used), or None."""
         best = None
         for key in keys:
-            group, times = self.groups.get(key, []), self.times.get(key, [])
-            for position in range(bisect.bisect_left(times, after), len(group)):
-                if id(group[position]) not in self.used:
-                    if best is None or times[position] < best[0]:
-                        best = (times[position], group[position])
-                    break
+            times = self.times.get(key)
+            if times is None:
+                continue
+            position = self._unused(self.skip[key], bisect.bisect_left(times, after))
+            if position < len(times) and (best is None or times[position] < best[0]):
+                best = (times[position], key, position)
         if best is None:
             return None
-        self.used.add(id(best[1]))
-        return best[1]
+        _, key, position = best
+        self.skip[key][position] = position + 1
+        return self.groups[key][position]
 
 
 def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:
@@ -195,7 +266,7 @@ def pair_intents(intents: list[Intent], events: list[Event]) -> list[tuple[Inten
 
 
 def _pair(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Event | None]]:
-    def key(e: Event):
+    def key(e: Event) -> tuple[str, str | None, str]:
         return (e.protocol, e.action, e.transport if e.protocol == "ua" else "event_protocol")
 
     buckets = TimeBuckets(events, key, lambda e: e.time_ms)
@@ -212,8 +283,11 @@ def _pair(intents: list[Intent], events: list[Event]) -> list[tuple[Intent, Even
 
 def unsent_intents(calls: list[JsCall], events: list[Event], step: int) -> list[Intent]:
     """What the page asked for during `step` whose event has not been seen on the wire yet: on its way."""
-    return [intent for intent, event in pair_intents(intents_from_calls(calls), events)
-            if event is None and intent.step == step and intent.action is not None]
+    return [
+        intent
+        for intent, event in pair_intents(intents_from_calls(calls), events)
+        if event is None and intent.step == step and intent.action is not None
+    ]
 
 
 def attribute_steps(events: list[Event], calls: list[JsCall]) -> None:

@@ -6,10 +6,11 @@ Rules use it to check that IDs in events are ones the API really returned (causa
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.capture.endpoints import service_api_endpoint
+from checker.endpoints import service_api_endpoint
 from checker.models import CapturedRequest
 
 
@@ -67,19 +68,31 @@ def index_service_api(requests: list[CapturedRequest]) -> ServiceApiIndex:
     return index
 
 
-def _predictions(answer: dict[str, Any]):
-    fields = answer.get("fields") if isinstance(answer.get("fields"), dict) else {}
+def _predictions(answer: dict[str, Any]) -> Iterator[Prediction]:
+    fields = answer.get("fields")
+    if not isinstance(fields, dict):
+        return
     for name, content in fields.items():
         for p in (content or {}).get("predictions", []) if isinstance(content, dict) else []:
             if isinstance(p, dict):
                 yield Prediction(name, str(p.get("id")), p.get("value"), p.get("confidence"))
 
 
-def _documents(answer: dict[str, Any]):
-    documents = answer.get("documents") if isinstance(answer.get("documents"), list) else []
+def _documents(answer: dict[str, Any]) -> Iterator[SuggestedDocument]:
+    documents = answer.get("documents")
+    if not isinstance(documents, list):
+        return
     for position, doc in enumerate(documents, start=1):
         if not isinstance(doc, dict):
             continue
-        fields = doc.get("fields") if isinstance(doc.get("fields"), dict) else {}
-        yield SuggestedDocument(position, doc.get("uniqueId"), fields.get("permanentid"), doc.get("title"),
-                                doc.get("clickUri"), fields.get("source"))
+        fields = doc.get("fields")
+        if not isinstance(fields, dict):
+            fields = {}
+        yield SuggestedDocument(
+            position,
+            doc.get("uniqueId"),
+            fields.get("permanentid"),
+            doc.get("title"),
+            doc.get("clickUri"),
+            fields.get("source"),
+        )

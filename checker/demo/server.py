@@ -47,7 +47,13 @@ SITE_DIR = DEMO_DIR / "site"
 NODE_MODULES = DEMO_DIR / "node_modules"
 VENDOR_FILES = {
     "coveoua.js": NODE_MODULES / "coveo.analytics" / "dist" / "coveoua.js",
-    "headless-case-assist.js": NODE_MODULES / "@coveo" / "headless" / "dist" / "quantic" / "case-assist" / "headless.js",
+    "headless-case-assist.js": NODE_MODULES
+    / "@coveo"
+    / "headless"
+    / "dist"
+    / "quantic"
+    / "case-assist"
+    / "headless.js",
 }
 DEMO_TOKEN = "xx-demo-token-3f6a2c81"  # a fake API key: it must never appear in any report
 ORG_ID = "demoorg"
@@ -71,7 +77,9 @@ VARIANTS: dict[str, Variant] = {  # path prefix → variant
     "": Variant("clean"),
     "broken": Variant("broken"),
     "headless": Variant("headless", instrumentation="headless", analytics_mode="legacy"),
-    "headless-next": Variant("headless-next", instrumentation="headless", analytics_mode="next", tracking_id="barca_support"),
+    "headless-next": Variant(
+        "headless-next", instrumentation="headless", analytics_mode="next", tracking_id="barca_support"
+    ),
     "multipage": Variant("multipage", pages={"create-case": "index.html", "review": "review.html"}),
     "iframe": Variant("iframe", pages={"create-case": "iframe.html"}, instrumentation=None),  # frames /create-case
 }
@@ -85,7 +93,7 @@ def missing_vendor_files() -> list[Path]:
 
 
 class DemoHandler(BaseHTTPRequestHandler):
-    server: "DemoServer"
+    server: DemoServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test and demo output clean
@@ -107,11 +115,11 @@ class DemoHandler(BaseHTTPRequestHandler):
         if page == "/config.js":
             return self._send(200, self.server.config_js(prefix), "text/javascript")
         if page.startswith("/static/"):
-            return self._file(SITE_DIR / page[len("/static/"):], SITE_DIR)
-        if page.startswith("/vendor/") and page[len("/vendor/"):] in VENDOR_FILES:
-            return self._file(VENDOR_FILES[page[len("/vendor/"):]], NODE_MODULES)
+            return self._file(SITE_DIR / page[len("/static/") :], SITE_DIR)
+        if page.startswith("/vendor/") and page[len("/vendor/") :] in VENDOR_FILES:
+            return self._file(VENDOR_FILES[page[len("/vendor/") :]], NODE_MODULES)
         if page.startswith("/docs/"):
-            return self._article(page[len("/docs/"):])
+            return self._article(page[len("/docs/") :])
         if page == "/favicon.ico":
             return self._send(204, "", "image/x-icon")  # keeps the pages' consoles free of 404s
         self._send(404, "not found", "text/plain")
@@ -126,10 +134,16 @@ class DemoHandler(BaseHTTPRequestHandler):
             time.sleep(self.server.api_latency_ms / 1000)  # 0 unless a benchmark asks for the cloud's pace
         if match:
             if match.group("config") != CASE_ASSIST_ID:
-                return self._send(404, json.dumps(service_api.unknown_configuration(match.group("config"))),
-                                  "application/json", cors=True)
+                return self._send(
+                    404,
+                    json.dumps(service_api.unknown_configuration(match.group("config"))),
+                    "application/json",
+                    cors=True,
+                )
             base = f"http://{self.headers.get('Host', '127.0.0.1')}"
-            answer = service_api.classify(body) if match.group("endpoint") == "classify" else service_api.suggest(body, base)
+            answer = (
+                service_api.classify(body) if match.group("endpoint") == "classify" else service_api.suggest(body, base)
+            )
             return self._json(answer, cors=True)
         if path == "/api/cases":
             return self._json({"id": self.server.next_case_id()})
@@ -227,8 +241,13 @@ class DemoServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int = 0, analytics_endpoint: str | None = None, collector_status: int = 200,
-                 api_latency_ms: float = 0) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        analytics_endpoint: str | None = None,
+        collector_status: int = 200,
+        api_latency_ms: float = 0,
+    ) -> None:
         super().__init__(("127.0.0.1", port), DemoHandler)
         self.api_latency_ms = api_latency_ms  # how long the Service API and case creation take to answer
         self.analytics_endpoint = analytics_endpoint or COVEO_ENDPOINT
@@ -248,8 +267,12 @@ class DemoServer(ThreadingHTTPServer):
 
     def site_settings(self) -> dict[str, str]:
         """What every variant shares: the organization, its (fake) API key, the Case Assist ID, the search hub."""
-        return {"organizationId": ORG_ID, "accessToken": DEMO_TOKEN, "caseAssistId": CASE_ASSIST_ID,
-                "searchHub": SEARCH_HUB}
+        return {
+            "organizationId": ORG_ID,
+            "accessToken": DEMO_TOKEN,
+            "caseAssistId": CASE_ASSIST_ID,
+            "searchHub": SEARCH_HUB,
+        }
 
     def next_case_id(self) -> str:
         with self._lock:
@@ -286,11 +309,13 @@ class DemoServer(ThreadingHTTPServer):
         origin = re.match(r"^[a-z]+://[^/]+", self.analytics_endpoint)
         return f"{origin.group(0) if origin else ''}/rest/organizations/{ORG_ID}/events/v1"
 
-    def start(self) -> "DemoServer":
+    def start(self) -> DemoServer:
         missing = missing_vendor_files()
         if missing:
-            raise SetupError(f"the demo site's npm packages are missing ({missing[0].name})",
-                             "run `case-assist-check setup` (or `make demo`) to install them")
+            raise SetupError(
+                f"the demo site's npm packages are missing ({missing[0].name})",
+                "run `case-assist-check setup` (or `make demo`) to install them",
+            )
         self._thread = threading.Thread(target=self.serve_forever, name="demo-site", daemon=True)
         self._thread.start()
         return self
@@ -307,7 +332,7 @@ class DemoServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -22,12 +22,28 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 DOCUMENTS: tuple[dict[str, str], ...] = (
-    {"title": "GC3000 Series Propane Generator Ignition", "source": "AnswersCloud", "words": "gc3000 propane ignition engine"},
-    {"title": "Troubleshooting intermittent power on the GC110 panel", "source": "AnswersCloud", "words": "gc110 panel power cutting electrical intermittent"},
-    {"title": "Resetting the GC110 breaker after a voltage drop", "source": "Knowledge", "words": "gc110 breaker voltage electrical reset"},
+    {
+        "title": "GC3000 Series Propane Generator Ignition",
+        "source": "AnswersCloud",
+        "words": "gc3000 propane ignition engine",
+    },
+    {
+        "title": "Troubleshooting intermittent power on the GC110 panel",
+        "source": "AnswersCloud",
+        "words": "gc110 panel power cutting electrical intermittent",
+    },
+    {
+        "title": "Resetting the GC110 breaker after a voltage drop",
+        "source": "Knowledge",
+        "words": "gc110 breaker voltage electrical reset",
+    },
     {"title": "Replacing the starter battery", "source": "Knowledge", "words": "battery starter electrical"},
     {"title": "Updating the generator firmware", "source": "Knowledge", "words": "firmware update software app"},
-    {"title": "Understanding your warranty invoice", "source": "Billing FAQ", "words": "warranty invoice charge refund"},
+    {
+        "title": "Understanding your warranty invoice",
+        "source": "Billing FAQ",
+        "words": "warranty invoice charge refund",
+    },
     {"title": "Reducing engine noise and vibration", "source": "AnswersCloud", "words": "engine noise vibration belt"},
 )
 
@@ -41,14 +57,21 @@ def _words(fields: dict[str, Any]) -> set[str]:
     return set(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
+    fields = body.get("fields")
+    return fields if isinstance(fields, dict) else {}
+
+
 def _request_text(body: dict[str, Any]) -> str:
-    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
-    return "|".join(f"{k}={(v or {}).get('value', '') if isinstance(v, dict) else v}" for k, v in sorted(fields.items()))
+    fields = _fields(body)
+    return "|".join(
+        f"{k}={(v or {}).get('value', '') if isinstance(v, dict) else v}" for k, v in sorted(fields.items())
+    )
 
 
 def classify(body: dict[str, Any]) -> dict[str, Any]:
     """Category predictions for the ticket's fields, highest confidence first."""
-    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    fields = _fields(body)
     words = _words(fields)
     text = _request_text(body)
     hits = {name: len(words.intersection(keys)) for name, keys in CATEGORIES.items()}
@@ -66,10 +89,13 @@ def classify(body: dict[str, Any]) -> dict[str, Any]:
 
 def suggest(body: dict[str, Any], base_url: str) -> dict[str, Any]:
     """Up to three knowledge articles for the ticket, best first (never empty once a field has words)."""
-    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    fields = _fields(body)
     words = _words(fields)
     text = _request_text(body)
-    scored = sorted(((len(words.intersection(doc["words"].split())), i) for i, doc in enumerate(DOCUMENTS)), key=lambda s: (-s[0], s[1]))
+    scored = sorted(
+        ((len(words.intersection(doc["words"].split())), i) for i, doc in enumerate(DOCUMENTS)),
+        key=lambda s: (-s[0], s[1]),
+    )
     chosen = [i for score, i in scored if score > 0][:3] if words else []
     documents = [_document(DOCUMENTS[i], i, base_url) for i in chosen]
     return {"responseId": _id("suggest", text), "totalCount": len(documents), "documents": documents}
@@ -90,8 +116,11 @@ def _document(doc: dict[str, str], index: int, base_url: str) -> dict[str, Any]:
 
 def unknown_configuration(case_assist_id: str) -> dict[str, Any]:
     """The cloud's 404 body for a Case Assist ID the organization does not have."""
-    return {"statusCode": 404, "errorCode": "NOT_FOUND",
-            "message": f"Case Assist configuration '{case_assist_id}' does not exist."}
+    return {
+        "statusCode": 404,
+        "errorCode": "NOT_FOUND",
+        "message": f"Case Assist configuration '{case_assist_id}' does not exist.",
+    }
 
 
 def quickview_html(unique_id: str) -> str | None:
@@ -102,11 +131,13 @@ def quickview_html(unique_id: str) -> str | None:
         return None
     doc = DOCUMENTS[index]
     title = html.escape(doc["title"])
-    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>"
-            f"<h1>{title}</h1><p><em>{html.escape(doc['source'])}</em></p>"
-            f"<p>How to handle: {title.lower()}. Check the model number on the unit's plate, then follow the "
-            f"steps below.</p><ol><li>Turn the generator off.</li><li>Inspect the panel and the wiring.</li>"
-            f"<li>Restart and watch the status light.</li></ol></body></html>")
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        f"<h1>{title}</h1><p><em>{html.escape(doc['source'])}</em></p>"
+        f"<p>How to handle: {title.lower()}. Check the model number on the unit's plate, then follow the "
+        f"steps below.</p><ol><li>Turn the generator off.</li><li>Inspect the panel and the wiring.</li>"
+        f"<li>Restart and watch the status light.</li></ol></body></html>"
+    )
 
 
 def document_title(permanent_id: str) -> str | None:

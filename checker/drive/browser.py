@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,13 +26,13 @@ SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chro
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 
 
-def managed_chromium(pw: "Playwright | None" = None) -> str | None:
+def managed_chromium(pw: Playwright | None = None) -> str | None:
     """The Playwright-managed Chromium's executable when it is installed."""
     try:
         if pw is not None:
             path = pw.chromium.executable_path
         else:
-            from playwright.sync_api import sync_playwright
+            from playwright.sync_api import sync_playwright  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
             with sync_playwright() as own:
                 path = own.chromium.executable_path
@@ -48,11 +49,13 @@ def system_chromium() -> str | None:
     return None
 
 
-def find_browser(pw: "Playwright | None" = None, explicit: str | None = None) -> str | None:
+def find_browser(pw: Playwright | None = None, explicit: str | None = None) -> str | None:
     """Executable path to launch, or None to let Playwright use its managed browser."""
     if explicit:
         if not Path(explicit).exists() and not shutil.which(explicit):
-            raise SetupError(f"--browser-path {explicit} does not exist", "give the path of a Chromium or Chrome executable")
+            raise SetupError(
+                f"--browser-path {explicit} does not exist", "give the path of a Chromium or Chrome executable"
+            )
         return shutil.which(explicit) or explicit
     if managed_chromium(pw):
         return None
@@ -62,7 +65,7 @@ def find_browser(pw: "Playwright | None" = None, explicit: str | None = None) ->
     raise SetupError("no Chromium found", "run `make demo` or `case-assist-check setup`, or pass --browser-path")
 
 
-def ensure_browser(log=print) -> str:
+def ensure_browser(log: Callable[[str], None] = print) -> str:
     """Make sure a Chromium exists, installing one if needed. Returns a description of what will be used."""
     managed = managed_chromium()
     if managed:
@@ -87,22 +90,28 @@ def ensure_browser(log=print) -> str:
     )
 
 
-def connect(pw: "Playwright", endpoint: str, executable: str | None = None) -> "Browser":
+def connect(pw: Playwright, endpoint: str, executable: str | None = None) -> Browser:
     """A browser on a remote Playwright server (`playwright run-server`, or a grid speaking its protocol). The launch
     options travel in a header; a server started with --unsafe honours their executable path."""
     options: dict = {"args": LAUNCH_ARGS, "headless": True}
     if executable:
         options["executablePath"] = executable
     try:
-        return pw.chromium.connect(endpoint, headers={"x-playwright-launch-options": json.dumps(options)}, timeout=30_000)
+        return pw.chromium.connect(
+            endpoint, headers={"x-playwright-launch-options": json.dumps(options)}, timeout=30_000
+        )
     except Exception as exc:
-        raise SetupError(f"could not connect to the browser at {endpoint}: {str(exc).splitlines()[0]}",
-                         "start one with `playwright run-server --port 3000 --host 0.0.0.0 --unsafe`, or check the URL") from None
+        raise SetupError(
+            f"could not connect to the browser at {endpoint}: {str(exc).splitlines()[0]}",
+            "start one with `playwright run-server --port 3000 --host 0.0.0.0 --unsafe`, or check the URL",
+        ) from None
 
 
-def launch(pw: "Playwright", executable: str | None, headed: bool = False) -> "Browser":
+def launch(pw: Playwright, executable: str | None, headed: bool = False) -> Browser:
     try:
         return pw.chromium.launch(executable_path=executable, headless=not headed, args=LAUNCH_ARGS)
     except Exception as exc:
-        raise SetupError(f"could not start Chromium ({executable or 'Playwright-managed'}): {str(exc).splitlines()[0]}",
-                         "run `case-assist-check setup`, or pass --browser-path") from None
+        raise SetupError(
+            f"could not start Chromium ({executable or 'Playwright-managed'}): {str(exc).splitlines()[0]}",
+            "run `case-assist-check setup`, or pass --browser-path",
+        ) from None

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checker.drive.watchdog import GRACE_S, unbounded
+from checker.bounds import Bound, unbounded
+from checker.drive.watchdog import GRACE_S
 from checker.files import UnwrittenFile, note_unwritten, write_atomic
 
 if TYPE_CHECKING:
@@ -55,13 +56,13 @@ class _Provisional:
 
 
 class ScreenRecorder:
-    def __init__(self, context: "BrowserContext", page: "Page", enabled: bool = True) -> None:
+    def __init__(self, context: BrowserContext, page: Page, enabled: bool = True) -> None:
         self.page = page
         self.frames: list[tuple[float, bytes]] = []  # (drawn at, wall-clock seconds; JPEG), oldest first
         self.provisional: list[_Provisional] = []
-        self.cdp: "CDPSession | None" = None
+        self.cdp: CDPSession | None = None
         self.crashed = False
-        self.bound = unbounded  # the session's watchdog bound: a page whose script never yields holds any call
+        self.bound: Bound = unbounded  # the session's watchdog bound: a page whose script never yields holds any call
         page.on("crash", self._on_crash)
         if enabled:
             self._start(context)
@@ -70,24 +71,29 @@ class ScreenRecorder:
     def latest(self) -> bytes | None:
         return self.frames[-1][1] if self.frames else None
 
-    def _start(self, context: "BrowserContext") -> None:
+    def _start(self, context: BrowserContext) -> None:
         try:
             self.cdp = context.new_cdp_session(self.page)
             self.cdp.on("Page.screencastFrame", self._on_frame)
             # the report shows a step at most 900 px wide; a bigger frame costs the browser time on every change
-            self.cdp.send("Page.startScreencast", {"format": "jpeg", "quality": 60, "maxWidth": FRAME_SIZE, "maxHeight": FRAME_SIZE})
+            self.cdp.send(
+                "Page.startScreencast",
+                {"format": "jpeg", "quality": 60, "maxWidth": FRAME_SIZE, "maxHeight": FRAME_SIZE},
+            )
         except Exception:
             self.cdp = None  # not Chromium, or a remote browser without CDP: fall back to real screenshots
 
-    def _on_crash(self, _page) -> None:
+    def _on_crash(self, _page: Page) -> None:
         self.crashed = True  # frames drawn before stay true for the steps before
 
     def _on_frame(self, params: dict) -> None:
         drawn = (params.get("metadata") or {}).get("timestamp") or time.time()
         self.frames.append((float(drawn), base64.b64decode(params["data"])))
         del self.frames[:-MAX_FRAMES]
+        cdp = self.cdp
         try:
-            self.cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})  # type: ignore[union-attr]
+            if cdp is not None:
+                cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
         except Exception:
             pass  # the page is closing
 

@@ -11,12 +11,13 @@ whose script never yields ends its step, or the scenario, as `error` too, and th
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any, Protocol
 
 from checker.capture import ContextCapture
 from checker.check.expectations import evaluate_scenario, step_outcomes
-from checker.decode import decode_all
+from checker.decode import DecodeCache, decode_all
 from checker.decode.intents import unsent_intents
 from checker.drive.screens import ScreenRecorder, shown_until
 from checker.drive.steps import StepContext, StepError, allowance_s, perform
@@ -29,7 +30,7 @@ from checker.drive.watchdog import (
 )
 from checker.errors import first_line
 from checker.files import note_unwritten
-from checker.models import ScenarioResult, StepResult, StepStatus
+from checker.models import Event, ExpectationResult, ScenarioResult, StepResult, StepStatus
 from checker.names import artefact_stem, slug
 from checker.options import RunEvent, RunOptions
 from checker.scenario.model import (
@@ -37,6 +38,7 @@ from checker.scenario.model import (
     GotoStep,
     Scenario,
     ScreenshotStep,
+    Step,
     WaitForEventStep,
     WaitForStep,
     WaitStep,
@@ -45,7 +47,14 @@ from checker.scenario.model import (
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+
+
+class RecordSink(Protocol):
+    """Where the session appends what it captures as it happens (the runner's journal)."""
+
+    def write(self, kind: str, payload: Any) -> None: ...
+
 
 PURE_WAITS = (WaitForStep, WaitStep, WaitForEventStep, ScreenshotStep)  # steps that do not act on the page
 ACT_AS_THEY_START = (GotoStep, EvaluateStep)  # a navigation, a script: they change the page before any input
@@ -55,25 +64,38 @@ class ScenarioSession:
     watchdog: Watchdog | None = None  # bounds every call to the page (set by `run`)
     last_resort: Remedy | None = None  # the runner's, when it owns the browser: see `checker.drive.watchdog`
 
-    def __init__(self, browser: "Browser", scenario: Scenario, options: RunOptions, result: ScenarioResult,
-                 on_event=lambda e: None) -> None:
+    def __init__(
+        self,
+        browser: Browser,
+        scenario: Scenario,
+        options: RunOptions,
+        result: ScenarioResult,
+        on_event: Callable[[RunEvent], None] = lambda e: None,
+    ) -> None:
         self.scenario, self.options, self.result, self.on_event = scenario, options, result, on_event
         for secret in scenario.secret_values:
             options.redactor.add_secret(secret)
-        self.tap = ContextCapture(options.redactor, options.analytics, options.extra_analytics_patterns, options.host_map)
+        self.tap = ContextCapture(
+            options.redactor,
+            options.analytics,
+            options.extra_analytics_patterns,
+            options.host_map,
+            options.analytics_delay_ms,
+        )
         self.stem = artefact_stem(scenario.name, options.redactor)  # names its trace and screenshot folder
         self.capture, self.js, self.redactor = self.tap.network, self.tap.js, self.tap.redactor
         self.browser = browser
         self.on_step = lambda step: None
-        self.context = None
-        self.page = None
+        self._context: BrowserContext | None = None
+        self._page: Page | None = None
         self.screens: ScreenRecorder | None = None
         self.acted_until: float | None = None  # monotonic time the last step that acted on the page ended
 
-    def journal(self, journal) -> None:
+    def journal(self, journal: RecordSink) -> None:
         """Append every request, JS call and step to the scenario's journal as it happens."""
-        journal.write("scenario", {"name": self.result.name, "file": self.result.file,
-                                   "started_at": self.capture.started_at})
+        journal.write(
+            "scenario", {"name": self.result.name, "file": self.result.file, "started_at": self.capture.started_at}
+        )
         self.capture.listeners.append(lambda record: journal.write("request", record))
         self.js.listeners.append(lambda call: journal.write("js_call", call))
         self.on_step = lambda step: journal.write("step", step)
@@ -89,15 +111,27 @@ class ScenarioSession:
             options["storage_state"] = str(self.options.storage_state)
         return options
 
+    @property
+    def context(self) -> BrowserContext:
+        if self._context is None:
+            raise RuntimeError("the scenario's browser context is not open")
+        return self._context
+
+    @property
+    def page(self) -> Page:
+        if self._page is None:
+            raise RuntimeError("the scenario's page is not open")
+        return self._page
+
     # --- the run ------------------------------------------------------------------------------------------
     def run(self) -> None:
         self.watchdog = Watchdog(self.scenario.defaults.timeout or self.options.step_timeout_s)
         try:
-            self.context = self.browser.new_context(**self._context_options())
+            self._context = self.browser.new_context(**self._context_options())
             if self.options.trace != "off":
                 self.context.tracing.start(screenshots=True, snapshots=True, title=self.scenario.name)
             self.tap.attach(self.context)
-            self.page = self.context.new_page()
+            self._page = self.context.new_page()
             self._watch_page()
             self.screens = ScreenRecorder(self.context, self.page, enabled=self.options.screenshots)
             self._arm_watchdog()
@@ -112,7 +146,7 @@ class ScenarioSession:
 
     def close(self) -> None:
         try:
-            if self.context is not None:
+            if self._context is not None:
                 with self._bound("closing the scenario's browser context", give_up=False):
                     self._stop_trace()
                     self.context.close()
@@ -138,8 +172,12 @@ class ScenarioSession:
     def _steps(self) -> None:
         failed = False
         for index, step in enumerate(self.scenario.steps):
-            step_result = StepResult(index=index, kind=step_kind(step), line=step.line,
-                                     description=self.capture.redactor.text(describe_step(step)) or "")
+            step_result = StepResult(
+                index=index,
+                kind=step_kind(step),
+                line=step.line,
+                description=self.capture.redactor.text(describe_step(step)) or "",
+            )
             self.result.steps.append(step_result)
             if failed:
                 step_result.status = StepStatus.skipped
@@ -150,9 +188,11 @@ class ScenarioSession:
                 step_result.status, step_result.error = StepStatus.error, "interrupted (Ctrl-C or SIGTERM)"
                 raise
             self.on_step(step_result)
-            self.on_event(RunEvent("step_finished", self.scenario.name, index, len(self.scenario.steps), step=step_result))
+            self.on_event(
+                RunEvent("step_finished", self.scenario.name, index, len(self.scenario.steps), step=step_result)
+            )
 
-    def _step(self, index: int, step, step_result: StepResult) -> bool:
+    def _step(self, index: int, step: Step, step_result: StepResult) -> bool:
         """Perform one step; True when it could not be performed (the scenario stops)."""
         defaults = self.scenario.defaults
         timeout_s = step.timeout or defaults.timeout or self.options.step_timeout_s
@@ -186,7 +226,7 @@ class ScenarioSession:
         if self.screens is None:
             return
         starts = self.capture.step_starts
-        at_start = [isinstance(step, ACT_AS_THEY_START) for step in self.scenario.steps[:len(starts)]]
+        at_start = [isinstance(step, ACT_AS_THEY_START) for step in self.scenario.steps[: len(starts)]]
         try:
             self.screens.settle(shown_until(starts, at_start, self.js.acts))
         except OSError:
@@ -206,10 +246,14 @@ class ScenarioSession:
         except Exception:
             pass  # not Chromium, or a closed page: nothing is pending there
 
-    def _screenshot(self, index: int, step, step_result: StepResult, exact: bool) -> None:
+    def _screenshot(self, index: int, step: Step, step_result: StepResult, exact: bool) -> None:
         if not (self.options.screenshots or exact):
             return
-        label = f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}" if isinstance(step, ScreenshotStep) else ""
+        label = (
+            f"-{slug(self.capture.redactor.text(step.screenshot) or '', unique=False)}"
+            if isinstance(step, ScreenshotStep)
+            else ""
+        )
         name = f"step-{index + 1:02d}{label}"
         shot = self.options.report_dir / "screenshots" / self.stem / f"{name}.jpg"
         if self.screens is not None and self.screens.snapshot(index, shot, exact=exact):
@@ -220,13 +264,14 @@ class ScenarioSession:
         """From here on every call to the page is bounded: the steps, the capture's reads, the screenshots. Past its
         bound a call is ended by the gentlest remedy that works (its scripts stopped, its renderers ended, the
         runner's last resort); the scenario is then `error`, with what it captured."""
+        assert self.watchdog is not None and self.screens is not None  # both made by `run` before the steps
         self.watchdog.remedies = remedies_for(self.browser, self.context, self.page, self.last_resort)
         self.tap.bound = self.screens.bound = self.watchdog.bound
 
-    def _bound(self, what: str, seconds: float | None = None, give_up: bool = True):
+    def _bound(self, what: str, seconds: float | None = None, give_up: bool = True) -> AbstractContextManager[None]:
         return self.watchdog.bound(what, seconds, give_up) if self.watchdog is not None else nullcontext()
 
-    def _perform(self, step, timeout_s: float) -> None:
+    def _perform(self, step: Step, timeout_s: float) -> None:
         """Perform the step within all its waits may take (and a margin): evaluate and key presses have no timeout
         of their own, and a page whose script never yields would hold them for ever."""
         try:
@@ -279,8 +324,10 @@ class ScenarioSession:
         """
         deadline = time.monotonic() + timeout_s
         awaiting_wire = isinstance(self.scenario.steps[step], WaitForEventStep)  # the user waits for the send itself
+        if getattr(self, "_decoded", None) is None:
+            self._decoded = DecodeCache()  # each wake-up decodes only the requests that came since the last
         while True:
-            events = decode_all(self.capture.requests, self.js.calls)
+            events = decode_all(self.capture.requests, self.js.calls, cache=self._decoded)
             outcomes = step_outcomes(evaluate_scenario(self.scenario, events, set(range(step + 1)), upto=step), step)
             unmet = [o for o in outcomes if not o.matched and o.kind == "expect"]
             if not unmet or (not awaiting_wire and self._on_their_way(unmet, step, events)):
@@ -291,7 +338,7 @@ class ScenarioSession:
             if remaining_ms <= 0 or not self._next_analytics_request(remaining_ms):
                 return
 
-    def _on_their_way(self, unmet, step: int, events) -> bool:
+    def _on_their_way(self, unmet: list[ExpectationResult], step: int, events: list[Event]) -> bool:
         """The page asked for every missing expected event during this step (the JS layer saw its call): the wire
         events follow. They are attributed to this step by that call, matched when the run is checked, and the
         settle waits for sends still on their way, so the next step need not wait for the network."""
@@ -316,13 +363,13 @@ class ScenarioSession:
     def _watch_page(self) -> None:
         errors: list[str] = self.result.page_info.setdefault("page_errors", [])
 
-        def on_error(error) -> None:
+        def on_error(error: Exception) -> None:
             if len(errors) < 50:
                 errors.append((self.capture.redactor.text(str(error)) or "")[:500])
 
         console: list[str] = self.result.page_info.setdefault("console_errors", [])
 
-        def on_console(message) -> None:
+        def on_console(message: ConsoleMessage) -> None:
             # a failed resource load is already in the captured requests, with its status
             if message.type == "error" and len(console) < 50 and not message.text.startswith("Failed to load resource"):
                 console.append("console: " + (self.capture.redactor.text(message.text) or "")[:500])
@@ -343,4 +390,3 @@ class ScenarioSession:
             return self.capture.redactor.url(self.page.url)
         except Exception:
             return None
-

@@ -28,32 +28,19 @@ import signal
 import threading
 import time
 import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from checker.bounds import PageUnresponsive
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 GRACE_S = 2.0  # how long a remedy has to end the call before the next one, and the margin past a call's own timeout
 AFTER_HANG_S = 2.0  # once a page has hung, a later call to it waits at most this long (it may well hang again)…
 GIVE_UP_AFTER = 2  # …and after this many hangs the page is not called again (it would hang each time)
-
-
-class PageUnresponsive(Exception):
-    """A call to the page outlived its bound, or the run was interrupted (`interrupt_all`); `remedy` says what the
-    watchdog did to end it (None: nothing was needed, or nothing could be done)."""
-
-    def __init__(self, seconds: float, what: str | None = None, remedy: str | None = None,
-                 interrupted: bool = False) -> None:
-        self.seconds, self.what, self.remedy, self.interrupted = seconds, what, remedy, interrupted
-        super().__init__(self.restated(seconds, what))
-
-    def restated(self, seconds: float, what: str | None = None) -> str:
-        """The message with the bound the user knows (a step's timeout rather than the watchdog's margin past it)."""
-        if self.interrupted:
-            return "interrupted (Ctrl-C or SIGTERM) before the scenario finished; what it captured is kept"
-        doing = f" ({what})" if what else ""
-        ended = f" (the checker {self.remedy} to go on)" if self.remedy else ""
-        return (f"the page did not answer within {seconds:g} s{doing}: a script kept it busy, or it waited for a "
-                f"document that never came{ended}")
 
 
 @dataclass
@@ -70,11 +57,6 @@ class _Call:
     fired: bool = False
     over: bool = False
     remedy: str | None = None
-
-
-def unbounded(what: str, seconds: float | None = None, give_up: bool = True, extra_s: float = 0):
-    """The bound of a capture used without a watchdog (the recorder, the pytest fixture): none."""
-    return contextlib.nullcontext()
 
 
 class Watchdog:
@@ -94,8 +76,9 @@ class Watchdog:
         _LIVE.add(self)
 
     @contextlib.contextmanager
-    def bound(self, what: str, seconds: float | None = None, give_up: bool = True,
-              extra_s: float = 0) -> Iterator[None]:
+    def bound(
+        self, what: str, seconds: float | None = None, give_up: bool = True, extra_s: float = 0
+    ) -> Iterator[None]:
         """Raise `PageUnresponsive` when the call inside outlives `seconds` (default: the scenario's step timeout)
         plus `extra_s` (what the call itself waits for), after a remedy ended it. With `give_up`, a page that hung
         before gets at most `AFTER_HANG_S`, and one that hung `GIVE_UP_AFTER` times is not called (closing the
@@ -163,11 +146,14 @@ class Watchdog:
         with self._cond:
             while not self._stopped:
                 call = self._call
-                left = call.deadline - time.monotonic() if call is not None else None
-                if call is not None and left <= 0 and not call.fired:
+                if call is None or call.fired:
+                    self._cond.wait(None)
+                    continue
+                left = call.deadline - time.monotonic()
+                if left <= 0:
                     call.fired = True
                     return call
-                self._cond.wait(left if call is not None and not call.fired else None)
+                self._cond.wait(left)
         return None
 
     def _remedy(self, call: _Call) -> None:
@@ -185,7 +171,7 @@ class Watchdog:
                 self._cond.wait_for(lambda: call.over or self._stopped, GRACE_S)
 
 
-_LIVE: "weakref.WeakSet[Watchdog]" = weakref.WeakSet()  # the watchdogs of the scenarios under way, in any thread
+_LIVE: weakref.WeakSet[Watchdog] = weakref.WeakSet()  # the watchdogs of the scenarios under way, in any thread
 
 
 def interrupt_all() -> None:
@@ -197,15 +183,17 @@ def interrupt_all() -> None:
 
 # --- the remedies -----------------------------------------------------------------------------------------------
 
-def stop_scripts(context, page) -> Remedy:
+
+def stop_scripts(context: BrowserContext, page: Page) -> Remedy:
     """Remedy 1: CDP `Runtime.terminateExecution` in every page of the context (on a page with no script running it
     changes nothing, measured). Each page's CDP session is opened as the page opens: one opened while a script holds
     the page's main thread does not deliver the command (measured: it times out); popups get theirs as they open.
     The sessions' sync API belongs to the scenario's thread, so the command goes through that thread's Playwright
     event loop, which runs while the thread waits inside a Playwright call; nothing is sent once the call is over."""
-    loop, sessions = getattr(context, "_loop", None), []
+    loop = getattr(context, "_loop", None)
+    sessions: list[Any] = []  # Playwright's own (async) CDP sessions, under the sync API's wrappers
 
-    def open_session(opened) -> None:
+    def open_session(opened: Page) -> None:
         try:
             sessions.append(context.new_cdp_session(opened)._impl_obj)
         except Exception:
@@ -225,7 +213,7 @@ def stop_scripts(context, page) -> Remedy:
     return Remedy("stopped the page's scripts", apply)
 
 
-async def _terminate(session, still_waiting: Callable[[], bool]) -> None:
+async def _terminate(session: Any, still_waiting: Callable[[], bool]) -> None:
     if not still_waiting():
         return
     with_timeout = "timeout" in inspect.signature(session.send).parameters  # the send of some Playwright versions
@@ -236,6 +224,7 @@ def end_renderers(browser_pid: int) -> Remedy:
     """Remedy 2: end the renderer processes of this (local) browser; the pending call fails with "Target crashed".
     All of them: Chromium does not say which process holds which page, and a run's browser holds one scenario's
     pages at a time (a browser shared with other tests loses their pages too, rather than hanging for ever)."""
+
     def apply(still_waiting: Callable[[], bool]) -> None:
         for pid in descendants(browser_pid, b"--type=renderer"):
             if still_waiting():
@@ -246,6 +235,7 @@ def end_renderers(browser_pid: int) -> Remedy:
 
 def end_process(pid: int, done: str, then: Callable[[], None] = lambda: None) -> Remedy:
     """A remedy that ends one process (the runner's last resort: its Playwright driver), then calls `then`."""
+
     def apply(still_waiting: Callable[[], bool]) -> None:
         if still_waiting():
             _kill(pid)
@@ -261,9 +251,11 @@ def _kill(pid: int) -> None:
         pass  # it ended by itself meanwhile
 
 
-def remedies_for(browser, context, page, last_resort: Remedy | None = None) -> list[Remedy]:
+def remedies_for(
+    browser: Browser, context: BrowserContext, page: Page, last_resort: Remedy | None = None
+) -> list[Remedy]:
     """The remedies this scenario's page allows, gentlest first (see the module's docstring)."""
-    remedies = []
+    remedies: list[Remedy] = []
     try:
         remedies.append(stop_scripts(context, page))
     except ValueError:
@@ -278,11 +270,11 @@ def remedies_for(browser, context, page, last_resort: Remedy | None = None) -> l
 
 # --- processes (Linux /proc; elsewhere the remedies that need them are left out) ------------------------------
 
-_BROWSER_PIDS: "weakref.WeakKeyDictionary[Any, int | None]" = weakref.WeakKeyDictionary()
+_BROWSER_PIDS: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
 _PIDS_LOCK = threading.Lock()  # workers' threads ask for their own browsers at the same time
 
 
-def local_browser_pid(browser) -> int | None:
+def local_browser_pid(browser: Browser) -> int | None:
     """The process of `browser` when it runs on this machine as a descendant of this one (asked once per browser);
     None for a remote browser (its process IDs are another machine's) or without /proc."""
     key = getattr(browser, "_impl_obj", None)  # the same for a browser and a wrapper of it (the pytest plugin's)
@@ -300,7 +292,7 @@ def local_browser_pid(browser) -> int | None:
     return pid
 
 
-def _ask_browser_pid(browser) -> int | None:
+def _ask_browser_pid(browser: Browser) -> int | None:
     try:
         cdp = browser.new_browser_cdp_session()
         try:
@@ -321,8 +313,10 @@ def _parent(pid: int) -> int | None:
 
 def ancestors(pid: int) -> list[int]:
     found: list[int] = []
-    while (pid := _parent(pid)) and pid not in found:
-        found.append(pid)
+    parent = _parent(pid)
+    while parent and parent not in found:
+        found.append(parent)
+        parent = _parent(parent)
     return found
 
 

@@ -26,19 +26,32 @@ import re
 import sys
 import time
 import types
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from ruamel.yaml import YAML
+
+from checker.drive.browser import LAUNCH_ARGS, managed_chromium, system_chromium
+from checker.errors import CheckerError, ConfigError, ScenarioError
+from checker.files import take_unwritten
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
+    from _pytest._code.code import TerminalRepr
+    from _pytest.terminal import TerminalReporter
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
     from checker.check.rules import RuleConfig
     from checker.models import ScenarioResult, Violation
     from checker.options import RunOptions
+    from checker.pytest_plugin.fixture import CaseAssist
     from checker.scenario.model import Scenario
+
+# The plugin loads in every pytest run of a project that installs case-assist-check: what it imports up here is
+# light (~20 ms); the checker's machinery (models, capture, checks, runner: about a second) is imported by the
+# functions that need it, when a scenario or the `case_assist` fixture is actually used.
 
 MARKER = "case_assist_scenario"
 RESULT_ATTR = "case_assist_result"  # on a scenario's test report: its ScenarioResult as JSON (crosses xdist)
@@ -55,7 +68,7 @@ class Settings:
     analytics: str = "block"
     report_dir: Path | None = None
     vars: dict[str, str] = field(default_factory=dict)
-    rules: "RuleConfig | None" = None
+    rules: RuleConfig | None = None
     proxies: list[str] = field(default_factory=list)
     collect: bool = True
     started_at: str = ""
@@ -63,30 +76,56 @@ class Settings:
 
 
 SETTINGS = pytest.StashKey[Settings]()
-RESULT = pytest.StashKey[dict]()  # a scenario item's redacted result (JSON), for its call report
+RESULT = pytest.StashKey[dict[str, Any]]()  # a scenario item's redacted result (JSON), for its call report
 DUPLICATE_OF = pytest.StashKey[str]()
 
 
 # --- options and configuration ---------------------------------------------------------------------------------
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("case-assist-check", "case-assist-check: Coveo Case Assist analytics")
-    group.addoption("--ca-base-url", metavar="URL", default=None,
-                    help="base of the scenarios' relative `goto` URLs (default: ini case_assist_base_url, then "
-                         "pytest-playwright's --base-url)")
-    group.addoption("--ca-analytics", choices=["block", "pass"], default=None,
-                    help="block (default): answer analytics requests locally, nothing reaches the org; "
-                         "pass: let them through and report those not delivered")
-    group.addoption("--ca-report", metavar="DIR", default=None,
-                    help="write the HTML/JSON/JUnit report of the scenarios that ran to DIR at the end of the session")
-    group.addoption("--ca-config", metavar="FILE", default=None,
-                    help="project configuration (default: case-assist-check.yaml or [tool.case-assist-check] in "
-                         "pyproject.toml, in the rootdir)")
-    group.addoption("--ca-var", metavar="NAME=VALUE", action="append", default=[],
-                    help="a ${NAME} value for the scenarios (repeatable; secrets only from the environment)")
+    group.addoption(
+        "--ca-base-url",
+        metavar="URL",
+        default=None,
+        help="base of the scenarios' relative `goto` URLs (default: ini case_assist_base_url, then "
+        "pytest-playwright's --base-url)",
+    )
+    group.addoption(
+        "--ca-analytics",
+        choices=["block", "pass"],
+        default=None,
+        help="block (default): answer analytics requests locally, nothing reaches the org; "
+        "pass: let them through and report those not delivered",
+    )
+    group.addoption(
+        "--ca-report",
+        metavar="DIR",
+        default=None,
+        help="write the HTML/JSON/JUnit report of the scenarios that ran to DIR at the end of the session",
+    )
+    group.addoption(
+        "--ca-config",
+        metavar="FILE",
+        default=None,
+        help="project configuration (default: case-assist-check.yaml or [tool.case-assist-check] in "
+        "pyproject.toml, in the rootdir)",
+    )
+    group.addoption(
+        "--ca-var",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a ${NAME} value for the scenarios (repeatable; secrets only from the environment)",
+    )
     parser.addini("case_assist_base_url", "base of the scenarios' relative `goto` URLs (--ca-base-url wins)")
-    parser.addini("case_assist_collect", "collect YAML scenario files as tests (false: only the case_assist fixture)",
-                  type="bool", default=True)
+    parser.addini(
+        "case_assist_collect",
+        "collect YAML scenario files as tests (false: only the case_assist fixture)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,7 +134,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "case-assist-check's pytest plugin needs pytest-playwright's sync fixtures (browser, context, page), which "
             "this run does not load (-p no:playwright, or pytest-playwright-asyncio): enable pytest-playwright, or turn "
-            "this plugin off with -p no:case_assist_check.")
+            "this plugin off with -p no:case_assist_check."
+        )
     config.stash[SETTINGS] = _settings(config)
     config.pluginmanager.register(_SystemChromium(), "case-assist-check-browser")
     if config.stash[SETTINGS].report_dir is not None and not hasattr(config, "workerinput"):
@@ -108,8 +148,7 @@ def _playwright_loaded(config: pytest.Config) -> bool:
 
 
 def _settings(config: pytest.Config) -> Settings:
-    from checker.commands.audit import parse_vars
-    from checker.errors import CheckerError
+    from checker.scenario.variables import parse_vars  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
     option = config.option
     settings = Settings(
@@ -117,13 +156,13 @@ def _settings(config: pytest.Config) -> Settings:
         analytics=option.ca_analytics or "block",
         report_dir=_path(config, option.ca_report) if option.ca_report else None,
         collect=config.getini("case_assist_collect"),
-        started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),  # as checker.report.run.utc_now()
         started=time.monotonic(),
     )
     try:
         settings.vars = parse_vars(option.ca_var)
         if option.ca_config or _has_project_config(config.rootpath):  # else no import of the config machinery
-            from checker.config import load_config, rule_config
+            from checker.config import load_config, rule_config  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
             project = load_config(_path(config, option.ca_config) if option.ca_config else None, folder=config.rootpath)
             settings.rules, settings.proxies = rule_config(project), list(project.proxies)
@@ -169,9 +208,13 @@ class _SystemChromium:
 
     @pytest.fixture(scope="session")
     @classmethod
-    def browser_type_launch_args(cls, browser_type_launch_args, browser_name, playwright, connect_options):
-        from checker.drive.browser import LAUNCH_ARGS, managed_chromium, system_chromium
-
+    def browser_type_launch_args(
+        cls,
+        browser_type_launch_args: dict[str, Any],
+        browser_name: str,
+        playwright: Playwright,
+        connect_options: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         args = dict(browser_type_launch_args)
         if browser_name != "chromium" or connect_options or args.get("channel") or args.get("executable_path"):
             return args
@@ -187,13 +230,15 @@ class _SystemChromium:
 
 # --- run options --------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
-def case_assist_options(pytestconfig: pytest.Config, request: pytest.FixtureRequest,
-                        tmp_path_factory: pytest.TempPathFactory) -> "RunOptions":
+def case_assist_options(
+    pytestconfig: pytest.Config, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> RunOptions:
     """The `RunOptions` scenarios and the `case_assist` fixture use (base URL, analytics mode, rules, timeouts).
     Override this session fixture in a conftest to change them, e.g. `replace(case_assist_options, settle_max_s=2)`."""
-    from checker.check.rules import RuleConfig
-    from checker.options import RunOptions
+    from checker.check.rules import RuleConfig  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
+    from checker.options import RunOptions  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
     settings = pytestconfig.stash[SETTINGS]
     base_url = settings.base_url
@@ -216,6 +261,7 @@ def case_assist_options(pytestconfig: pytest.Config, request: pytest.FixtureRequ
 
 # --- scenario files as tests ------------------------------------------------------------------------------------
 
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix not in YAML_SUFFIXES or file_path.name.startswith("_"):
         return None
@@ -228,8 +274,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 def looks_like_scenario(path: Path) -> bool:
     """A mapping with `steps:` at the top. A file that is not valid YAML counts when a line starts with `steps:`,
     so a scenario with a syntax error is reported rather than skipped."""
-    from ruamel.yaml import YAML
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -249,7 +293,7 @@ class ScenarioFile(pytest.Module):
     `pytest_generate_tests` hook applies (pytest-playwright's `browser_name` parametrization among them)."""
 
     _module: types.ModuleType | None = None
-    scenario: "Scenario | None" = None
+    scenario: Scenario | None = None
 
     def _getobj(self) -> types.ModuleType:
         if self._module is None:
@@ -257,10 +301,9 @@ class ScenarioFile(pytest.Module):
             self._module = _scenario_module(self.scenario, self.path)
         return self._module
 
-    def _load(self) -> "Scenario":
-        from checker.errors import ScenarioError
-        from checker.scenario import LoadOptions, load_file
-        from checker.scenario.loader import folder_defaults
+    def _load(self) -> Scenario:
+        from checker.scenario import LoadOptions, load_file  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
+        from checker.scenario.loader import folder_defaults  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
         settings = self.config.stash[SETTINGS]
         root = self.config.rootpath if self.config.rootpath in self.path.parents else self.path.parent
@@ -274,19 +317,23 @@ class ScenarioFile(pytest.Module):
     def funcnamefilter(self, name: str) -> bool:
         return self.scenario is not None and name == self.scenario.name
 
-    def repr_failure(self, excinfo):  # type: ignore[override]
-        from checker.errors import CheckerError
-
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CheckerError):
             return excinfo.value.render()
         return super().repr_failure(excinfo)
 
 
-def _scenario_module(scenario: "Scenario", path: Path) -> types.ModuleType:
+def _scenario_module(scenario: Scenario, path: Path) -> types.ModuleType:
     module = types.ModuleType(f"case_assist_check_scenario_{abs(hash(str(path)))}", scenario.description)
     module.__file__ = str(path)
 
-    def run_case_assist_scenario(request, browser, new_context, browser_context_args, case_assist_options):
+    def run_case_assist_scenario(
+        request: pytest.FixtureRequest,
+        browser: Browser,
+        new_context: Callable[..., BrowserContext],
+        browser_context_args: dict[str, Any],
+        case_assist_options: RunOptions,
+    ) -> None:
         run_scenario_item(request, scenario, browser, new_context, browser_context_args, case_assist_options)
 
     run_case_assist_scenario.__module__ = module.__name__
@@ -297,9 +344,10 @@ def _scenario_module(scenario: "Scenario", path: Path) -> types.ModuleType:
     return module
 
 
-def _located(path: Path, line: int):
+def _located(path: Path, line: int) -> Callable[[], None]:
     """A never-called function whose code says `path:line`: pytest reports the test's location from it (`place_as`),
     so the location is the scenario file, not this module."""
+
     def here() -> None:  # pragma: no cover
         pass
 
@@ -332,38 +380,52 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             seen[key] = parent.scenario.file
 
 
-def run_scenario_item(request: pytest.FixtureRequest, scenario: "Scenario", browser, new_context,
-                      browser_context_args: dict, options: "RunOptions") -> None:
+def run_scenario_item(
+    request: pytest.FixtureRequest,
+    scenario: Scenario,
+    browser: Browser,
+    new_context: Callable[..., BrowserContext],
+    browser_context_args: dict[str, Any],
+    options: RunOptions,
+) -> None:
     """The body of a scenario's test: drive it, keep its result for the report, fail listing its findings."""
-    from checker.errors import ConfigError
-    from checker.models import Status
-    from checker.runner import Interrupted, check_urls, run_scenario
+    from checker.models import Status  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
+    from checker.runner import Interrupted, check_urls, run_scenario  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
     item = request.node
     duplicate = item.stash.get(DUPLICATE_OF, None)
     if duplicate is not None:
-        pytest.fail(f"duplicate scenario name {scenario.name!r}: already used by {duplicate} (names key the results; "
-                    "rename one)", pytrace=False)
+        pytest.fail(
+            f"duplicate scenario name {scenario.name!r}: already used by {duplicate} (names key the results; "
+            "rename one)",
+            pytrace=False,
+        )
     try:
         check_urls([scenario], options.base_url)
         no_base = None
     except ConfigError as exc:
         no_base = exc.message.replace("--base-url", "a base URL")
     if no_base is not None:
-        pytest.fail(f"{no_base}: pass --ca-base-url URL (or set case_assist_base_url in the ini file, or "
-                    "pytest-playwright's --base-url), or write an absolute URL", pytrace=False)
+        pytest.fail(
+            f"{no_base}: pass --ca-base-url URL (or set case_assist_base_url in the ini file, or "
+            "pytest-playwright's --base-url), or write an absolute URL",
+            pytrace=False,
+        )
     browser_name = getattr(getattr(browser, "browser_type", None), "name", "chromium")
     if len(request.config.getoption("--browser") or []) > 1:  # the same scenario in several browsers: keep both
         scenario = scenario.model_copy(update={"name": f"{scenario.name} [{browser_name}]"})
     try:
-        result = run_scenario(PlaywrightContexts(browser, new_context, browser_context_args), scenario, options)
+        contexts = PlaywrightContexts(browser, new_context, browser_context_args)
+        result = run_scenario(contexts, scenario, options)  # type: ignore[arg-type]  # a Browser, but for new_context
     except Interrupted:
         raise KeyboardInterrupt from None
     redactor = options.redactor  # the run's: declared secrets, those of this scenario and what capture learnt
-    item.stash[RESULT] = {"result": redactor.value(result.model_dump(mode="json")),
-                          "browser": f"{browser_name.capitalize()} {browser.version}"}
+    item.stash[RESULT] = {
+        "result": redactor.value(result.model_dump(mode="json")),
+        "browser": f"{browser_name.capitalize()} {browser.version}",
+    }
     if result.status != Status.passed:
-        pytest.fail(redactor.text(describe_failure(result, options)), pytrace=False)
+        pytest.fail(redactor.text(describe_failure(result, options)) or "", pytrace=False)
 
 
 class PlaywrightContexts:
@@ -371,21 +433,23 @@ class PlaywrightContexts:
     its `browser_context_args` (`--device`, `--base-url`, …), `--tracing`, `--video` and `--screenshot` apply, and it
     closes what is left at teardown. A context option both set (e.g. a viewport) keeps pytest-playwright's value."""
 
-    def __init__(self, browser, new_context, browser_context_args: dict) -> None:
+    def __init__(
+        self, browser: Browser, new_context: Callable[..., BrowserContext], browser_context_args: dict[str, Any]
+    ) -> None:
         self._browser = browser
         self._new_context = new_context
         self._preset = set(browser_context_args or {})
 
-    def new_context(self, **options: Any) -> "BrowserContext":
+    def new_context(self, **options: Any) -> BrowserContext:
         return self._new_context(**{k: v for k, v in options.items() if k not in self._preset})
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._browser, name)
 
 
-def describe_failure(result: "ScenarioResult", options: "RunOptions") -> str:
+def describe_failure(result: ScenarioResult, options: RunOptions) -> str:
     """What a failing scenario's test says: the cause when it could not be driven, then its findings."""
-    from checker.models import Severity, Status
+    from checker.models import Severity, Status  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
     errors = [v for v in result.violations if v.severity == Severity.error]
     warnings = [v for v in result.violations if v.severity == Severity.warning]
@@ -394,15 +458,17 @@ def describe_failure(result: "ScenarioResult", options: "RunOptions") -> str:
         lines.append(f"scenario {result.name!r} ({result.file}) could not be driven to its end: {result.error}")
         lines.append("what it captured until then was checked:" if result.violations else "")
     else:
-        lines.append(f"scenario {result.name!r} ({result.file}) does not conform: "
-                     f"{len(errors)} error(s), {len(warnings)} warning(s)")
+        lines.append(
+            f"scenario {result.name!r} ({result.file}) does not conform: "
+            f"{len(errors)} error(s), {len(warnings)} warning(s)"
+        )
     lines.extend(format_violations(errors + warnings))
     if options.screenshots:
         lines.append(f"report: {options.report_dir} (written at the end of the session)")
     return "\n".join(line for line in lines if line)
 
 
-def format_violations(violations: list["Violation"]) -> list[str]:
+def format_violations(violations: list[Violation]) -> list[str]:
     lines = []
     for v in violations:
         where = f" (step #{v.step + 1})" if v.step is not None and "step #" not in v.message else ""
@@ -414,8 +480,11 @@ def format_violations(violations: list["Violation"]) -> list[str]:
 
 # --- the report of the session (written by the controller under xdist) ---------------------------------------
 
+
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if not isinstance(item.parent, ScenarioFile):
         return report
@@ -425,8 +494,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         setattr(report, BROWSER_ATTR, payload["browser"])
     elif call.when == "setup" and report.failed and item.parent.scenario is not None:
         scenario = item.parent.scenario  # e.g. the browser could not be launched: the report says so
-        setattr(report, RESULT_ATTR, {"name": scenario.name, "file": scenario.file, "status": "error",
-                                      "error": f"the test could not be set up: {_first_line(report.longreprtext)}"})
+        setattr(
+            report,
+            RESULT_ATTR,
+            {
+                "name": scenario.name,
+                "file": scenario.file,
+                "status": "error",
+                "error": f"the test could not be set up: {_first_line(report.longreprtext)}",
+            },
+        )
     return report
 
 
@@ -442,7 +519,7 @@ class ReportWriter:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.results: dict[str, dict] = {}  # node ID → result (a rerun's last attempt wins)
+        self.results: dict[str, dict[str, Any]] = {}  # node ID → result (a rerun's last attempt wins)
         self.browser = ""
         self.written: Path | None = None
         self.summary = ""
@@ -454,27 +531,30 @@ class ReportWriter:
             self.browser = self.browser or getattr(report, BROWSER_ATTR, "") or ""
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from checker import __version__
-        from checker.models import RunResult, ScenarioResult
-        from checker.report import write_reports
-        from checker.runner import finish_run
+        from checker.models import ScenarioResult  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
+        from checker.report import write_reports  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
+        from checker.report.run import new_run  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
         settings = self.config.stash[SETTINGS]
         if not self.results or settings.report_dir is None:
             return
-        run = RunResult(tool_version=__version__, started_at=settings.started_at, analytics_mode=settings.analytics,
-                        base_url=settings.base_url, browser=self.browser)
         ordered = sorted(self.results.items())  # by node ID: the same order whichever worker ran which
-        run.scenarios = [ScenarioResult.model_validate(result) for _, result in ordered]
-        finish_run(run, time.monotonic() - settings.started)
+        run = new_run(
+            [ScenarioResult.model_validate(result) for _, result in ordered],
+            started_at=settings.started_at,
+            duration_s=time.monotonic() - settings.started,
+            analytics_mode=settings.analytics,  # type: ignore[arg-type]  # --ca-analytics: block or pass
+            base_url=settings.base_url,
+            browser=self.browser,
+        )
         self.written = write_reports(run, settings.report_dir)
         s = run.summary
-        self.summary = (f"{s.passed} passed, {s.failed} failed, {s.error} errored of {s.total} scenarios · "
-                        f"findings: {s.violations['error']} errors, {s.violations['warning']} warnings")
+        self.summary = (
+            f"{s.passed} passed, {s.failed} failed, {s.error} errored of {s.total} scenarios · "
+            f"findings: {s.violations['error']} errors, {s.violations['warning']} warnings"
+        )
 
-    def pytest_terminal_summary(self, terminalreporter) -> None:
-        from checker.files import take_unwritten
-
+    def pytest_terminal_summary(self, terminalreporter: TerminalReporter) -> None:
         if self.written is not None:
             terminalreporter.write_sep("-", "case-assist-check")
             terminalreporter.write_line(f"{self.summary}")
@@ -483,6 +563,32 @@ class ReportWriter:
             terminalreporter.write_line(line, red=True)
 
 
-from checker.pytest_plugin.fixture import CaseAssist, case_assist  # noqa: E402  (pytest finds the fixture here)
+@pytest.fixture
+def case_assist(
+    context: BrowserContext, page: Page, case_assist_options: RunOptions, request: pytest.FixtureRequest
+) -> Iterator[CaseAssist]:
+    """Records the Case Assist analytics events of the test's `context` (so of `page` and any page it opens).
+    The capture is attached to the context before `page` loads its first URL; analytics requests are answered
+    locally unless --ca-analytics pass."""
+    from checker.pytest_plugin.fixture import open_case_assist  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
 
-__all__ = ["CaseAssist", "ScenarioFile", "case_assist", "case_assist_options", "describe_failure", "looks_like_scenario"]
+    yield open_case_assist(context, page, case_assist_options, request)
+
+
+def __getattr__(name: str) -> Any:
+    """`CaseAssist`, imported when asked for (its module holds the checker's machinery)."""
+    if name == "CaseAssist":
+        from checker.pytest_plugin.fixture import CaseAssist  # noqa: PLC0415  (lazy: the plugin loads in every pytest run)
+
+        return CaseAssist
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "CaseAssist",
+    "ScenarioFile",
+    "case_assist",
+    "case_assist_options",
+    "describe_failure",
+    "looks_like_scenario",
+]

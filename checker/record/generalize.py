@@ -15,7 +15,8 @@ since the previous event's ticket, so each step shows what it added (subject, th
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from checker.models import Event
 
@@ -29,14 +30,37 @@ DIGIT_RUN = re.compile(r"\d{8,}")
 ID_KEY = re.compile(r"(^id$|Id$|ID$|_id$|Uid$|Number$)")
 
 # Decided by the browser, the environment or the library rather than by the flow; or repeated elsewhere.
-DROP_KEYS = frozenset({
-    "userAgent", "clientId", "anonymous", "language", "actionCause", "originLevel1", "customData", "visitorId",
-    "userId", "username", "userDisplayName", "referrer", "location", "clientTimestamp", "timestamp", "sourceName",
-})
+DROP_KEYS = frozenset(
+    {
+        "userAgent",
+        "clientId",
+        "anonymous",
+        "language",
+        "actionCause",
+        "originLevel1",
+        "customData",
+        "visitorId",
+        "userId",
+        "username",
+        "userDisplayName",
+        "referrer",
+        "location",
+        "clientTimestamp",
+        "timestamp",
+        "sourceName",
+    }
+)
 # Present and of the right type is what can be said of these: they depend on which documents were suggested.
-TYPE_ONLY_KEYS = frozenset({
-    "documentTitle", "documentUrl", "documentUri", "documentUriHash", "contentIDValue", "suggestionId",
-})
+TYPE_ONLY_KEYS = frozenset(
+    {
+        "documentTitle",
+        "documentUrl",
+        "documentUri",
+        "documentUriHash",
+        "contentIDValue",
+        "suggestionId",
+    }
+)
 DEFAULT_EVENT_TYPE = "click"
 UUID_MATCHER = {"regex": "^[0-9a-f-]{36}$"}
 HEX_MATCHER = {"regex": "^[0-9a-f]{16,}$"}
@@ -132,8 +156,9 @@ def case_events(events: Iterable[Event]) -> list[Event]:
     return [e for e in events if e.action and not e.decode_error]
 
 
-def step_expectations(events: list[Event], previous_ticket: dict[str, Any] | None = None
-                      ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def step_expectations(
+    events: list[Event], previous_ticket: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """`expect` entries for the events of one step, and the last ticket seen (for the next step's changes)."""
     entries: list[dict[str, Any]] = []
     for event in case_events(events):

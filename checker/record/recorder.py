@@ -17,19 +17,21 @@ import datetime as dt
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from checker.capture import ContextCapture
 from checker.decode import decode_all
-from checker.decode.redact import Redactor
+from checker.drive.browser import find_browser, launch
 from checker.errors import ConfigError
 from checker.models import Event
 from checker.record.script import ACTIONS_JS
 from checker.record.writer import RecordedStep, build_document, dump
+from checker.redact import Redactor
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request
+    from playwright.sync_api import Browser, BrowserContext, CDPSession, Frame, Page, Request
 
 ACTION_BINDING = "__caCheckRecordAction"
 CAUSED_WITHIN_MS = 1500.0  # without CDP: a navigation this soon after a recorded action is the page's doing
@@ -64,12 +66,21 @@ class Recorder:
     settle_ms        `finish()` waits for late sends and for what the page has under way due within this long
     """
 
-    def __init__(self, browser: "Browser | None" = None, url: str | None = None, *, base_url: str | None = None,
-                 name: str | None = None, analytics: Literal["block", "pass"] = "block",
-                 extra_analytics_patterns: list[str] | None = None,
-                 context_factory: "Callable[[], BrowserContext] | None" = None,
-                 context_options: dict[str, Any] | None = None, secrets: list[str] | None = None,
-                 settle_ms: int = 500, host_map: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        browser: Browser | None = None,
+        url: str | None = None,
+        *,
+        base_url: str | None = None,
+        name: str | None = None,
+        analytics: Literal["block", "pass"] = "block",
+        extra_analytics_patterns: list[str] | None = None,
+        context_factory: Callable[[], BrowserContext] | None = None,
+        context_options: dict[str, Any] | None = None,
+        secrets: list[str] | None = None,
+        settle_ms: int = 500,
+        host_map: dict[str, str] | None = None,
+    ) -> None:
         if browser is None and context_factory is None:
             raise ValueError("Recorder needs a browser or a context_factory")
         if not url:
@@ -85,9 +96,9 @@ class Recorder:
         self.settle_ms = settle_ms
         self.tap = ContextCapture(Redactor(list(secrets or [])), analytics, self.extra_analytics_patterns, host_map)
         self.capture, self.js = self.tap.network, self.tap.js
-        self.context: "BrowserContext | None" = None
-        self.page: "Page | None" = None
-        self.recorded_at = dt.datetime.now(dt.timezone.utc)
+        self.context: BrowserContext | None = None
+        self.page: Page | None = None
+        self.recorded_at = dt.datetime.now(dt.UTC)
         self.ignored_actions = 0  # actions in other tabs (popups)
         self._steps: list[RecordedStep] = []
         self._lock = threading.Lock()
@@ -96,20 +107,29 @@ class Recorder:
         self._own_navigation = False
         self._requested: list[float] = []  # when the page itself asked for a main-frame navigation (ms)
         self._main_frame_id: str | None = None
-        self._cdp = None
+        self._cdp: CDPSession | None = None
         self._context_closed = False
 
+    def _open_page(self) -> Page:
+        if self.page is None:
+            raise RuntimeError("the recording has not started")
+        return self.page
+
     # --- lifecycle ------------------------------------------------------------------------------------------
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> "Page":
+    def start(self) -> Page:
         """Open the recording context and the start URL (the first step). Returns the recorded page."""
-        context = self.context_factory() if self.context_factory else self.browser.new_context(**self.context_options)
+        if self.context_factory is not None:
+            context = self.context_factory()
+        else:
+            assert self.browser is not None  # __init__ takes one or the other
+            context = self.browser.new_context(**self.context_options)
         self.context = context
         self.tap.attach(context)
         context.expose_binding(ACTION_BINDING, self._on_action)
@@ -127,14 +147,16 @@ class Recorder:
             page.goto(self.url, wait_until="load")
         except Exception as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"could not open {self.url}: {first}", "check the URL and that the site is reachable") from None
+            raise ConfigError(
+                f"could not open {self.url}: {first}", "check the URL and that the site is reachable"
+            ) from None
         finally:
             self._own_navigation = False
             self._nav_start = None
         self._read_title()
         return page
 
-    def _watch_requested_navigations(self, context: "BrowserContext", page: "Page") -> None:
+    def _watch_requested_navigations(self, context: BrowserContext, page: Page) -> None:
         """Chromium reports every navigation a document asks for (link, form, script, meta refresh) as
         Page.frameRequestedNavigation; one started from the browser itself (address bar, reload, back/forward
         buttons) has none. Without CDP (another browser), timing tells them apart."""
@@ -166,11 +188,12 @@ class Recorder:
     def wait_until_done(self, wait: Callable[[], Any] | None = None, poll_ms: int = 250) -> None:
         """Block until the person closes the page or the browser window, or `wait()` returns (run in a thread,
         e.g. `input` for Enter on the terminal). Playwright's events keep being processed meanwhile."""
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
         done = threading.Event()
         if wait is not None:
+
             def waiter() -> None:
                 try:
                     wait()
@@ -182,7 +205,7 @@ class Recorder:
             threading.Thread(target=waiter, name="record-wait", daemon=True).start()
         while not done.is_set() and not self.is_done():
             try:
-                self.page.wait_for_event("close", timeout=poll_ms)
+                self._open_page().wait_for_event("close", timeout=poll_ms)
                 return
             except PlaywrightTimeout:
                 continue
@@ -209,9 +232,15 @@ class Recorder:
         notes = []
         if self.ignored_actions:
             notes.append(f"{self.ignored_actions} action(s) in other tabs (e.g. an opened article) were not recorded.")
-        doc = build_document(name=self.scenario_name(), steps=steps, events=events, url=self.url,
-                             base_url=self.base_url, recorded_at=self.recorded_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                             notes=notes)
+        doc = build_document(
+            name=self.scenario_name(),
+            steps=steps,
+            events=events,
+            url=self.url,
+            base_url=self.base_url,
+            recorded_at=self.recorded_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            notes=notes,
+        )
         return dump(doc)
 
     def write(self, path: str | Path) -> Path:
@@ -252,7 +281,7 @@ class Recorder:
         except Exception:
             pass  # a malformed report must never break the recording
 
-    def _frame_chain(self, frame: "Frame") -> list[str]:
+    def _frame_chain(self, frame: Frame) -> list[str]:
         """Selectors of the iframes holding `frame`, outermost first (a step's `frame:`)."""
         chain: list[str] = []
         while frame is not None and frame.parent_frame is not None:
@@ -262,9 +291,9 @@ class Recorder:
         return chain
 
     # --- navigations -------------------------------------------------------------------------------------------
-    def _on_request(self, request: "Request") -> None:
+    def _on_request(self, request: Request) -> None:
         try:
-            if not request.is_navigation_request() or request.frame != self.page.main_frame:
+            if not request.is_navigation_request() or request.frame != self._open_page().main_frame:
                 return
             if request.redirected_from is not None and self._nav_start is not None:
                 return  # a redirect: the navigation began with the first request
@@ -279,9 +308,9 @@ class Recorder:
         if event.get("disposition", "currentTab") == "currentTab":
             self._requested.append(time.time() * 1000)
 
-    def _on_navigated(self, frame: "Frame") -> None:
+    def _on_navigated(self, frame: Frame) -> None:
         try:
-            if frame != self.page.main_frame:
+            if frame != self._open_page().main_frame:
                 return
             nav, self._nav_start = self._nav_start, None
             requested, self._requested = self._requested, []
@@ -291,7 +320,9 @@ class Recorder:
             if self._cdp is not None:
                 by_page = any(t >= start_ms - REQUESTED_WITHIN_MS for t in requested)
             else:
-                by_page = any(s.kind != "goto" and start_ms - CAUSED_WITHIN_MS <= s.time_ms <= start_ms for s in self.steps)
+                by_page = any(
+                    s.kind != "goto" and start_ms - CAUSED_WITHIN_MS <= s.time_ms <= start_ms for s in self.steps
+                )
             if not by_page:  # typed in the address bar, reload, back/forward: the person's own step
                 self._add(RecordedStep("goto", start_ms, value=url))
         except Exception:
@@ -303,9 +334,9 @@ class Recorder:
         if self.is_done():
             return
         try:
-            self.page.evaluate("() => window.__caRecordFlush && window.__caRecordFlush()")
+            self._open_page().evaluate("() => window.__caRecordFlush && window.__caRecordFlush()")
             self.tap.settle(self.settle_ms, SETTLE_MAX_S)
-            self.page.evaluate("() => true")  # a round trip: binding calls made before it have been handled
+            self._open_page().evaluate("() => true")  # a round trip: binding calls made before it have been handled
             self._read_title()
         except Exception:
             pass  # closed meanwhile: keep what was captured
@@ -349,7 +380,7 @@ def step_from_payload(payload: Any, frame: list[str] | None = None) -> RecordedS
         return None
     selector = payload.get("selector") or None
     label = payload.get("label") if isinstance(payload.get("label"), str) else None
-    common = dict(time_ms=time_ms, selector=selector, label=label, frame=list(frame or []))
+    common: dict[str, Any] = dict(time_ms=time_ms, selector=selector, label=label, frame=list(frame or []))
     if kind == "press":
         return RecordedStep("press", key=str(payload.get("key") or "Enter"), **common)
     if not selector:
@@ -359,8 +390,13 @@ def step_from_payload(payload: Any, frame: list[str] | None = None) -> RecordedS
     if kind == "check":
         return RecordedStep("check", checked=bool(payload.get("checked", True)), **common)
     if kind == "fill":
-        return RecordedStep("fill", value=str(payload.get("value") or ""), blur=payload.get("blur", True) is not False,
-                            secret=bool(payload.get("secret")), **common)
+        return RecordedStep(
+            "fill",
+            value=str(payload.get("value") or ""),
+            blur=payload.get("blur", True) is not False,
+            secret=bool(payload.get("secret")),
+            **common,
+        )
     if kind == "select":
         option = payload.get("option")
         common["label"] = option if isinstance(option, str) and option else label
@@ -377,18 +413,26 @@ def _enter_prompt() -> None:
     input("Recording: go through the flow in the browser window, then press Enter here (or close the window)… ")
 
 
-def record_to_file(url: str, output: str | Path, *, base_url: str | None = None, name: str | None = None,
-                   browser_path: str | None = None, headed: bool = True, wait: Any = PROMPT,
-                   analytics: Literal["block", "pass"] = "block", extra_analytics_patterns: list[str] | None = None,
-                   storage_state: str | Path | None = None, log: Callable[[str], None] | None = None,
-                   host_map: dict[str, str] | None = None) -> Path:
+def record_to_file(
+    url: str,
+    output: str | Path,
+    *,
+    base_url: str | None = None,
+    name: str | None = None,
+    browser_path: str | None = None,
+    headed: bool = True,
+    wait: Any = PROMPT,
+    analytics: Literal["block", "pass"] = "block",
+    extra_analytics_patterns: list[str] | None = None,
+    storage_state: str | Path | None = None,
+    log: Callable[[str], None] | None = None,
+    host_map: dict[str, str] | None = None,
+) -> Path:
     """Launch Chromium, open `url`, record until the person closes the page or window (or `wait()` returns:
     by default Enter on the terminal when stdin is one), then write the scenario YAML to `output`.
 
     Raises SetupError when no browser can be started, ConfigError when the URL cannot be opened."""
-    from playwright.sync_api import sync_playwright
-
-    from checker.drive.browser import find_browser, launch
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (lazy: playwright costs ~160 ms to import; commands that open no browser skip it)
 
     output = Path(output)
     log = log or (lambda text: print(text, file=sys.stderr))
@@ -400,9 +444,16 @@ def record_to_file(url: str, output: str | Path, *, base_url: str | None = None,
     with sync_playwright() as pw:
         browser = launch(pw, find_browser(pw, browser_path), headed=headed)
         try:
-            with Recorder(browser, url, base_url=base_url, name=name, analytics=analytics,
-                          extra_analytics_patterns=extra_analytics_patterns, context_options=options,
-                          host_map=host_map) as recorder:
+            with Recorder(
+                browser,
+                url,
+                base_url=base_url,
+                name=name,
+                analytics=analytics,
+                extra_analytics_patterns=extra_analytics_patterns,
+                context_options=options,
+                host_map=host_map,
+            ) as recorder:
                 if wait is None:
                     log(f"Recording {url}: go through the flow in the browser window, then close it.")
                 recorder.wait_until_done(wait)

@@ -52,7 +52,7 @@ def relative_url(url: str, base_url: str | None) -> str:
     if url == base:
         candidate = "/"
     elif url.startswith(base + "/") or url.startswith(base + "?"):
-        candidate = url[len(base):]
+        candidate = url[len(base) :]
         candidate = candidate if candidate.startswith("/") else "/" + candidate
     else:
         return url
@@ -100,7 +100,7 @@ def step_node(step: RecordedStep, base_url: str | None, secret_name: str | None 
         node["check"] = selector if step.checked else _inline({"selector": selector, "checked": False})
     elif step.kind == "fill":
         value = "${" + secret_name + "}" if secret_name else escape(step.value or "")
-        args = {"selector": selector, "value": value}
+        args: dict[str, str | bool | None] = {"selector": selector, "value": value}
         if not step.blur:
             args["blur"] = False
         node["fill"] = _inline(args)
@@ -132,8 +132,16 @@ def expectation_node(entry: dict[str, Any]) -> CommentedMap:
     return node
 
 
-def build_document(*, name: str, steps: list[RecordedStep], events: list[Event], url: str,
-                   base_url: str | None, recorded_at: str, notes: list[str] | None = None) -> CommentedMap:
+def build_document(
+    *,
+    name: str,
+    steps: list[RecordedStep],
+    events: list[Event],
+    url: str,
+    base_url: str | None,
+    recorded_at: str,
+    notes: list[str] | None = None,
+) -> CommentedMap:
     """The scenario as a ruamel mapping: name, search_hub, secrets, steps with expectations, the flow's `expect`."""
     doc = CommentedMap()
     doc["name"] = escape(name)

@@ -8,9 +8,18 @@ from collections import Counter
 from pathlib import Path
 
 from checker.check.protocol import ACTIONS
-from checker.models import (Comparison, CoverageRow, EventChange, FindingChange, HistoryPoint, RunResult,
-                            ScenarioResult, StatusChange, Violation)
 from checker.files import write_atomic
+from checker.models import (
+    Comparison,
+    CoverageRow,
+    EventChange,
+    FindingChange,
+    HistoryPoint,
+    RunResult,
+    ScenarioResult,
+    StatusChange,
+    Violation,
+)
 
 HISTORY_KEEP = 30
 
@@ -28,8 +37,15 @@ def coverage(run: RunResult) -> list[CoverageRow]:
                 key = field.removeprefix("ticket.")
                 required[field] = required[field] or source.get(key) not in (None, "")
         status = "not exercised" if not events else ("covered" if all(required.values()) else "partial")
-        rows.append(CoverageRow(action=name, events=len(events), scenarios=sorted({s for s, _ in events}),
-                                required_fields=required, status=status))
+        rows.append(
+            CoverageRow(
+                action=name,
+                events=len(events),
+                scenarios=sorted({s for s, _ in events}),
+                required_fields=required,
+                status=status,
+            )
+        )
     return rows
 
 
@@ -64,15 +80,20 @@ def libraries(run: RunResult) -> dict[str, str]:
 
 # --- comparison with a previous run ----------------------------------------------------------------------------
 
+
 def _finding_key(scenario: str, v: Violation) -> tuple:
     """What identifies a finding across runs: not its message (IDs change), not its event number."""
     return (scenario, v.rule, v.action, v.field, v.step)
 
 
 def _findings(run: RunResult) -> dict[tuple, FindingChange]:
-    return {_finding_key(s.name, v): FindingChange(scenario=s.name, rule=v.rule, severity=v.severity, action=v.action,
-                                                   field=v.field, message=v.message)
-            for s in run.scenarios for v in s.violations}
+    return {
+        _finding_key(s.name, v): FindingChange(
+            scenario=s.name, rule=v.rule, severity=v.severity, action=v.action, field=v.field, message=v.message
+        )
+        for s in run.scenarios
+        for v in s.violations
+    }
 
 
 def _event_counts(scenario: ScenarioResult) -> Counter:
@@ -82,7 +103,8 @@ def _event_counts(scenario: ScenarioResult) -> Counter:
 def compare(current: RunResult, baseline: RunResult) -> Comparison:
     now, before = _findings(current), _findings(baseline)
     comparison = Comparison(
-        baseline_started_at=baseline.started_at, baseline_status=baseline.status,
+        baseline_started_at=baseline.started_at,
+        baseline_status=baseline.status,
         new_findings=[now[k] for k in now if k not in before],
         fixed_findings=[before[k] for k in before if k not in now],
     )
@@ -91,8 +113,9 @@ def compare(current: RunResult, baseline: RunResult) -> Comparison:
     for name in sorted(set(old) | set(new), key=str):
         a, b = old.get(name), new.get(name)
         if a is None or b is None or a.status != b.status:
-            comparison.status_changes.append(StatusChange(scenario=name, before=a.status if a else None,
-                                                          after=b.status if b else None))
+            comparison.status_changes.append(
+                StatusChange(scenario=name, before=a.status if a else None, after=b.status if b else None)
+            )
         if a is not None and b is not None:
             comparison.event_changes.extend(_event_changes(name, _event_counts(a), _event_counts(b)))
     return comparison
@@ -103,17 +126,31 @@ def _event_changes(name: str, before: Counter, after: Counter) -> list[EventChan
     for key in sorted(set(before) | set(after), key=str):
         delta = after[key] - before[key]
         if delta:
-            changes.append(EventChange(scenario=name, action=key[0], step=key[1],
-                                       change="appeared" if delta > 0 else "disappeared", count=abs(delta)))
+            changes.append(
+                EventChange(
+                    scenario=name,
+                    action=key[0],
+                    step=key[1],
+                    change="appeared" if delta > 0 else "disappeared",
+                    count=abs(delta),
+                )
+            )
     return changes
 
 
 # --- history ---------------------------------------------------------------------------------------------------
 
+
 def point(run: RunResult) -> HistoryPoint:
     s = run.summary
-    return HistoryPoint(started_at=run.started_at, status=run.status, passed=s.passed, failed=s.failed,
-                        error=s.error, violations=dict(s.violations))
+    return HistoryPoint(
+        started_at=run.started_at,
+        status=run.status,
+        passed=s.passed,
+        failed=s.failed,
+        error=s.error,
+        violations=dict(s.violations),
+    )
 
 
 def load_history(folder: Path) -> list[RunResult]:

@@ -19,10 +19,19 @@ from markupsafe import Markup
 from checker.check.protocol import DOC_URL
 from checker.check.rules import all_rules
 from checker.files import write_atomic
+from checker.models import (
+    Event,
+    ExpectationResult,
+    JsCall,
+    Pairing,
+    RunResult,
+    ScenarioResult,
+    Severity,
+    StepResult,
+    Violation,
+)
 from checker.report.trend import trend_svg
 from checker.values import map_strings
-from checker.models import (Event, ExpectationResult, JsCall, Pairing, RunResult, ScenarioResult, Severity, StepResult,
-                            Violation)
 
 TEMPLATES = Path(__file__).parent / "templates"
 # What one scenario shows in the HTML at most; everything stays in results.json. Keeps a 10,000-event run readable.
@@ -86,13 +95,15 @@ def _scenario_view(index: int, result: ScenarioResult, report_dir: Path) -> Scen
     for event in result.events:
         by_step.setdefault(event.step, []).append(event)
     for step in result.steps:
-        steps.append(StepView(
-            step=step,
-            screenshot=_data_uri(report_dir, step.screenshot),
-            events=by_step.get(step.index, [])[: SHOWN["step_events"]],
-            expectations=[x for x in result.expectations if x.step == step.index],
-            violations=[v for v in result.violations if v.step == step.index],
-        ))
+        steps.append(
+            StepView(
+                step=step,
+                screenshot=_data_uri(report_dir, step.screenshot),
+                events=by_step.get(step.index, [])[: SHOWN["step_events"]],
+                expectations=[x for x in result.expectations if x.step == step.index],
+                violations=[v for v in result.violations if v.step == step.index],
+            )
+        )
     counts = {s.value: sum(1 for v in result.violations if v.severity == s) for s in Severity}
     return ScenarioView(
         result=result,
@@ -104,7 +115,10 @@ def _scenario_view(index: int, result: ScenarioResult, report_dir: Path) -> Scen
         reconciliation=[_recon_row(p, result) for p in _interesting_first(result, "api")],
         transport_rows=[_recon_row(p, result) for p in _interesting_first(result, "transport")],
         shown={name: getattr(result, name)[: SHOWN[name]] for name in ("violations", "events", "requests", "js_calls")},
-        hidden={name: max(0, len(getattr(result, name)) - SHOWN[name]) for name in ("violations", "events", "requests", "js_calls")},
+        hidden={
+            name: max(0, len(getattr(result, name)) - SHOWN[name])
+            for name in ("violations", "events", "requests", "js_calls")
+        },
     )
 
 
@@ -117,21 +131,28 @@ def _interesting_first(result: ScenarioResult, level: str) -> list[Pairing]:
 
 def call_text(call: JsCall) -> str:
     """How the page made the call, e.g. coveoua('svc:setAction', 'ticket_field_update', {"fieldName": "subject"})."""
-    shown = call.args[:1] if call.fn in ("fetch", "sendBeacon", "xhr", "image") else call.args  # bodies: see the request
+    shown = (
+        call.args[:1] if call.fn in ("fetch", "sendBeacon", "xhr", "image") else call.args
+    )  # bodies: see the request
     args = ", ".join(json.dumps(a, ensure_ascii=False, default=str) for a in shown)
     return short(f"{call.fn}({args})", 400)
 
 
 def _recon_row(p: Pairing, result: ScenarioResult) -> ReconRow:
     calls = [call_text(result.js_calls[i]) for i in p.call_ids if i < len(result.js_calls)]
-    request = result.requests[p.request_id] if p.request_id is not None and p.request_id < len(result.requests) else None
+    request = (
+        result.requests[p.request_id] if p.request_id is not None and p.request_id < len(result.requests) else None
+    )
     event = result.events[p.event_index] if p.event_index is not None and p.event_index < len(result.events) else None
     return ReconRow(
-        outcome=p.outcome, level=p.level, calls=calls,
+        outcome=p.outcome,
+        level=p.level,
+        calls=calls,
         request=f"{request.method} {request.url}" if request else None,
         body=short(request.body, 300) if request and request.body else None,
         event=f"#{event.index} {event.action}" if event else None,
-        diffs=p.diffs, cause=p.cause,
+        diffs=p.diffs,
+        cause=p.cause,
     )
 
 
@@ -175,18 +196,30 @@ def key_fields(event: Event) -> list[tuple[str, Any]]:
 
 
 def render_html(run: RunResult, report_dir: Path) -> str:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(pretty=pretty, short=short, clip=clip, clip_values=clip_values)
     env.globals.update(key_fields=key_fields, section_url=section_url, call_text=call_text)
     template = env.get_template("report.html.j2")
     scenarios = [_scenario_view(i, r, report_dir) for i, r in enumerate(run.scenarios)]
     rules = {r.id: r for r in all_rules()}
-    actions = sorted({e.action for s in run.scenarios for e in s.events if e.action} |
-                     {v.action for s in run.scenarios for v in s.violations if v.action})
-    return template.render(run=run, scenarios=scenarios, rules=rules, actions=actions, trend=Markup(trend_svg(run.history)),
-                           css=Markup((TEMPLATES / "report.css").read_text()),  # our own files, not page data
-                           script=Markup((TEMPLATES / "report.js").read_text()))
+    actions = sorted(
+        {e.action for s in run.scenarios for e in s.events if e.action}
+        | {v.action for s in run.scenarios for v in s.violations if v.action}
+    )
+    return template.render(
+        run=run,
+        scenarios=scenarios,
+        rules=rules,
+        actions=actions,
+        trend=Markup(trend_svg(run.history)),
+        css=Markup((TEMPLATES / "report.css").read_text()),  # our own files, not page data
+        script=Markup((TEMPLATES / "report.js").read_text()),
+    )
 
 
 def write_html(run: RunResult, report_dir: Path) -> Path:

@@ -19,13 +19,14 @@ import errno
 import json
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel
 
-from checker.decode.redact import Redactor
 from checker.files import note_unwritten
+from checker.redact import Redactor
 
 
 class Journal:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from checker.models import RunResult
 from checker.files import write_atomic
+from checker.models import RunResult
 
 
 def write_json(result: RunResult, path: Path) -> Path:

@@ -7,8 +7,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from checker.errors import ConfigError
-from checker.models import RunResult
 from checker.files import note_unwritten, write_atomic
+from checker.models import RunResult
+from checker.report.run import finish_run
 
 
 def _load(path: Path) -> RunResult:
@@ -16,26 +17,33 @@ def _load(path: Path) -> RunResult:
     try:
         return RunResult.model_validate_json(target.read_text(encoding="utf-8"))
     except (OSError, ValidationError, ValueError) as exc:
-        raise ConfigError(f"{target}: not the results.json of a run ({str(exc).splitlines()[0]})",
-                          "pass results.json files or the report folders that hold them") from None
+        raise ConfigError(
+            f"{target}: not the results.json of a run ({str(exc).splitlines()[0]})",
+            "pass results.json files or the report folders that hold them",
+        ) from None
 
 
 def merge_runs(paths: list[Path]) -> RunResult:
-    from checker.runner import finish_run
-
     runs = [_load(p) for p in paths]
     names: dict[str, Path] = {}
-    for path, run in zip(paths, runs):
+    for path, run in zip(paths, runs, strict=True):
         for scenario in run.scenarios:
             if scenario.name in names:
-                raise ConfigError(f"scenario {scenario.name!r} is in both {names[scenario.name]} and {path}",
-                                  "merge the shards of one run; each scenario runs in exactly one shard")
+                raise ConfigError(
+                    f"scenario {scenario.name!r} is in both {names[scenario.name]} and {path}",
+                    "merge the shards of one run; each scenario runs in exactly one shard",
+                )
             names[scenario.name] = path
     first = min(runs, key=lambda r: r.started_at)
-    merged = first.model_copy(update={"scenarios": [s for r in runs for s in r.scenarios], "comparison": None,
-                                      "history": [], "interrupted": any(r.interrupted for r in runs)})
-    finish_run(merged, max(r.duration_s for r in runs))  # shards run side by side: the slowest is the run's time
-    return merged
+    merged = first.model_copy(
+        update={
+            "scenarios": [s for r in runs for s in r.scenarios],
+            "comparison": None,
+            "history": [],
+            "interrupted": any(r.interrupted for r in runs),
+        }
+    )
+    return finish_run(merged, max(r.duration_s for r in runs))  # shards run side by side: the slowest is the run's
 
 
 def copy_artefacts(paths: list[Path], target: Path) -> None:

@@ -14,17 +14,25 @@ import json
 import zipfile
 from pathlib import Path
 
-from checker.decode.redact import Redactor
-from checker.models import RunResult
 from checker.files import note_unwritten, write_atomic
+from checker.models import RunResult
+from checker.redact import Redactor
 
 JSON_LINES = (".trace", ".network", ".jsonl")  # a trace's action and network logs, our journals
 MAX_ROUNDS = 3  # a round can learn a token that an artefact scrubbed earlier in it still holds: scrub again
 
 
+# the last run scrub_run returned: (its redactor, that run, its folder, how many secrets the redactor knew then);
+# compared by identity (neither Redactor nor RunResult defines a cheaper equality worth its cost)
+_LAST_SCRUBBED: list[tuple[Redactor, RunResult, Path | None, int]] = []
+
+
 def scrub_run(run: RunResult, redactor: Redactor, report_dir: Path | None = None) -> RunResult:
     """The results with every secret masked; the journals and traces under `report_dir` rewritten the same way.
-    Repeated until a round learns nothing new, so whatever was learnt last is masked everywhere."""
+    Repeated until a round learns nothing new, so whatever was learnt last is masked everywhere. A run this returned
+    is not scrubbed again while the redactor learns nothing (the CLI scrubs before its summary, then writes)."""
+    if _already_scrubbed(run, redactor, report_dir):
+        return run
     for _ in range(MAX_ROUNDS):
         known = len(redactor.secrets)
         masked = RunResult.model_validate(redactor.value(run.model_dump(mode="json")))
@@ -33,7 +41,15 @@ def scrub_run(run: RunResult, redactor: Redactor, report_dir: Path | None = None
                 scrub_file(path, redactor)
         if len(redactor.secrets) == known:
             break
+    _LAST_SCRUBBED[:] = [(redactor, masked, report_dir, len(redactor.secrets))]
     return masked
+
+
+def _already_scrubbed(run: RunResult, redactor: Redactor, report_dir: Path | None) -> bool:
+    if not _LAST_SCRUBBED:
+        return False
+    last_redactor, last_run, last_dir, known = _LAST_SCRUBBED[0]
+    return last_redactor is redactor and last_run is run and last_dir == report_dir and known == len(redactor.secrets)
 
 
 def artefact_files(report_dir: Path) -> list[Path]:
@@ -46,7 +62,9 @@ def scrub_file(path: Path, redactor: Redactor) -> None:
     One that cannot be rewritten is removed and said to be lost: better than one that may still hold a secret."""
     try:
         original = path.read_bytes()
-        cleaned = _scrub_zip(original, redactor) if path.suffix == ".zip" else scrub_bytes(path.name, original, redactor)
+        cleaned = (
+            _scrub_zip(original, redactor) if path.suffix == ".zip" else scrub_bytes(path.name, original, redactor)
+        )
         if cleaned is not None and cleaned != original:
             write_atomic(path, cleaned)
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
@@ -59,7 +77,7 @@ def _scrub_zip(data: bytes, redactor: Redactor) -> bytes | None:
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         entries = [(entry, source.read(entry)) for entry in source.infolist()]
     cleaned = [(entry, scrub_bytes(entry.filename, content, redactor)) for entry, content in entries]
-    if all(new == old for (_, new), (_, old) in zip(cleaned, entries)):
+    if all(new == old for (_, new), (_, old) in zip(cleaned, entries, strict=True)):
         return None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
@@ -86,7 +104,7 @@ def scrub_bytes(name: str, data: bytes, redactor: Redactor) -> bytes:
 
 def _scrub_line(line: str, redactor: Redactor) -> str:
     """A JSON line masked by its structure (a header's or cookie's name says its value is secret), else as text."""
-    body, ending = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")):]
+    body, ending = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")) :]
     try:
         value = json.loads(body)
     except ValueError:

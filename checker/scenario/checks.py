@@ -3,10 +3,11 @@ captured earlier; and where each step and expectation was written (file and line
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from checker.check.matchers import MatcherError, captures_used, compile_value
 from checker.errors import Problem
+from checker.matchers import MatcherError, captures_used, compile_value
 from checker.scenario.model import Expectation, ExpectBlock, Scenario, WaitForEventStep
 from checker.scenario.yaml_source import SourceMap
 
@@ -63,6 +64,11 @@ def reference_problems(scenario: Scenario, smap: SourceMap) -> Iterable[Problem]
             new, referred = captures_used(value)
             for missing in sorted(referred - captured):
                 line, col = smap.locate(path + (name,))
-                yield Problem(smap.file_for(path), line, col, f"same_as {missing!r} refers to no earlier {{capture: {missing}}}",
-                              "capture the value in an earlier expectation (steps are checked in order, then the scenario)")
+                yield Problem(
+                    smap.file_for(path),
+                    line,
+                    col,
+                    f"same_as {missing!r} refers to no earlier {{capture: {missing}}}",
+                    "capture the value in an earlier expectation (steps are checked in order, then the scenario)",
+                )
             captured |= new

@@ -3,16 +3,17 @@ the including file, with the including file's variables. Nested includes are all
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from checker.errors import Problem
+from checker.errors import Problem, ScenarioError
 from checker.scenario.model import STEP_KINDS, Step
 from checker.scenario.validation_errors import problems_from_validation
 from checker.scenario.variables import Variables, substitute
-from checker.scenario.yaml_source import SourceMap, StepOrigin, read_yaml
+from checker.scenario.yaml_source import SourceMap, StepOrigin, display_name, read_yaml
 
 MAX_DEPTH = 8
 INCLUDE_KEYS = {"include", "frame", "name"}
@@ -23,9 +24,14 @@ class _IncludedSteps(BaseModel):
     steps: list[Step]
 
 
-def expand_includes(steps: list[Any], path: Path, smap: SourceMap, variables: Variables,
-                    base: tuple[Any, ...] = ("steps",), stack: tuple[Path, ...] = ()
-                    ) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
+def expand_includes(
+    steps: list[Any],
+    path: Path,
+    smap: SourceMap,
+    variables: Variables,
+    base: tuple[Any, ...] = ("steps",),
+    stack: tuple[Path, ...] = (),
+) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
     """The steps with every include replaced by the included steps, where each came from, and the problems."""
     out: list[Any] = []
     origins: list[StepOrigin] = []
@@ -43,16 +49,29 @@ def expand_includes(steps: list[Any], path: Path, smap: SourceMap, variables: Va
     return out, origins, problems
 
 
-def _include(raw: dict[str, Any], where: tuple[Any, ...], path: Path, smap: SourceMap, variables: Variables,
-             stack: tuple[Path, ...]) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
+def _include(
+    raw: dict[str, Any],
+    where: tuple[Any, ...],
+    path: Path,
+    smap: SourceMap,
+    variables: Variables,
+    stack: tuple[Path, ...],
+) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
     def problem(message: str, hint: str = "", at: tuple[Any, ...] = ("include",)) -> list[Problem]:
         line, col = smap.locate(where + at)
         return [Problem(smap.file, line, col, message, hint)]
 
     extra = sorted(set(raw) - INCLUDE_KEYS)
     if extra:
-        return [], [], problem(f"an include step takes only include, frame and name, not {', '.join(extra)}",
-                               "put expectations on the included steps, or on the next step", (extra[0],))
+        return (
+            [],
+            [],
+            problem(
+                f"an include step takes only include, frame and name, not {', '.join(extra)}",
+                "put expectations on the included steps, or on the next step",
+                (extra[0],),
+            ),
+        )
     if not isinstance(raw["include"], str) or not raw["include"]:
         return [], [], problem("include needs a file name", "write `- include: _login.yaml`")
     try:
@@ -73,9 +92,9 @@ def _include(raw: dict[str, Any], where: tuple[Any, ...], path: Path, smap: Sour
     return steps, origins, problems
 
 
-def _steps_of(target: Path, variables: Variables, stack: tuple[Path, ...]) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
-    from checker.scenario.loader import display_name
-
+def _steps_of(
+    target: Path, variables: Variables, stack: tuple[Path, ...]
+) -> tuple[list[Any], list[StepOrigin], list[Problem]]:
     data, smap, problems = read_yaml(target, display_name(target))
     if problems:
         return [], [], problems
@@ -99,10 +118,6 @@ def _steps_of(target: Path, variables: Variables, stack: tuple[Path, ...]) -> tu
 
 def load_steps(path: Path, cli_vars: dict[str, str] | None = None) -> list[Any]:
     """A file of steps (e.g. a login) as step models, variables substituted; raises ScenarioError."""
-    import os
-
-    from checker.errors import ScenarioError
-
     variables = Variables(cli=cli_vars or {}, env=dict(os.environ))
     steps, _origins, problems = _steps_of(Path(path), variables, ())
     if problems:

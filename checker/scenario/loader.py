@@ -8,9 +8,10 @@ Files whose name starts with `_` (included steps, `_defaults.yaml`) are never ru
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -20,7 +21,7 @@ from checker.scenario.includes import expand_includes
 from checker.scenario.model import STEP_KINDS, Defaults, Expectation, ExpectBlock, Scenario
 from checker.scenario.validation_errors import problems_from_validation
 from checker.scenario.variables import Variables, substitute
-from checker.scenario.yaml_source import SourceMap, StepOrigin, read_yaml
+from checker.scenario.yaml_source import SourceMap, StepOrigin, display_name, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULTS_FILE = "_defaults.yaml"
@@ -39,15 +40,18 @@ def discover(paths: Iterable[str | Path]) -> list[tuple[Path, Path]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()
-                           and not p.name.startswith("_"))
+            files = sorted(
+                p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file() and not p.name.startswith("_")
+            )
             found.extend((p, path) for p in files)
         elif path.is_file():
             found.append((path, path.parent))
         else:
             raise ConfigError(f"no such file or folder: {raw}", "give scenario files or folders holding *.yaml")
     if not found:
-        raise ConfigError("no scenario files found in " + ", ".join(map(str, paths)), "scenario files end in .yaml or .yml")
+        raise ConfigError(
+            "no scenario files found in " + ", ".join(map(str, paths)), "scenario files end in .yaml or .yml"
+        )
     return found
 
 
@@ -64,8 +68,15 @@ def load_scenarios(paths: Iterable[str | Path], options: LoadOptions | None = No
         if scenario is None:
             continue
         if scenario.name in first_seen:
-            problems.append(Problem(scenario.file, 1, 1, f"duplicate scenario name {scenario.name!r}",
-                                    f"already used by {first_seen[scenario.name]}; names key the results"))
+            problems.append(
+                Problem(
+                    scenario.file,
+                    1,
+                    1,
+                    f"duplicate scenario name {scenario.name!r}",
+                    f"already used by {first_seen[scenario.name]}; names key the results",
+                )
+            )
             continue
         first_seen[scenario.name] = scenario.file
         scenarios.append(scenario)
@@ -83,8 +94,15 @@ def _load_guarded(path: Path, options: LoadOptions, defaults: dict[str, Any]) ->
     except CheckerError:
         raise
     except Exception as exc:  # noqa: BLE001 - keep the other files' problems; say which file and what
-        return None, [Problem(display_name(path), 1, 1, f"could not load this file ({type(exc).__name__}: {exc})",
-                              "please report this file to the case-assist-check maintainers")]
+        return None, [
+            Problem(
+                display_name(path),
+                1,
+                1,
+                f"could not load this file ({type(exc).__name__}: {exc})",
+                "please report this file to the case-assist-check maintainers",
+            )
+        ]
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -112,8 +130,9 @@ def folder_defaults(path: Path, root: Path) -> tuple[dict[str, Any], list[Proble
     return merged, problems
 
 
-def load_file(path: Path, options: LoadOptions | None = None,
-              inherited: dict[str, Any] | None = None) -> tuple[Scenario | None, list[Problem]]:
+def load_file(
+    path: Path, options: LoadOptions | None = None, inherited: dict[str, Any] | None = None
+) -> tuple[Scenario | None, list[Problem]]:
     options = options or LoadOptions()
     name = display_name(path)
     data, smap, problems = read_yaml(path, name)
@@ -136,7 +155,9 @@ def load_file(path: Path, options: LoadOptions | None = None,
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, problems_from_validation(exc, data, located, [Scenario, Expectation, ExpectBlock, *STEP_KINDS.values()])
+        return None, problems_from_validation(
+            exc, data, located, [Scenario, Expectation, ExpectBlock, *STEP_KINDS.values()]
+        )
     scenario._file = name
     scenario._secret_values = sorted(variables.secret_values)
     _apply_defaults(scenario)
@@ -146,8 +167,12 @@ def load_file(path: Path, options: LoadOptions | None = None,
 
 
 def _variables(data: dict[str, Any], options: LoadOptions) -> Variables:
-    file_vars = data.get("vars") if isinstance(data.get("vars"), dict) else {}
-    secrets = data.get("secrets") if isinstance(data.get("secrets"), list) else []
+    file_vars = data.get("vars")
+    if not isinstance(file_vars, dict):
+        file_vars = {}
+    secrets = data.get("secrets")
+    if not isinstance(secrets, list):
+        secrets = []
     return Variables(cli=dict(options.vars), env=options.env, file=file_vars, secret_names={str(s) for s in secrets})
 
 
@@ -158,13 +183,6 @@ def _apply_defaults(scenario: Scenario) -> None:
         for step in scenario.steps:
             if step.frame is None and not hasattr(step, "goto"):
                 step.frame = defaults.frame
-
-
-def display_name(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 __all__ = ["LoadOptions", "discover", "load_scenarios", "load_file", "SourceMap"]

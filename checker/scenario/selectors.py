@@ -9,16 +9,37 @@ pseudo-classes such as :has-text() parse as ordinary functional pseudo-classes);
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import cssselect
 
-ENGINES = {"css", "text", "xpath", "role", "id", "data-testid", "data-test-id", "data-test", "nth", "visible",
-           "has-text", "left-of", "right-of", "above", "below", "near", "alt", "title", "placeholder", "label"}
+ENGINES = {
+    "css",
+    "text",
+    "xpath",
+    "role",
+    "id",
+    "data-testid",
+    "data-test-id",
+    "data-test",
+    "nth",
+    "visible",
+    "has-text",
+    "left-of",
+    "right-of",
+    "above",
+    "below",
+    "near",
+    "alt",
+    "title",
+    "placeholder",
+    "label",
+}
 ENGINE_PREFIX = re.compile(r"^(internal:[a-z-]+|[a-z][a-z-]*)=(.*)$", re.S)
 ROLE = re.compile(r'^[a-z]+(\[[a-z-]+(=("[^"]*"|\'[^\']*\'|[^\]]*)[is]?)?\])*$', re.S)
 
 
-def _scan(text: str):
+def _scan(text: str) -> Iterator[tuple[int, str, bool | None]]:
     """Each character with whether it stands outside quotes and brackets; the state at the end last."""
     quote, depth = None, 0
     for index, char in enumerate(text):
@@ -42,7 +63,7 @@ def split_chain(selector: str) -> list[str]:
     """Split on `>>` outside quotes and brackets."""
     cuts = [i for i, char, outside in _scan(selector) if outside and selector.startswith(">>", i)]
     bounds = [0, *[c for i in cuts for c in (i, i + 2)], len(selector)]
-    return [selector[bounds[k]:bounds[k + 1]].strip() for k in range(0, len(bounds), 2)]
+    return [selector[bounds[k] : bounds[k + 1]].strip() for k in range(0, len(bounds), 2)]
 
 
 def _balanced(text: str) -> bool:
@@ -54,7 +75,11 @@ def _part_problem(part: str) -> str | None:
     if not part:
         return "an empty part in a `>>` chain"
     match = ENGINE_PREFIX.match(part)
-    engine, body = (match.group(1), match.group(2)) if match and (match.group(1) in ENGINES or match.group(1).startswith("internal:")) else ("css", part)
+    engine, body = (
+        (match.group(1), match.group(2))
+        if match and (match.group(1) in ENGINES or match.group(1).startswith("internal:"))
+        else ("css", part)
+    )
     if engine == "css" and not (body.startswith(("/", "(", "..")) or body.startswith(('"', "'"))):
         try:
             cssselect.parse(body)

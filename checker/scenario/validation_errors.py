@@ -6,18 +6,20 @@ import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from checker.errors import Problem
 from checker.scenario.model import STEP_KINDS, _StepBase
+from checker.scenario.yaml_source import SourceMap
 
 COMMON_STEP_KEYS = set(_StepBase.model_fields)
-from checker.scenario.yaml_source import SourceMap
 
 _BRANCH_ERRORS = {"string_type", "model_type", "dict_type", "model_attributes_type", "int_type", "float_type"}
 
 
-def problems_from_validation(exc: ValidationError, data: Any, smap: SourceMap, models: list[type[BaseModel]],
-                             root: str = "the scenario") -> list[Problem]:
+def problems_from_validation(
+    exc: ValidationError, data: Any, smap: SourceMap, models: list[type[BaseModel]], root: str = "the scenario"
+) -> list[Problem]:
     """Every validation error, located; unknown keys get the closest key the `models` know."""
     errors = exc.errors(include_url=False)
     vocabulary = known_keys(models)
@@ -35,9 +37,12 @@ def problems_from_validation(exc: ValidationError, data: Any, smap: SourceMap, m
     return problems
 
 
-def _has_deeper_error(path: tuple[Any, ...], error: dict[str, Any], located: list) -> bool:
-    return any(other is not error and other["type"] not in _BRANCH_ERRORS and p[: len(path)] == path
-               for p, other in located)
+def _has_deeper_error(
+    path: tuple[Any, ...], error: ErrorDetails, located: list[tuple[tuple[Any, ...], ErrorDetails]]
+) -> bool:
+    return any(
+        other is not error and other["type"] not in _BRANCH_ERRORS and p[: len(path)] == path for p, other in located
+    )
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -66,33 +71,52 @@ def _is_field_name(part: str) -> bool:
     return part.isidentifier() and part[:1].islower() and part not in ("str", "int", "float", "bool", "list", "dict")
 
 
-def _problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap, vocabulary: set[str], root: str) -> Problem:
+def _problem(path: tuple[Any, ...], error: ErrorDetails, smap: SourceMap, vocabulary: set[str], root: str) -> Problem:
     kind = error["type"]
     where = _describe_path(path, root)
     if kind == "extra_forbidden":
         key = path[-1] if path else "?"
         line, col = smap.locate_key(path)
-        return Problem(smap.file_for(path), line, col, f"unknown key {key!r} in {_describe_path(path[:-1], root)}",
-                       _suggest(str(key), vocabulary))
+        return Problem(
+            smap.file_for(path),
+            line,
+            col,
+            f"unknown key {key!r} in {_describe_path(path[:-1], root)}",
+            _suggest(str(key), vocabulary),
+        )
     if kind == "missing":
         line, col = smap.locate(path[:-1])
-        return Problem(smap.file_for(path), line, col, f"{_describe_path(path[:-1], root)}: required key {path[-1]!r} is missing")
+        return Problem(
+            smap.file_for(path), line, col, f"{_describe_path(path[:-1], root)}: required key {path[-1]!r} is missing"
+        )
     if kind == "step_kind":
         return _step_kind_problem(path, error, smap)
     line, col = smap.locate(path)
-    message = error["msg"].removeprefix("Value error, ") if kind == "value_error" else error["msg"][:1].lower() + error["msg"][1:]
+    message = (
+        error["msg"].removeprefix("Value error, ")
+        if kind == "value_error"
+        else error["msg"][:1].lower() + error["msg"][1:]
+    )
     return Problem(smap.file_for(path), line, col, f"{where}: {message}", _type_hint(kind))
 
 
-def _step_kind_problem(path: tuple[Any, ...], error: dict[str, Any], smap: SourceMap) -> Problem:
+def _step_kind_problem(path: tuple[Any, ...], error: ErrorDetails, smap: SourceMap) -> Problem:
     step = error.get("input")
     line, col = smap.locate(path)
     where = _describe_path(path)
     if not isinstance(step, dict):
-        return Problem(smap.file_for(path), line, col, f"{where}: a step must be a mapping such as `- click: \"#submit\"`")
+        return Problem(
+            smap.file_for(path), line, col, f'{where}: a step must be a mapping such as `- click: "#submit"`'
+        )
     kinds = [k for k in step if k in STEP_KINDS]
     if len(kinds) > 1:
-        return Problem(smap.file_for(path), line, col, f"{where} has several kinds ({', '.join(kinds)})", "split it into one step per kind")
+        return Problem(
+            smap.file_for(path),
+            line,
+            col,
+            f"{where} has several kinds ({', '.join(kinds)})",
+            "split it into one step per kind",
+        )
     unknown = [k for k in step if k not in COMMON_STEP_KEYS]
     if unknown:
         guess = difflib.get_close_matches(str(unknown[0]), STEP_KINDS, n=1)

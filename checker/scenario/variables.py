@@ -9,10 +9,11 @@ come from the environment, and its value is handed to the redactor so no artefac
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from checker.errors import Problem
+from checker.errors import ConfigError, Problem
 from checker.scenario.yaml_source import SourceMap
 
 REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -34,7 +35,10 @@ class Variables:
         """(value, problem): the value, or None and why it cannot be used."""
         if self.is_secret(name):
             if name in self.cli or (name in self.file and name not in self.env):
-                return None, f"${{{name}}} is a secret: it may only come from the environment, never from --var or vars:"
+                return (
+                    None,
+                    f"${{{name}}} is a secret: it may only come from the environment, never from --var or vars:",
+                )
             if name not in self.env:
                 return None, f"secret ${{{name}}} is not set in the environment"
             self.secret_values.add(self.env[name])
@@ -45,7 +49,9 @@ class Variables:
         return None, f"undefined variable ${{{name}}}"
 
 
-def substitute(data: Any, variables: Variables, smap: SourceMap, path: tuple[Any, ...] = ()) -> tuple[Any, list[Problem]]:
+def substitute(
+    data: Any, variables: Variables, smap: SourceMap, path: tuple[Any, ...] = ()
+) -> tuple[Any, list[Problem]]:
     """Replace ${NAME} in every string of `data` (the `vars:` block itself excepted)."""
     problems: list[Problem] = []
     if isinstance(data, dict):
@@ -76,10 +82,24 @@ def _replace(text: str, variables: Variables, smap: SourceMap, path: tuple[Any, 
         value, problem = variables.lookup(match.group(2))
         if value is None:
             line, col = smap.locate(path)
-            hint = "set it in the environment" if variables.is_secret(match.group(2)) else \
-                "define it under vars:, pass --var NAME=VALUE, or set it in the environment"
+            hint = (
+                "set it in the environment"
+                if variables.is_secret(match.group(2))
+                else "define it under vars:, pass --var NAME=VALUE, or set it in the environment"
+            )
             problems.append(Problem(smap.file, line, col, problem, hint))
             return match.group(0)
         return value
 
     return REFERENCE.sub(one, text)
+
+
+def parse_vars(pairs: list[str] | None) -> dict[str, str]:
+    """--var NAME=VALUE, repeatable."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.isidentifier():
+            raise ConfigError(f"--var {pair!r} is not NAME=VALUE", "e.g. --var SUBJECT='GC110 malfunction'")
+        out[name] = value
+    return out

@@ -31,8 +31,9 @@ class SourceMap:
             pos = pos or self.keys.get(prefix) or self.values.get(prefix)
             if pos:
                 return pos
-        first = min((p for k, p in self.keys.items() if len(k) == 1), default=None) or \
-            min((p for k, p in self.values.items() if len(k) == 1), default=None)
+        first = min((p for k, p in self.keys.items() if len(k) == 1), default=None) or min(
+            (p for k, p in self.values.items() if len(k) == 1), default=None
+        )
         return first or (1, 1)  # the document itself: where its first entry is
 
     def locate_key(self, path: Path_) -> tuple[int | None, int | None]:
@@ -44,7 +45,7 @@ class SourceMap:
     def file_for(self, path: Path_) -> str:
         return self.file
 
-    def with_steps(self, origins: list["StepOrigin"]) -> "SourceMap":
+    def with_steps(self, origins: list[StepOrigin]) -> SourceMap:
         """A view in which ('steps', i, …) points where step i was written (this file or an included one)."""
         return StepsSourceMap(self, origins) if origins else self
 
@@ -149,4 +150,16 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, SourceMap, list[Probl
         return _plain(node, (), smap), smap, []
     except TooLarge:
         message = f"the document expands to more than {MAX_NODES:,} values (aliases of aliases?)"
-        return None, SourceMap(display_name), [Problem(display_name, 1, 1, message, "write the steps out, or use include:")]
+        return (
+            None,
+            SourceMap(display_name),
+            [Problem(display_name, 1, 1, message, "write the steps out, or use include:")],
+        )
+
+
+def display_name(path: Path) -> str:
+    """A file's name as messages show it: relative to the working directory when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

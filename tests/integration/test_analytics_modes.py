@@ -26,17 +26,23 @@ def declared(site):
 
 
 def test_pass_mode_delivers_to_the_collector(local_collector_site, run_scenarios):
-    result = run_scenarios([SCENARIO], local_collector_site.base_url, analytics="pass", **declared(local_collector_site)).scenarios[0]
+    result = run_scenarios(
+        [SCENARIO], local_collector_site.base_url, analytics="pass", **declared(local_collector_site)
+    ).scenarios[0]
     analytics = [r for r in result.requests if r.kind == "analytics"]
     assert analytics and all(not r.answered_locally and r.status == 200 for r in analytics)
     collected = [c["path"] for c in local_collector_site.collected]
-    assert collected.count("/rest/ua/v15/analytics/collect") == 3 and collected.count("/rest/ua/v15/analytics/click") == 1
+    assert (
+        collected.count("/rest/ua/v15/analytics/collect") == 3 and collected.count("/rest/ua/v15/analytics/click") == 1
+    )
     assert result.status.value == "passed" and not result.violations
 
 
 @pytest.mark.parametrize("local_collector_site", [401], indirect=True)
 def test_pass_mode_reports_rejected_requests(local_collector_site, run_scenarios):
-    result = run_scenarios([SCENARIO], local_collector_site.base_url, analytics="pass", **declared(local_collector_site)).scenarios[0]
+    result = run_scenarios(
+        [SCENARIO], local_collector_site.base_url, analytics="pass", **declared(local_collector_site)
+    ).scenarios[0]
     undelivered = [v for v in result.violations if v.rule == "transport.delivered"]
     assert len(undelivered) == 4 and all("HTTP 401" in v.message for v in undelivered)
     assert result.status.value == "failed"

@@ -4,33 +4,36 @@ are used by the steps but appear in no artefact."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.helpers import cli
 
 SECRET = "hunter2-s3cret-Pa55"
 
 
-def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "checker", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, "CI": "1", **(env or {})}, timeout=180)
-
-
 def test_login_saves_a_session_that_runs_reuse(pages_server, tmp_path):
     steps = tmp_path / "_login.yaml"
-    steps.write_text("- fill: {selector: '[name=username]', value: '${QA_USER}'}\n"
-                     "- fill: {selector: '[name=password]', value: '${QA_PASSWORD}'}\n"
-                     "- click: 'role=button[name=\"Log in\"]'\n- wait_for: '#welcome'\n")
+    steps.write_text(
+        "- fill: {selector: '[name=username]', value: '${QA_USER}'}\n"
+        "- fill: {selector: '[name=password]', value: '${QA_PASSWORD}'}\n"
+        "- click: 'role=button[name=\"Log in\"]'\n- wait_for: '#welcome'\n"
+    )
     state = tmp_path / "auth.json"
-    out = cli("login", f"{pages_server}/pages/login.html", "-o", state, "--steps", steps,
-              env={"QA_USER": "qa-bot", "QA_PASSWORD": SECRET})
+    out = cli(
+        "login",
+        f"{pages_server}/pages/login.html",
+        "-o",
+        state,
+        "--steps",
+        steps,
+        env={"QA_USER": "qa-bot", "QA_PASSWORD": SECRET},
+    )
     assert out.returncode == 0, out.stderr
     saved = json.loads(state.read_text())
     assert any(c["name"] == "session" for c in saved["cookies"])
     scenario = tmp_path / "members.yaml"
-    scenario.write_text("name: members\nsteps:\n  - goto: /pages/members.html\n  - wait_for: '#member'\n    timeout: 2\n")
+    scenario.write_text(
+        "name: members\nsteps:\n  - goto: /pages/members.html\n  - wait_for: '#member'\n    timeout: 2\n"
+    )
     logged_in = cli("run", scenario, "--base-url", pages_server, "--storage-state", state, "--report", tmp_path / "r1")
     assert logged_in.returncode == 0, logged_in.stdout
     anonymous = cli("run", scenario, "--base-url", pages_server, "--report", tmp_path / "r2")
@@ -57,10 +60,22 @@ def test_a_secret_is_used_but_never_written(pages_server, tmp_path):
         "  - wait_for: '#welcome'\n"
         "  - goto: /pages/members.html\n"
         "  - fill: {selector: '#nothing-${QA_PASSWORD}', value: x}\n"
-        "    timeout: 1\n")
+        "    timeout: 1\n"
+    )
     report = tmp_path / "report"
-    out = cli("run", scenario, "--base-url", pages_server, "--report", report, "--json", tmp_path / "out.json",
-              "--junit", tmp_path / "junit.xml", env={"QA_PASSWORD": SECRET})
+    out = cli(
+        "run",
+        scenario,
+        "--base-url",
+        pages_server,
+        "--report",
+        report,
+        "--json",
+        tmp_path / "out.json",
+        "--junit",
+        tmp_path / "junit.xml",
+        env={"QA_PASSWORD": SECRET},
+    )
     assert out.returncode == 1  # the last step fails on purpose: its error text names the secret selector
     artefacts = [p for p in [*report.rglob("*"), tmp_path / "out.json", tmp_path / "junit.xml"] if p.is_file()]
     assert len(artefacts) >= 5

@@ -15,11 +15,16 @@ EVENTS = 10_000
 
 def test_ten_thousand_events_in_one_scenario(browser, pages_server, page, tmp_path):
     scenario = tmp_path / "flood.yaml"
-    scenario.write_text(f"name: flood\nsteps:\n  - goto: /pages/flood.html?n={EVENTS}\n  - click: '#flood'\n"
-                        "  - wait_for: '#done'\n    timeout: 600\n")
+    scenario.write_text(
+        f"name: flood\nsteps:\n  - goto: /pages/flood.html?n={EVENTS}\n  - click: '#flood'\n"
+        "  - wait_for: '#done'\n    timeout: 600\n"
+    )
     report = tmp_path / "report"
-    result = run(load_scenarios([scenario]), RunOptions(base_url=pages_server, report_dir=report, step_timeout_s=600,
-                                                        screenshots=False), browser=browser)
+    result = run(
+        load_scenarios([scenario]),
+        RunOptions(base_url=pages_server, report_dir=report, step_timeout_s=600, screenshots=False),
+        browser=browser,
+    )
     (flood,) = result.scenarios
     assert flood.status != Status.error, flood.error
     assert len(flood.events) == EVENTS + 1 and len(flood.requests) == EVENTS + 1

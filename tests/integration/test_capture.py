@@ -21,12 +21,17 @@ def outcomes(result, level="api"):
 
 
 def test_clean_page_pairs_every_call(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, """\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        """\
         name: clean
         steps:
           - goto: /pages/start.html
           - click: "#go"
-        """)
+        """,
+    )
     assert outcomes(result) == [("paired", "ticket_create_start"), ("paired", "ticket_field_update")]
     assert {p.outcome for p in result.reconciliation if p.level == "transport"} == {"paired"}
     init = next(c for c in result.js_calls if c.fn == "coveoua" and c.args[0] == "init")
@@ -37,7 +42,9 @@ def test_clean_page_pairs_every_call(run_scenarios, scenario_file, pages_server)
 
 
 def test_library_never_loaded(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, "name: blocked\nsteps:\n  - goto: /pages/library-blocked.html\n")
+    result = run_one(
+        run_scenarios, scenario_file, pages_server, "name: blocked\nsteps:\n  - goto: /pages/library-blocked.html\n"
+    )
     (pairing,) = [p for p in result.reconciliation if p.level == "api"]
     assert pairing.outcome == "called_not_sent" and "never loaded" in pairing.cause
     assert result.events == []
@@ -45,7 +52,9 @@ def test_library_never_loaded(run_scenarios, scenario_file, pages_server):
 
 
 def test_csp_blocks_the_request(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, "name: csp\nsteps:\n  - goto: /pages/csp-blocked.html\n")
+    result = run_one(
+        run_scenarios, scenario_file, pages_server, "name: csp\nsteps:\n  - goto: /pages/csp-blocked.html\n"
+    )
     assert result.events == []
     transport = [p for p in result.reconciliation if p.level == "transport"]
     assert [p.outcome for p in transport] == ["called_not_sent"] and "Content-Security-Policy" in transport[0].cause
@@ -60,13 +69,18 @@ def test_do_not_track(run_scenarios, scenario_file, pages_server):
 
 
 def test_values_changed_in_transit(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, """\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        """\
         name: changed
         steps:
           - goto: /pages/changed.html
           - click: "#open"
           - click: "#priority"
-        """)
+        """,
+    )
     changed = {p.action: p for p in result.reconciliation if p.outcome == "changed"}
     click = changed["documentSuggestionClick"]
     assert [d.path for d in click.diffs] == ["data.clientId"]
@@ -79,23 +93,33 @@ def test_values_changed_in_transit(run_scenarios, scenario_file, pages_server):
 
 
 def test_sent_without_a_call(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, """\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        """\
         name: second integration
         steps:
           - goto: /pages/second-integration.html
           - click: "#go"
-        """)
+        """,
+    )
     assert ("sent_without_call", "ticket_field_update") in outcomes(result)
     assert "reconcile.sent-without-call" in {v.rule for v in result.violations}
 
 
 def test_duplicate_event(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, """\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        """\
         name: duplicate
         steps:
           - goto: /pages/duplicate.html
           - click: "#next"
-        """)
+        """,
+    )
     (dup,) = [p for p in result.reconciliation if p.outcome == "duplicate"]
     assert dup.action == "ticket_next_stage" and "asked for it twice" in dup.cause
     assert [e.action for e in result.events].count("ticket_next_stage") == 2
@@ -103,7 +127,11 @@ def test_duplicate_event(run_scenarios, scenario_file, pages_server):
 
 
 def test_xhr_and_image_pixel(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, """\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        """\
         name: transports
         steps:
           - goto: /pages/transports.html
@@ -111,7 +139,8 @@ def test_xhr_and_image_pixel(run_scenarios, scenario_file, pages_server):
             expect: [{action: ticket_next_stage, client_id: c-xhr}]
           - click: "#pixel"
             expect: [{action: ticket_cancel, data: {reason: Quit}, client_id: c-img}]
-        """)
+        """,
+    )
     kinds = {e.action: result.requests[e.request_id] for e in result.events}
     assert kinds["ticket_next_stage"].resource_type == "xhr" and kinds["ticket_next_stage"].method == "POST"
     assert kinds["ticket_cancel"].resource_type == "image" and kinds["ticket_cancel"].method == "GET"
@@ -121,7 +150,11 @@ def test_xhr_and_image_pixel(run_scenarios, scenario_file, pages_server):
 
 
 def test_iframe_popup_and_navigation_in_one_capture(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, """\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        """\
         name: frames
         steps:
           - goto: /pages/iframe-host.html
@@ -133,11 +166,16 @@ def test_iframe_popup_and_navigation_in_one_capture(run_scenarios, scenario_file
           - click: "#next"
           - wait_for: "#two"
             expect: [{action: ticket_next_stage}]
-        """)
+        """,
+    )
     by_step = [(e.step, e.action) for e in result.events]
     # the page-two event is logged while page two loads: during the click that navigates or the wait after it
-    assert by_step[:4] == [(0, "ticket_create_start"), (1, "ticket_create_start"), (2, "ticket_next_stage"),
-                           (3, "ticket_create_start")]
+    assert by_step[:4] == [
+        (0, "ticket_create_start"),
+        (1, "ticket_create_start"),
+        (2, "ticket_next_stage"),
+        (3, "ticket_create_start"),
+    ]
     assert by_step[4] in ((4, "ticket_next_stage"), (5, "ticket_next_stage"))
     frames = {result.requests[e.request_id].frame_url.rsplit("/", 1)[-1] for e in result.events}
     assert {"start.html", "popup.html", "page-one.html", "page-two.html"} <= frames
@@ -148,16 +186,29 @@ def test_iframe_popup_and_navigation_in_one_capture(run_scenarios, scenario_file
 ENDPOINTS = [
     ("", "https://analytics.cloud.coveo.com/rest/ua/v15/analytics/collect"),  # init without an endpoint
     ("https://testorg.analytics.org.coveo.com", "https://testorg.analytics.org.coveo.com/rest/v15/analytics/collect"),
-    ("https://testorg.analytics.org.coveo.com/rest/ua", "https://testorg.analytics.org.coveo.com/rest/ua/v15/analytics/collect"),
-    ("https://testorg.analytics.orghipaa.coveo.com", "https://testorg.analytics.orghipaa.coveo.com/rest/v15/analytics/collect"),
-    ("https://analytics-eu.cloud.coveo.com/rest/ua", "https://analytics-eu.cloud.coveo.com/rest/ua/v15/analytics/collect"),
+    (
+        "https://testorg.analytics.org.coveo.com/rest/ua",
+        "https://testorg.analytics.org.coveo.com/rest/ua/v15/analytics/collect",
+    ),
+    (
+        "https://testorg.analytics.orghipaa.coveo.com",
+        "https://testorg.analytics.orghipaa.coveo.com/rest/v15/analytics/collect",
+    ),
+    (
+        "https://analytics-eu.cloud.coveo.com/rest/ua",
+        "https://analytics-eu.cloud.coveo.com/rest/ua/v15/analytics/collect",
+    ),
 ]
 
 
 @pytest.mark.parametrize("endpoint, sent_to", ENDPOINTS)
 def test_coveo_endpoint_forms(run_scenarios, scenario_file, pages_server, endpoint, sent_to):
-    result = run_one(run_scenarios, scenario_file, pages_server,
-                     f"name: endpoint\nsteps:\n  - goto: /pages/start.html?endpoint={endpoint}\n  - click: '#go'\n")
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        f"name: endpoint\nsteps:\n  - goto: /pages/start.html?endpoint={endpoint}\n  - click: '#go'\n",
+    )
     assert [e.action for e in result.events] == ["ticket_create_start", "ticket_field_update"]
     assert {e.url for e in result.events} == {sent_to}
     assert not result.violations
@@ -166,8 +217,14 @@ def test_coveo_endpoint_forms(run_scenarios, scenario_file, pages_server, endpoi
 def test_declared_proxy_is_captured_and_accepted(run_scenarios, scenario_file, pages_server):
     proxy = "https://support-proxy.example.com/coveo/*"
     text = "name: proxy\nsteps:\n  - goto: /pages/start.html?endpoint=https://support-proxy.example.com/coveo\n"
-    declared = run_one(run_scenarios, scenario_file, pages_server, text,
-                       rules=RuleConfig(proxies=[proxy]), extra_analytics_patterns=[proxy])
+    declared = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        text,
+        rules=RuleConfig(proxies=[proxy]),
+        extra_analytics_patterns=[proxy],
+    )
     assert [e.url for e in declared.events] == ["https://support-proxy.example.com/coveo/rest/v15/analytics/collect"]
     assert not declared.violations
     undeclared = run_one(run_scenarios, scenario_file, pages_server, text)
@@ -176,8 +233,12 @@ def test_declared_proxy_is_captured_and_accepted(run_scenarios, scenario_file, p
 
 
 def test_bare_organization_id_pitfall(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server,
-                     "name: bare org\nsteps:\n  - goto: /pages/start.html?endpoint=testorg\n")
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        "name: bare org\nsteps:\n  - goto: /pages/start.html?endpoint=testorg\n",
+    )
     (event,) = result.events
     assert event.url == f"{pages_server}/pages/testorg/rest/v15/analytics/collect"
     (finding,) = result.violations
@@ -186,14 +247,19 @@ def test_bare_organization_id_pitfall(run_scenarios, scenario_file, pages_server
 
 
 def test_steps_act_inside_an_iframe(run_scenarios, scenario_file, pages_server):
-    result = run_one(run_scenarios, scenario_file, pages_server, """\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        """\
         name: in the frame
         steps:
           - goto: /pages/iframe-host.html
           - click: "#go"
             frame: "#case-frame"
             expect: [{action: ticket_field_update, data: {fieldName: subject}}]
-        """)
+        """,
+    )
     assert [(e.step, e.action) for e in result.events] == [(0, "ticket_create_start"), (1, "ticket_field_update")]
     assert result.status.value == "passed"
 
@@ -221,13 +287,15 @@ LATE_LOGS = {  # what the page does when the last step ends; it logs ticket_canc
     "a timer (60 ms)": "setTimeout(() => logSvc('ticket_cancel', {reason: 'Quit'}), 60)",
     "a debounce (400 ms)": "setTimeout(() => logSvc('ticket_cancel', {reason: 'Quit'}), 400)",
     "after a response": "fetch('/rest/organizations/o/caseassists/c/classify', {method: 'POST', body: '{}'})"
-                        ".then(() => setTimeout(() => logSvc('ticket_cancel', {reason: 'Quit'}), 100))",
+    ".then(() => setTimeout(() => logSvc('ticket_cancel', {reason: 'Quit'}), 100))",
 }
 
 
 @pytest.mark.parametrize("late", LATE_LOGS.values(), ids=LATE_LOGS.keys())
 @pytest.mark.parametrize("last_steps", [[], ["wait: 40"]], ids=["right after", "after a wait"])
-def test_the_settle_catches_an_event_sent_after_the_last_step(run_scenarios, scenario_file, pages_server, last_steps, late):
+def test_the_settle_catches_an_event_sent_after_the_last_step(
+    run_scenarios, scenario_file, pages_server, last_steps, late
+):
     """The settle waits for what the page has under way after the last step that acted on it (timers, requests);
     with `--settle 0` only for sends already announced, and these tests fail."""
     tail = "".join(f"\n  - {step}" for step in last_steps)
@@ -238,7 +306,10 @@ steps:
   - evaluate: {json.dumps(late)}{tail}
 """)
     (result,) = run_scenarios([path]).scenarios
-    assert [(e.action, e.step) for e in result.events] == [("ticket_create_start", 0), ("ticket_cancel", 1 + len(last_steps))]
+    assert [(e.action, e.step) for e in result.events] == [
+        ("ticket_create_start", 0),
+        ("ticket_cancel", 1 + len(last_steps)),
+    ]
 
 
 def test_the_settle_does_not_wait_for_polling_nor_for_what_is_due_later(run_scenarios, scenario_file, pages_server):
@@ -302,11 +373,16 @@ TIMERS_AND_REQUESTS_AS_BEFORE = """\
 def test_timers_and_requests_behave_as_without_the_hook(run_scenarios, scenario_file, pages_server):
     """The settle follows the page's timers and requests through wrappers: they change nothing it sees, and a
     rejection it leaves unhandled is still reported as one."""
-    result = run_one(run_scenarios, scenario_file, pages_server, f"""\
+    result = run_one(
+        run_scenarios,
+        scenario_file,
+        pages_server,
+        f"""\
         name: timers and requests
         steps:
           - goto: /pages/start.html
           - evaluate: {json.dumps(TIMERS_AND_REQUESTS_AS_BEFORE)}
-        """)
+        """,
+    )
     assert result.error is None, result.error
     assert any("Failed to fetch" in error for error in result.page_info.get("page_errors", [])), result.page_info

@@ -5,10 +5,7 @@ from __future__ import annotations
 import base64
 
 from checker.models import Severity, Status, StepStatus
-
-
-def by_name(run, name):
-    return next(s for s in run.scenarios if s.name == name)
+from tests.helpers import by_name
 
 
 def test_clean_demo_passes_with_no_findings(clean_demo_run):
@@ -24,9 +21,14 @@ def test_submit_flow_events_in_order_with_steps(clean_demo_run):
     result = by_name(clean_demo_run, "Submit a case after a classification")
     actions = [(e.action, e.step) for e in result.events]
     assert actions == [
-        ("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
-        ("ticket_classification_click", 3), ("suggestion_rate", 4), ("documentSuggestionQuickview", 6),
-        ("ticket_next_stage", 8), ("ticket_create", 11),
+        ("ticket_create_start", 0),
+        ("ticket_field_update", 1),
+        ("ticket_field_update", 2),
+        ("ticket_classification_click", 3),
+        ("suggestion_rate", 4),
+        ("documentSuggestionQuickview", 6),
+        ("ticket_next_stage", 8),
+        ("ticket_create", 11),
     ]
     start = result.events[0]
     assert start.event_type == "flowStart" and start.search_hub == "demo_case_assist"
@@ -60,7 +62,8 @@ def test_service_api_calls_observed_not_altered(clean_demo_run):
     classify = next(r for r in api if r.url.endswith("classify"))
     click = next(e for e in result.events if e.action == "ticket_classification_click")
     assert click.data["classificationId"] in classify.response_body or any(
-        click.data["classificationId"] in (r.response_body or "") for r in api)
+        click.data["classificationId"] in (r.response_body or "") for r in api
+    )
 
 
 def test_analytics_answered_locally_in_block_mode(clean_demo_run, demo_server):
@@ -75,7 +78,15 @@ def test_steps_have_screenshots_and_lines(clean_demo_run):
     assert all(s.screenshot and s.screenshot.endswith(".jpg") for s in result.steps)
     # lines of the included opening steps point into the included file
     assert [(s.line, s.kind) for s in result.steps] == [
-        (3, "goto"), (8, "fill"), (7, "press"), (8, "select"), (13, "evaluate"), (14, "click"), (18, "click"), (23, "wait_for")]
+        (3, "goto"),
+        (8, "fill"),
+        (7, "press"),
+        (8, "select"),
+        (13, "evaluate"),
+        (14, "click"),
+        (18, "click"),
+        (23, "wait_for"),
+    ]
 
 
 MEAN_BRIGHTNESS_JS = """async (src) => {
@@ -109,11 +120,17 @@ def rules_found(run):
 
 def test_broken_variant_seeds_one_defect_per_rule(broken_demo_run):
     found = rules_found(broken_demo_run)
-    for rule in ("event.type", "payload.required-action-fields", "payload.required-ticket-fields",
-                 "flow.single-client-id", "scenario.expected-event", "transport.decodable"):
+    for rule in (
+        "event.type",
+        "payload.required-action-fields",
+        "payload.required-ticket-fields",
+        "flow.single-client-id",
+        "scenario.expected-event",
+        "transport.decodable",
+        "action.unknown",  # a misspelt action is a lost event
+    ):
         assert (rule, Severity.error) in found, rule
-    for rule in ("action.deprecated", "action.unknown"):
-        assert (rule, Severity.warning) in found, rule
+    assert ("action.deprecated", Severity.warning) in found
     assert all(s.status == Status.failed for s in broken_demo_run.scenarios)
 
 
@@ -127,6 +144,11 @@ def test_broken_findings_point_at_the_right_event(broken_demo_run):
     client = by_rule["flow.single-client-id"]
     assert result.events[client.event_index].action == "ticket_create"
     unmet = [x for x in result.expectations if not x.matched]
-    assert {x.expected["action"] for x in unmet} == {"ticket_create_start", "ticket_field_update", "ticket_next_stage", "ticket_create"}
+    assert {x.expected["action"] for x in unmet} == {
+        "ticket_create_start",
+        "ticket_field_update",
+        "ticket_next_stage",
+        "ticket_create",
+    }
     next_stage = next(x for x in unmet if x.expected["action"] == "ticket_next_stage" and x.step is not None)
     assert next_stage.event_index is None  # not sent at all, not merely wrong

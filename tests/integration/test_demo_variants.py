@@ -22,6 +22,7 @@ import pytest
 
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
+from tests.helpers import by_name
 
 DEMO_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "demo"
 SUBMIT = "Submit a case after a classification"
@@ -35,13 +36,29 @@ EP_URL = "https://demoorg.analytics.org.coveo.com/rest/organizations/demoorg/eve
 # 9 consent, 10 screenshot, 11 submit; SOLVED 0 goto, 1 subject, 2 wait, 3 open, 4 solved, 5 wait_for_event;
 # QUIT 0 goto, 1 subject, 2 Tab, 3 category, 4 evaluate, 5 next, 6 cancel.
 SNIPPET_FLOWS = {
-    SUBMIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
-             ("ticket_classification_click", 3), ("suggestion_rate", 4), ("documentSuggestionQuickview", 6),
-             ("ticket_next_stage", 8), ("ticket_create", 11)],
-    SOLVED: [("ticket_create_start", 0), ("ticket_field_update", 1), ("documentSuggestionClick", 3),
-             ("ticket_cancel", 4)],
-    QUIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 3),
-           ("ticket_next_stage", 5), ("ticket_cancel", 6)],
+    SUBMIT: [
+        ("ticket_create_start", 0),
+        ("ticket_field_update", 1),
+        ("ticket_field_update", 2),
+        ("ticket_classification_click", 3),
+        ("suggestion_rate", 4),
+        ("documentSuggestionQuickview", 6),
+        ("ticket_next_stage", 8),
+        ("ticket_create", 11),
+    ],
+    SOLVED: [
+        ("ticket_create_start", 0),
+        ("ticket_field_update", 1),
+        ("documentSuggestionClick", 3),
+        ("ticket_cancel", 4),
+    ],
+    QUIT: [
+        ("ticket_create_start", 0),
+        ("ticket_field_update", 1),
+        ("ticket_field_update", 3),
+        ("ticket_next_stage", 5),
+        ("ticket_cancel", 6),
+    ],
 }
 
 
@@ -54,10 +71,6 @@ def run_variant(browser, tmp_path):
         return run(load_scenarios(paths), options, browser=browser)
 
     return _run
-
-
-def by_name(run_result, name):
-    return next(s for s in run_result.scenarios if s.name == name)
 
 
 def flow_matches(events, expected) -> bool:
@@ -119,10 +132,13 @@ def test_variant_pages_and_configs(demo_server):
 
     def config(prefix):
         text = get(f"{prefix}/config.js")
-        return json.loads(text[text.index("{"):text.rindex("}") + 1])
+        return json.loads(text[text.index("{") : text.rindex("}") + 1])
 
     assert config("/headless")["analyticsMode"] == "legacy" and "trackingId" not in config("/headless")
-    assert config("/headless-next")["analyticsMode"] == "next" and config("/headless-next")["trackingId"] == "barca_support"
+    assert (
+        config("/headless-next")["analyticsMode"] == "next"
+        and config("/headless-next")["trackingId"] == "barca_support"
+    )
     assert "analyticsProxyBaseUrl" not in config("/headless-next")  # Headless derives the org's own endpoint
     assert [config(p)["variant"] for p in ("", "/multipage", "/iframe")] == ["clean", "multipage", "iframe"]
 
@@ -131,18 +147,38 @@ def test_variant_pages_and_configs(demo_server):
 def test_headless_legacy_variant(run_variant, demo_server):
     result = run_variant([DEMO_SCENARIOS], demo_server.base_url + "/headless")
     assert all(s.status.value != "error" for s in result.scenarios), [s.error for s in result.scenarios]
-    assert_flows(result, {
-        # CaseField.update logs ticket_classification_click, then ticket_field_update for the same field
-        SUBMIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
-                 ("ticket_classification_click", 3), ("ticket_field_update", 3), ("suggestion_rate", 4),
-                 ("documentSuggestionQuickview", 6), ("ticket_next_stage", 8), ("ticket_create", 11)],
-        SOLVED: [("ticket_create_start", 0), ("ticket_field_update", 1), ("documentSuggestionClick", 3),
-                 ("ticket_cancel", 4)],
-        # choosing "Billing" by hand is a classification click too when classify already suggested it
-        QUIT: [("ticket_create_start", 0), ("ticket_field_update", 1),
-               ("ticket_classification_click", 3, OPTIONAL), ("ticket_field_update", 3),
-               ("ticket_next_stage", 5), ("ticket_cancel", 6)],
-    })
+    assert_flows(
+        result,
+        {
+            # CaseField.update logs ticket_classification_click, then ticket_field_update for the same field
+            SUBMIT: [
+                ("ticket_create_start", 0),
+                ("ticket_field_update", 1),
+                ("ticket_field_update", 2),
+                ("ticket_classification_click", 3),
+                ("ticket_field_update", 3),
+                ("suggestion_rate", 4),
+                ("documentSuggestionQuickview", 6),
+                ("ticket_next_stage", 8),
+                ("ticket_create", 11),
+            ],
+            SOLVED: [
+                ("ticket_create_start", 0),
+                ("ticket_field_update", 1),
+                ("documentSuggestionClick", 3),
+                ("ticket_cancel", 4),
+            ],
+            # choosing "Billing" by hand is a classification click too when classify already suggested it
+            QUIT: [
+                ("ticket_create_start", 0),
+                ("ticket_field_update", 1),
+                ("ticket_classification_click", 3, OPTIONAL),
+                ("ticket_field_update", 3),
+                ("ticket_next_stage", 5),
+                ("ticket_cancel", 6),
+            ],
+        },
+    )
     assert_one_stored_client_id(result)
     for scenario in result.scenarios:
         assert {e.protocol for e in scenario.events} == {"ua"}
@@ -160,19 +196,28 @@ def test_headless_legacy_variant(run_variant, demo_server):
     assert rate.data["suggestionId"].startswith("42.") and rate.data["permanentId"] != rate.data["suggestionId"]
     assert next(e for e in submit.events if e.action == "ticket_next_stage").data == {}
     create = submit.events[-1]  # the page puts the case id in the case inputs, so Headless sends it
-    assert create.action == "ticket_create" and create.ticket["id"].startswith("500") and create.ticket["category"] == "Electrical"
+    assert (
+        create.action == "ticket_create"
+        and create.ticket["id"].startswith("500")
+        and create.ticket["category"] == "Electrical"
+    )
     quickview = next(e for e in submit.events if e.action == "documentSuggestionQuickview")
     assert quickview.data["originContext"] == "Search" and quickview.data["contentIDKey"] == "permanentId"
 
     # the scenario expectations that Headless' own deviations make fail; nothing else
-    assert unmatched(submit) == {("ticket_classification_click", 3), ("suggestion_rate", 4),
-                                 ("documentSuggestionQuickview", 6)}  # autoSelection, documentUriHash, originContext
+    assert unmatched(submit) == {
+        ("ticket_classification_click", 3),
+        ("suggestion_rate", 4),
+        ("documentSuggestionQuickview", 6),
+    }  # autoSelection, documentUriHash, originContext
     assert unmatched(by_name(result, SOLVED)) == {("documentSuggestionClick", 3)}  # originContext, permanentId
     assert unmatched(by_name(result, QUIT)) == set()
     # … and all of them are labelled as the library's, so the clean Headless page passes
     assert [s.status.value for s in result.scenarios] == ["passed"] * 3
     for scenario in result.scenarios:
-        assert all(v.deviation for v in scenario.violations), [v.message for v in scenario.violations if not v.deviation]
+        assert all(v.deviation for v in scenario.violations), [
+            v.message for v in scenario.violations if not v.deviation
+        ]
     findings = {(v.rule, v.action, v.field) for v in submit.violations}
     assert ("payload.required-action-fields", "ticket_classification_click", "autoSelection") in findings
     assert ("payload.required-ticket-fields", "ticket_create", "ticket.id") not in findings
@@ -188,16 +233,35 @@ def test_headless_legacy_variant(run_variant, demo_server):
 def test_headless_next_variant(run_variant, demo_server):
     result = run_variant([DEMO_SCENARIOS], demo_server.base_url + "/headless-next")
     assert all(s.status.value != "error" for s in result.scenarios), [s.error for s in result.scenarios]
-    assert_flows(result, {
-        # no event for the next stage; the quick view is a CaseAssist.DocumentSuggestionClick like an open
-        SUBMIT: [("ticket_create_start", 0), ("ticket_field_update", 1), ("ticket_field_update", 2),
-                 ("ticket_classification_click", 3), ("ticket_field_update", 3), ("suggestion_rate", 4),
-                 ("documentSuggestionClick", 6), ("ticket_create", 11)],
-        SOLVED: [("ticket_create_start", 0), ("ticket_field_update", 1), ("documentSuggestionClick", 3),
-                 ("ticket_cancel", 4)],
-        QUIT: [("ticket_create_start", 0), ("ticket_field_update", 1),
-               ("ticket_classification_click", 3, OPTIONAL), ("ticket_field_update", 3), ("ticket_cancel", 6)],
-    })
+    assert_flows(
+        result,
+        {
+            # no event for the next stage; the quick view is a CaseAssist.DocumentSuggestionClick like an open
+            SUBMIT: [
+                ("ticket_create_start", 0),
+                ("ticket_field_update", 1),
+                ("ticket_field_update", 2),
+                ("ticket_classification_click", 3),
+                ("ticket_field_update", 3),
+                ("suggestion_rate", 4),
+                ("documentSuggestionClick", 6),
+                ("ticket_create", 11),
+            ],
+            SOLVED: [
+                ("ticket_create_start", 0),
+                ("ticket_field_update", 1),
+                ("documentSuggestionClick", 3),
+                ("ticket_cancel", 4),
+            ],
+            QUIT: [
+                ("ticket_create_start", 0),
+                ("ticket_field_update", 1),
+                ("ticket_classification_click", 3, OPTIONAL),
+                ("ticket_field_update", 3),
+                ("ticket_cancel", 6),
+            ],
+        },
+    )
     assert_one_stored_client_id(result)
     for scenario in result.scenarios:
         assert {(e.protocol, e.transport) for e in scenario.events} == {("ep", "event_protocol")}
@@ -212,9 +276,14 @@ def test_headless_next_variant(run_variant, demo_server):
 
     submit = by_name(result, SUBMIT)
     assert ep_meta_types(submit) == [
-        "CaseAssist.Start", "CaseAssist.UpdateField", "CaseAssist.UpdateField",
-        "CaseAssist.SelectFieldClassification", "CaseAssist.UpdateField", "CaseAssist.DocumentSuggestionFeedback",
-        "CaseAssist.DocumentSuggestionClick", "CaseAssist.CreateTicket",
+        "CaseAssist.Start",
+        "CaseAssist.UpdateField",
+        "CaseAssist.UpdateField",
+        "CaseAssist.SelectFieldClassification",
+        "CaseAssist.UpdateField",
+        "CaseAssist.DocumentSuggestionFeedback",
+        "CaseAssist.DocumentSuggestionClick",
+        "CaseAssist.CreateTicket",
     ]
     assert [e.data["ep_type"] for e in submit.events] == ep_meta_types(submit)
     assert [e.event_type for e in submit.events] == ["flowStart"] + ["click"] * 7  # in the document's terms
@@ -225,7 +294,9 @@ def test_headless_next_variant(run_variant, demo_server):
     assert json.loads(solved.requests[solved.events[-1].request_id].body)[0]["reason"] == "solved"
 
     # deviations the scenarios must report: no next-stage event, no quick-view event
-    assert {("ticket_next_stage", 8), ("ticket_next_stage", None), ("documentSuggestionQuickview", 6)} <= unmatched(submit)
+    assert {("ticket_next_stage", 8), ("ticket_next_stage", None), ("documentSuggestionQuickview", 6)} <= unmatched(
+        submit
+    )
     assert ("ticket_create", 11) not in unmatched(submit)
     assert {("ticket_next_stage", 5), ("ticket_next_stage", None)} <= unmatched(by_name(result, QUIT))
     assert all(s.status.value == "failed" for s in result.scenarios)

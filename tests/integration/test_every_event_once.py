@@ -40,9 +40,14 @@ def wire_items(result) -> int:
 
 def run_variant(browser, site, tmp_path, variant: str, mode: str):
     proxies = [f"{site.base_url}/rest/ua/*", f"{site.base_url}/rest/organizations/demoorg/events/v1*"]
-    options = RunOptions(base_url=site.base_url + variant, report_dir=tmp_path / f"{mode}{variant.replace('/', '-')}",
-                         analytics=mode, expect_timeout_s=1.5, rules=RuleConfig(proxies=proxies),
-                         extra_analytics_patterns=proxies)
+    options = RunOptions(
+        base_url=site.base_url + variant,
+        report_dir=tmp_path / f"{mode}{variant.replace('/', '-')}",
+        analytics=mode,
+        expect_timeout_s=1.5,
+        rules=RuleConfig(proxies=proxies),
+        extra_analytics_patterns=proxies,
+    )
     return run(load_scenarios([SCENARIO]), options, browser=browser).scenarios[0]
 
 
@@ -58,7 +63,9 @@ def test_each_event_once_in_block_and_pass_modes(browser, site, tmp_path, varian
         if mode == "block":
             assert all(r.answered_locally and r.status == 200 for r in analytics)
         else:
-            assert all(not r.answered_locally and r.status == 200 for r in analytics), [(r.url, r.status, r.failure) for r in analytics]
+            assert all(not r.answered_locally and r.status == 200 for r in analytics), [
+                (r.url, r.status, r.failure) for r in analytics
+            ]
     block, passed = results["block"], results["pass"]
     assert [(e.action, e.step) for e in block.events] == [(e.action, e.step) for e in passed.events]
     protocols = {e.protocol for e in block.events}

@@ -28,9 +28,10 @@ from checker.models import Status, StepStatus
 from checker.report import write_reports
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
-
+from tests.helpers import closed_port, descendants, end_tree
 
 # --- servers that misbehave ------------------------------------------------------------------------------------
+
 
 class _Fixed(BaseHTTPRequestHandler):
     """Answers every GET with one status and one HTML body."""
@@ -91,19 +92,31 @@ class _BlackHole:
         self.sock.close()
 
 
-def _closed_port() -> int:
-    """A port on 127.0.0.1 with nothing listening (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _self_signed(folder: Path) -> ssl.SSLContext | None:
     """A server TLS context with a certificate generated now (openssl CLI, else the `cryptography` package)."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     if shutil.which("openssl"):
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     else:
         try:
             import datetime
@@ -116,13 +129,23 @@ def _self_signed(folder: Path) -> ssl.SSLContext | None:
             return None
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
-                       .serial_number(x509.random_serial_number()).not_valid_before(now)
-                       .not_valid_after(now + datetime.timedelta(days=1)).sign(private, hashes.SHA256()))
+        now = datetime.datetime.now(datetime.UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(private.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .sign(private, hashes.SHA256())
+        )
         cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                              serialization.NoEncryption()))
+        key.write_bytes(
+            private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+            )
+        )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(cert), str(key))
     return context
@@ -136,7 +159,7 @@ def bad_servers(tmp_path_factory):
     https = _serve(_Hello, tls) if tls is not None else None
     hole = _BlackHole()
     yield {
-        "closed": f"http://127.0.0.1:{_closed_port()}/create-case",
+        "closed": f"http://127.0.0.1:{closed_port()}/create-case",
         "http500": f"http://127.0.0.1:{http500.server_address[1]}/create-case",
         "tls": f"https://127.0.0.1:{https.server_address[1]}/create-case" if https else None,
         "hang": f"http://127.0.0.1:{hole.port}/create-case",
@@ -150,13 +173,19 @@ def bad_servers(tmp_path_factory):
 
 # --- one run, many faults ---------------------------------------------------------------------------------------
 
+
 def _write(folder: Path, name: str, text: str) -> None:
     (folder / name).write_text(text)
 
 
 # (file, scenario name, the cause result.error must name, events sent before the failure)
 FAULTS = [
-    ("02-unreachable.yaml", "unreachable host", "ERR_CONNECTION_REFUSED", ["ticket_create_start", "ticket_field_update"]),
+    (
+        "02-unreachable.yaml",
+        "unreachable host",
+        "ERR_CONNECTION_REFUSED",
+        ["ticket_create_start", "ticket_field_update"],
+    ),
     ("03-dns.yaml", "dns failure", "ERR_NAME_NOT_RESOLVED", ["ticket_create_start"]),
     ("04-tls.yaml", "tls error", "ERR_CERT", ["ticket_create_start"]),
     ("05-http500.yaml", "http 500", "HTTP 500", ["ticket_create_start"]),
@@ -187,18 +216,34 @@ def fault_run(own_browser, pages_server, bad_servers, tmp_path_factory):
     report = folder / "report"
     start = f"{pages_server}/pages/start.html"
     _write(folder, "01-ok-before.yaml", f"name: works before\nsteps:\n  - goto: {start}\n  - click: '#go'\n")
-    _write(folder, "02-unreachable.yaml",
-           f"name: unreachable host\nsteps:\n  - goto: {start}\n  - click: '#go'\n  - goto: {bad_servers['closed']}\n  - click: '#go'\n")
-    _write(folder, "03-dns.yaml",
-           f"name: dns failure\nsteps:\n  - goto: {start}\n  - goto: http://nonexistent.case-assist-check.invalid/create-case\n")
+    _write(
+        folder,
+        "02-unreachable.yaml",
+        f"name: unreachable host\nsteps:\n  - goto: {start}\n  - click: '#go'\n  - goto: {bad_servers['closed']}\n  - click: '#go'\n",
+    )
+    _write(
+        folder,
+        "03-dns.yaml",
+        f"name: dns failure\nsteps:\n  - goto: {start}\n  - goto: http://nonexistent.case-assist-check.invalid/create-case\n",
+    )
     tls = bad_servers["tls"] or "https://127.0.0.1:9/"  # (no certificate tool: the test is skipped below)
-    _write(folder, "04-tls.yaml", f"name: tls error\nsteps:\n  - goto: {start}\n  - goto: {tls}\n  - wait_for: '#hello'\n")
-    _write(folder, "05-http500.yaml", f"name: http 500\nsteps:\n  - goto: {start}\n  - goto: {bad_servers['http500']}\n")
-    _write(folder, "06-selector.yaml",
-           f"name: selector never appears\nsteps:\n  - goto: {start}\n  - click: '#go'\n  - wait_for: '#never-there'\n    timeout: 1\n"
-           f"  - click: '#go'\n")
-    _write(folder, "08-crash.yaml",
-           f"name: renderer crash\nsteps:\n  - goto: {start}\n  - wait: 10\n  - click: '#go'\n  - goto: {start}\n")
+    _write(
+        folder, "04-tls.yaml", f"name: tls error\nsteps:\n  - goto: {start}\n  - goto: {tls}\n  - wait_for: '#hello'\n"
+    )
+    _write(
+        folder, "05-http500.yaml", f"name: http 500\nsteps:\n  - goto: {start}\n  - goto: {bad_servers['http500']}\n"
+    )
+    _write(
+        folder,
+        "06-selector.yaml",
+        f"name: selector never appears\nsteps:\n  - goto: {start}\n  - click: '#go'\n  - wait_for: '#never-there'\n    timeout: 1\n"
+        f"  - click: '#go'\n",
+    )
+    _write(
+        folder,
+        "08-crash.yaml",
+        f"name: renderer crash\nsteps:\n  - goto: {start}\n  - wait: 10\n  - click: '#go'\n  - goto: {start}\n",
+    )
     _write(folder, "09-ok-after.yaml", f"name: works after\nsteps:\n  - goto: {start}\n  - click: '#go'\n")
 
     def crash_the_renderer(event):
@@ -206,7 +251,7 @@ def fault_run(own_browser, pages_server, bad_servers, tmp_path_factory):
         crashes its renderer, and CDP's Page.crash never answers (the sync API then blocks for ever): kill the
         renderer processes of this module's own browser instead, which is what a renderer crash is."""
         if event.kind == "step_finished" and event.scenario == "renderer crash" and event.index == 1:
-            renderers = [pid for pid, cmdline in _descendants(browser_pid) if b"--type=renderer" in cmdline]
+            renderers = [pid for pid, cmdline in descendants(browser_pid) if b"--type=renderer" in cmdline]
             assert renderers
             for pid in renderers:
                 os.kill(pid, signal.SIGKILL)
@@ -225,8 +270,15 @@ def _scenario(result, name):
 def test_every_scenario_ran_and_the_working_ones_are_unaffected(fault_run):
     result, _, _, seconds = fault_run
     assert [s.name for s in result.scenarios] == [
-        "works before", "unreachable host", "dns failure", "tls error", "http 500", "selector never appears",
-        "renderer crash", "works after"]
+        "works before",
+        "unreachable host",
+        "dns failure",
+        "tls error",
+        "http 500",
+        "selector never appears",
+        "renderer crash",
+        "works after",
+    ]
     for name in ("works before", "works after"):
         ok = _scenario(result, name)
         assert ok.status != Status.error and ok.error is None
@@ -246,12 +298,10 @@ def test_a_fault_is_the_scenarios_error_with_its_cause(fault_run, bad_servers, f
     failing = [s for s in result.steps if s.status == StepStatus.error]
     if name != "renderer crash":
         assert len(failing) == 1 and failing[0].error and cause.lower() in failing[0].error.lower()
-        assert all(s.status == StepStatus.skipped for s in result.steps[failing[0].index + 1:])
+        assert all(s.status == StepStatus.skipped for s in result.steps[failing[0].index + 1 :])
     # what the page sent before the failure is kept (and checked: it has findings or none, but it is there)
     assert [e.action for e in result.events][: len(sent_before)] == sent_before
     assert result.requests and all(r.step is not None for r in result.requests)
-
-
 
 
 @pytest.mark.parametrize("name", [f[1] for f in FAULTS if f[1] != "renderer crash"])
@@ -293,35 +343,19 @@ def test_the_reports_are_written_and_tell_every_cause(fault_run, page):
 
 # --- a browser that dies in the middle of a run -----------------------------------------------------------------
 
-def _descendants(root: int) -> list[tuple[int, bytes]]:
-    """(pid, command line) of every process descending from `root` (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            try:
-                found.append((child, (Path("/proc") / str(child) / "cmdline").read_bytes()))
-            except OSError:
-                continue
-    return found
-
 
 def _browser_processes() -> set[int]:
     """PIDs of the Chromium main processes (Playwright talks to them over a pipe) descending from this process."""
-    return {pid for pid, cmdline in _descendants(os.getpid())
-            if b"--remote-debugging-pipe" in cmdline and b"--type=" not in cmdline}
+    return {
+        pid
+        for pid, cmdline in descendants(os.getpid())
+        if b"--remote-debugging-pipe" in cmdline and b"--type=" not in cmdline
+    }
 
 
-def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(playwright, browser_type_launch_args, pages_server,
-                                                                      tmp_path):
+def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(
+    playwright, browser_type_launch_args, pages_server, tmp_path
+):
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to find the browser's process")
     before = _browser_processes()
@@ -334,7 +368,8 @@ def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(playwright
         # a step waits for the first click's event on the wire: the browser is killed once it has surely left
         (tmp_path / f"{index}-{name}.yaml").write_text(
             f"name: {name}\nsteps:\n  - goto: {start}\n  - click: '#go'\n  - wait_for_event: {{action: ticket_field_update}}\n"
-            f"  - click: '#go'\n")
+            f"  - click: '#go'\n"
+        )
 
     def kill(event):
         if event.kind == "step_finished" and event.scenario == "killed" and event.index == 2:
@@ -343,8 +378,12 @@ def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(playwright
     report = tmp_path / "report"
     try:
         started = time.monotonic()
-        result = run(load_scenarios([tmp_path]), RunOptions(report_dir=report, step_timeout_s=3, expect_timeout_s=1),
-                     on_event=kill, browser=own)
+        result = run(
+            load_scenarios([tmp_path]),
+            RunOptions(report_dir=report, step_timeout_s=3, expect_timeout_s=1),
+            on_event=kill,
+            browser=own,
+        )
         seconds = time.monotonic() - started
     finally:
         try:
@@ -356,7 +395,10 @@ def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(playwright
     assert seconds < 45
     first, killed, after = result.scenarios
     assert first.status != Status.error and [e.action for e in first.events] == [
-        "ticket_create_start", "ticket_field_update", "ticket_field_update"]
+        "ticket_create_start",
+        "ticket_field_update",
+        "ticket_field_update",
+    ]
     assert killed.status == Status.error and killed.error
     assert [e.action for e in killed.events][:2] == ["ticket_create_start", "ticket_field_update"]  # sent before
     assert killed.steps[3].status == StepStatus.error
@@ -366,30 +408,46 @@ def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(playwright
 
 # --- a navigation that never gets an answer ----------------------------------------------------------------------
 
+
 def test_a_navigation_that_never_answers_is_a_timeout_error(pages_server, bad_servers, tmp_path):
     import sys
 
     from tests.conftest import ROOT
 
     start = f"{pages_server}/pages/start.html"
-    (tmp_path / "1-hang.yaml").write_text(f"name: navigation times out\nsteps:\n  - goto: {start}\n  - goto: {bad_servers['hang']}\n")
+    (tmp_path / "1-hang.yaml").write_text(
+        f"name: navigation times out\nsteps:\n  - goto: {start}\n  - goto: {bad_servers['hang']}\n"
+    )
     link = f"data:text/html,<a id=dead href='{bad_servers['hang']}'>the case form</a>"
-    (tmp_path / "1b-link.yaml").write_text(f"name: a link that never answers\nsteps:\n  - goto: \"{link}\"\n  - click: '#dead'\n")
+    (tmp_path / "1b-link.yaml").write_text(
+        f"name: a link that never answers\nsteps:\n  - goto: \"{link}\"\n  - click: '#dead'\n"
+    )
     (tmp_path / "2-after.yaml").write_text(f"name: works after\nsteps:\n  - goto: {start}\n  - click: '#go'\n")
     report = tmp_path / "report"
-    process = subprocess.Popen([sys.executable, "-m", "checker", "run", str(tmp_path), "--step-timeout", "2", "--expect-timeout", "1",
-                                "--report", str(report)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, env={**os.environ, "CI": "1"})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "checker",
+            "run",
+            str(tmp_path),
+            "--step-timeout",
+            "2",
+            "--expect-timeout",
+            "1",
+            "--report",
+            str(report),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "CI": "1"},
+    )
     try:
         out, err = process.communicate(timeout=40)
     except subprocess.TimeoutExpired:
-        for pid, _ in reversed(_descendants(process.pid)):  # the CLI's driver and browser: started by this test
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        process.kill()
-        process.communicate()
+        end_tree(process)  # and the CLI's driver and browser
         pytest.fail("the run did not finish within 40 s (a 2 s step timeout)")
     assert process.returncode == 1, err.decode()[-2000:]
     data = json.loads((report / "results.json").read_text())

@@ -9,22 +9,19 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED
-from tests.conftest import ROOT
+from tests.helpers import start_cli
 
 HARD_LIMIT_S = 120  # far past every bound below: only a run that hangs reaches it
 
 
 def _start(folder: Path, report: Path, *options: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "checker", "run", str(folder), "--report", str(report),
-                             "--expect-timeout", "1", *options], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True, env={**os.environ, "CI": "1"})
+    return start_cli("run", folder, "--report", report, "--expect-timeout", "1", *options)
 
 
 def _end(process: subprocess.Popen) -> None:
@@ -66,8 +63,11 @@ def suite(tmp_path, pages_server):
 
 def test_a_script_that_never_yields_ends_the_step_and_the_run_goes_on(suite):
     folder, report, url, write = suite
-    write("1-endless.yaml", f"name: endless\nsteps:\n  - goto: {url('endless-script.html')}\n"
-                            "  - wait: 600\n  - fill: {selector: '#subject', value: GC110}\n")
+    write(
+        "1-endless.yaml",
+        f"name: endless\nsteps:\n  - goto: {url('endless-script.html')}\n"
+        "  - wait: 600\n  - fill: {selector: '#subject', value: GC110}\n",
+    )
     write("2-after.yaml", f"name: after\nsteps:\n  - goto: {url('start.html')}\n  - click: '#go'\n")
     process = _start(folder, report, "--step-timeout", "5")
     try:
@@ -88,8 +88,11 @@ def test_a_script_that_never_yields_ends_the_step_and_the_run_goes_on(suite):
 
 def test_a_promise_that_never_settles_ends_at_the_steps_timeout(suite):
     folder, report, url, write = suite
-    write("1-promise.yaml", f"name: promise\nsteps:\n  - goto: {url('start.html')}\n"
-                            "  - evaluate: \"new Promise(() => {})\"\n    timeout: 2\n  - click: '#go'\n")
+    write(
+        "1-promise.yaml",
+        f"name: promise\nsteps:\n  - goto: {url('start.html')}\n"
+        "  - evaluate: \"new Promise(() => {})\"\n    timeout: 2\n  - click: '#go'\n",
+    )
     write("2-after.yaml", f"name: after\nsteps:\n  - goto: {url('start.html')}\n  - click: '#go'\n")
     process = _start(folder, report)
     try:
@@ -108,8 +111,10 @@ def test_a_promise_that_never_settles_ends_at_the_steps_timeout(suite):
 
 def test_an_evaluate_that_never_returns_is_stopped(suite):
     folder, report, url, write = suite
-    write("1-loop.yaml", f"name: loop\nsteps:\n  - goto: {url('start.html')}\n"
-                         "  - evaluate: \"while (true) {}\"\n    timeout: 2\n")
+    write(
+        "1-loop.yaml",
+        f'name: loop\nsteps:\n  - goto: {url("start.html")}\n  - evaluate: "while (true) {{}}"\n    timeout: 2\n',
+    )
     write("2-after.yaml", f"name: after\nsteps:\n  - goto: {url('start.html')}\n  - click: '#go'\n")
     process = _start(folder, report)
     try:
@@ -130,8 +135,11 @@ def test_sigterm_while_pages_are_hung_stops_the_run_within_seconds(suite, worker
     names = ["endless", "endless too"][:workers]
     # a step timeout long enough that only SIGTERM can end the run in the time asserted
     for number, name in enumerate(names, 1):
-        write(f"{number}-{name}.yaml", f"name: {name}\nsteps:\n  - goto: {url('endless-script.html')}\n"
-                                       "  - wait: 600\n  - evaluate: document.title\n")
+        write(
+            f"{number}-{name}.yaml",
+            f"name: {name}\nsteps:\n  - goto: {url('endless-script.html')}\n"
+            "  - wait: 600\n  - evaluate: document.title\n",
+        )
     write("3-never.yaml", f"name: never run\nsteps:\n  - goto: {url('start.html')}\n")
     process = _start(folder, report, "--step-timeout", "100", "--workers", str(workers))
     try:

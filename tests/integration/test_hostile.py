@@ -31,7 +31,7 @@ PAYLOADS = {  # as tests/pages/hostile.html defines them
     "template": "{{7*7}} ${7*7} <%= 7*7 %> #{7*7}",
     "js": "javascript:window.__pwned=5",
 }
-NAME = "<script>window.__pwned=10</script> \"><img src=x onerror=\"window.__pwned=11\"> {{7*7}} \u202eRTL"
+NAME = '<script>window.__pwned=10</script> "><img src=x onerror="window.__pwned=11"> {{7*7}} \u202eRTL'
 STEP_NAME = "<svg onload=window.__pwned=12>"
 SELECTOR = 'css=[data-x="<img src=x onerror=window.__pwned=13>"]'
 ESCAPING_NAMES = ["../../../etc/passwd", "..\\..\\x", "CON", "...", "/abs/olute", "~", "x" * 150 + "/ü" * 75]
@@ -46,7 +46,8 @@ def hostile_run(browser, pages_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     folder = root / "scenarios"
     folder.mkdir()
-    (folder / "01-payloads.yaml").write_text(textwrap.dedent(f"""\
+    (folder / "01-payloads.yaml").write_text(
+        textwrap.dedent(f"""\
         name: {_yaml_str(NAME)}
         steps:
           - goto: /pages/hostile.html
@@ -54,32 +55,40 @@ def hostile_run(browser, pages_server, tmp_path_factory):
             expect:
               - action: ticket_create_start
           - click: "#go"
-            name: {_yaml_str(PAYLOADS['template'])}
+            name: {_yaml_str(PAYLOADS["template"])}
           - wait_for: "#done"
           - click: "#big"
           - click: "#wire"
           - wait: 300
-        """))
-    (folder / "02-selector.yaml").write_text(textwrap.dedent(f"""\
-        name: {_yaml_str(PAYLOADS['svg'] + ' ' + PAYLOADS['attr'])}
+        """)
+    )
+    (folder / "02-selector.yaml").write_text(
+        textwrap.dedent(f"""\
+        name: {_yaml_str(PAYLOADS["svg"] + " " + PAYLOADS["attr"])}
         steps:
           - goto: /pages/hostile.html
           - click: {_yaml_str(SELECTOR)}
-            name: {_yaml_str(PAYLOADS['img'])}
+            name: {_yaml_str(PAYLOADS["img"])}
             timeout: 1
-        """))
+        """)
+    )
     for index, name in enumerate(ESCAPING_NAMES):
-        (folder / f"{index + 10}-escape.yaml").write_text(textwrap.dedent(f"""\
+        (folder / f"{index + 10}-escape.yaml").write_text(
+            textwrap.dedent(f"""\
             name: {_yaml_str(name)}
             steps:
               - goto: /pages/start.html
               - screenshot: {_yaml_str(name)}
               - screenshot: "../../../../../../tmp/escaped-{index}"
-            """))
+            """)
+        )
     report = root / "deep" / "report"
     before = {p for p in root.rglob("*")}
-    result = run(load_scenarios([folder]), RunOptions(base_url=pages_server, report_dir=report, expect_timeout_s=1,
-                                                      trace="on"), browser=browser)
+    result = run(
+        load_scenarios([folder]),
+        RunOptions(base_url=pages_server, report_dir=report, expect_timeout_s=1, trace="on"),
+        browser=browser,
+    )
     html = write_reports(result, report)
     written = {p for p in root.rglob("*")} - before
     return result, report, html, written
@@ -98,7 +107,9 @@ def test_hostile_scenarios_ran_and_kept_every_payload(hostile_run):
     assert click.data["documentUrl"] == PAYLOADS["js"] and click.data["documentTitle"] == PAYLOADS["img"]
     assert any(e.action == PAYLOADS["script"] and e.client_id == PAYLOADS["svg"] for e in payloads.events)  # hand-built
     assert any(PAYLOADS["script"] in error for error in payloads.page_info["page_errors"])
-    assert any(error.startswith("console: ") and PAYLOADS["script"] in error for error in payloads.page_info["console_errors"])
+    assert any(
+        error.startswith("console: ") and PAYLOADS["script"] in error for error in payloads.page_info["console_errors"]
+    )
     assert payloads.page_info.get("coveo_analytics_version") == PAYLOADS["script"] + PAYLOADS["img"]
     assert selector.status == Status.error and "window.__pwned=13" in selector.error
 
@@ -123,8 +134,16 @@ def test_the_report_runs_none_of_it_and_shows_it_as_text(hostile_run, page):
     assert page.locator("svg").count() == page.locator("figure.trend-figure svg").count()
     assert page.locator("a[href^='javascript:' i]").count() == 0
     text = page.locator("body").text_content()
-    for shown in (NAME, STEP_NAME, SELECTOR, PAYLOADS["script"], PAYLOADS["img"], PAYLOADS["svg"],
-                  PAYLOADS["template"], PAYLOADS["js"]):
+    for shown in (
+        NAME,
+        STEP_NAME,
+        SELECTOR,
+        PAYLOADS["script"],
+        PAYLOADS["img"],
+        PAYLOADS["svg"],
+        PAYLOADS["template"],
+        PAYLOADS["js"],
+    ):
         assert shown in text, shown
     assert page.locator(".page-errors summary").first.inner_text().startswith("The page reported")
     heading = page.locator(".scenario h2").first.inner_text()
@@ -142,14 +161,20 @@ def test_the_report_stays_a_reasonable_size(hostile_run, tmp_path):
     sizes["index.html, the 1 MB scenario alone, without screenshots"] = alone.stat().st_size
     sizes["results.json, the 1 MB scenario alone"] = (tmp_path / "alone" / "results.json").stat().st_size
     print("\nhostile report sizes: " + ", ".join(f"{name} {size:,} B" for name, size in sizes.items()))
-    assert sizes["index.html, the 1 MB scenario alone, without screenshots"] < 200_000  # bodies clipped to 4,000 characters
+    assert (
+        sizes["index.html, the 1 MB scenario alone, without screenshots"] < 200_000
+    )  # bodies clipped to 4,000 characters
     assert sizes["results.json, the 1 MB scenario alone"] < 800_000
     assert sizes["index.html"] < 1_600_000  # 9 scenarios, 27 embedded screenshots
 
 
 def test_a_big_event_is_decoded_or_said_to_be_truncated(hostile_run):
     payloads = hostile_run[0].scenarios[0]
-    big = [e for e in payloads.events if any(len(r.body or "") > 200_000 for r in payloads.requests if r.id == e.request_id)]
+    big = [
+        e
+        for e in payloads.events
+        if any(len(r.body or "") > 200_000 for r in payloads.requests if r.id == e.request_id)
+    ]
     assert len(big) == 2
     for event in big:  # the full body is decoded; only what results.json and the report show is cut
         assert event.action == "ticket_field_update" and not event.decode_error
@@ -158,8 +183,11 @@ def test_a_big_event_is_decoded_or_said_to_be_truncated(hostile_run):
 def test_scenario_names_cannot_escape_the_report_folder(hostile_run):
     result, report, _, written = hostile_run
     report = report.resolve()
-    outside = [p for p in written if report not in p.resolve().parents and p.resolve() != report
-               and p.resolve() not in report.parents]
+    outside = [
+        p
+        for p in written
+        if report not in p.resolve().parents and p.resolve() != report and p.resolve() not in report.parents
+    ]
     assert outside == []
     assert not list(Path("/tmp").glob("escaped-*"))
     files = [p for p in written if p.is_file()]
@@ -181,8 +209,11 @@ def test_scenario_names_cannot_escape_the_report_folder(hostile_run):
 
 # --- hostile types: what no decoder expects, forged capture records, characters files cannot hold --------------
 
+
 def _types_run(run_scenarios, scenario_file, pages_server, what: str):
-    path = scenario_file(f"name: types {what}\nsteps:\n  - goto: /pages/hostile-types.html?do={what}\n  - wait_for: '#done'\n")
+    path = scenario_file(
+        f"name: types {what}\nsteps:\n  - goto: /pages/hostile-types.html?do={what}\n  - wait_for: '#done'\n"
+    )
     return run_scenarios([path], pages_server, step_timeout_s=3, expect_timeout_s=1)
 
 
@@ -203,8 +234,11 @@ def test_a_number_as_action_is_a_finding_not_a_crash(run_scenarios, scenario_fil
     _reports_written(result, tmp_path / "out")
 
 
-@pytest.mark.parametrize("kind", ["ep", "forge", "cause"], ids=["an array as Event Protocol type",
-                                                               "a forged capture record", "an array as action cause"])
+@pytest.mark.parametrize(
+    "kind",
+    ["ep", "forge", "cause"],
+    ids=["an array as Event Protocol type", "a forged capture record", "an array as action cause"],
+)
 def test_a_malformed_shape_does_not_abort_the_run(run_scenarios, scenario_file, pages_server, tmp_path, kind):
     result = _types_run(run_scenarios, scenario_file, pages_server, kind)
     assert result.scenarios[0].status in (Status.failed, Status.passed)

@@ -25,9 +25,14 @@ def test_a_catastrophic_regex_gives_up_in_bounded_time(pages_server, scenario_fi
         """)
     report = tmp_path / "report"
     started = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "checker", "run", str(path), "--report", str(report),
-                          "--expect-timeout", "1"], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                         env={**os.environ, "CI": "1"})
+    out = subprocess.run(
+        [sys.executable, "-m", "checker", "run", str(path), "--report", str(report), "--expect-timeout", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "CI": "1"},
+    )
     elapsed = time.monotonic() - started
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr[-2000:]
     assert elapsed < 60

@@ -15,20 +15,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import start_cli
 
 
 def _suite(folder: Path, start: str) -> None:
     (folder / "1-first.yaml").write_text(f"name: first\nsteps:\n  - goto: {start}\n  - click: '#go'\n")
     (folder / "2-stopped.yaml").write_text(
         f"name: stopped\nsteps:\n  - goto: {start}\n  - click: '#go'\n    expect: [{{action: ticket_field_update}}]\n"
-        "  - wait: 60000\n")  # the run is stopped during this pause
+        "  - wait: 60000\n"
+    )  # the run is stopped during this pause
     (folder / "3-never.yaml").write_text(f"name: never run\nsteps:\n  - goto: {start}\n")
 
 
 def _start(folder: Path, report: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "checker", "run", str(folder), "--report", str(report)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env={**os.environ, "CI": "1"})
+    return start_cli("run", folder, "--report", report)
 
 
 def _wait_for_capture(report: Path, process: subprocess.Popen, text: str = "ticket_field_update") -> None:
@@ -89,8 +89,14 @@ def test_a_killed_tool_leaves_journals_the_report_is_rebuilt_from(pages_server, 
     process.communicate()
     assert not (report / "results.json").exists() and not (report / "index.html").exists()
 
-    rebuilt = subprocess.run([sys.executable, "-m", "checker", "report", str(report)], cwd=ROOT, capture_output=True,
-                             text=True, timeout=60, env={**os.environ, "CI": "1"})
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "checker", "report", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CI": "1"},
+    )
     assert rebuilt.returncode == 1, rebuilt.stderr[-2000:]
     data = json.loads((report / "results.json").read_text())
     by_name = {s["name"]: s for s in data["scenarios"]}

@@ -21,10 +21,7 @@ that hangs fails the test instead of blocking the suite.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -34,6 +31,7 @@ import pytest
 from checker.capture.js_layer import JsCapture
 from checker.capture.network import cors_headers
 from checker.decode.redact import Redactor
+from tests.helpers import end_tree, start_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_LIMIT_S = 90  # the CLI with one short scenario takes a few seconds; a hang fails here
@@ -43,23 +41,6 @@ TRANSPORTS = ("fetch", "xhr", "sendBeacon", "image")
 
 # --- running the CLI, and the same page in plain Playwright --------------------------------------------------------
 
-def _descendants(root: int) -> list[int]:
-    """Every process descending from `root` (the CLI's Playwright driver and its browser), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            found.append(child)
-    return found
-
 
 def run_checker(tmp_path: Path, base_url: str, scenario: str) -> dict:
     """Run one scenario through the CLI (CI=1) and return its scenario from results.json."""
@@ -68,19 +49,11 @@ def run_checker(tmp_path: Path, base_url: str, scenario: str) -> dict:
     (folder / "scenario.yaml").write_text(textwrap.dedent(scenario))
     report = tmp_path / "report"
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "checker", "run", str(folder), "--base-url", base_url,
-                                "--report", str(report)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, env={**os.environ, "CI": "1"})
+    process = start_cli("run", folder, "--base-url", base_url, "--report", report)
     try:
         out, err = process.communicate(timeout=RUN_LIMIT_S)
     except subprocess.TimeoutExpired:
-        for pid in reversed(_descendants(process.pid)):  # started by this test: the driver and the browser
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        process.kill()
-        process.communicate()
+        end_tree(process)  # and what it started: the driver and the browser
         pytest.fail(f"the run did not finish within {RUN_LIMIT_S} s: the page's replaced built-ins hung the checker")
     elapsed = time.monotonic() - started
     assert process.returncode in (0, 1), err.decode()[-3000:]
@@ -131,18 +104,23 @@ def transports(result: dict) -> list[str]:
 
 # --- Function.prototype.apply / call --------------------------------------------------------------------------------
 
+
 def test_apply_replaced_the_checker_sees_what_plain_playwright_sees(pages_server, tmp_path, page):
     plain = PlainRun(page)
     page.goto(f"{pages_server}/pages/apply-replaced.html")
     plain.wait_for_requests(2)
     plain_out = page.inner_text("#out")
 
-    result = run_checker(tmp_path, pages_server, """\
+    result = run_checker(
+        tmp_path,
+        pages_server,
+        """\
         name: apply replaced
         steps:
           - goto: /pages/apply-replaced.html
           - wait: 300
-        """)
+        """,
+    )
     print(f"requests: plain Playwright {len(plain.requests)}, checker {len(analytics_requests(result))}")
     assert plain_out == "object,object"  # fetch returned its promise both times, nothing threw
     assert len(plain.requests) == 2
@@ -158,12 +136,16 @@ def test_call_replaced_the_run_ends_and_both_requests_are_captured(pages_server,
     plain.wait_for_requests(2)
     plain_out = page.inner_text("#out")
 
-    result = run_checker(tmp_path, pages_server, """\
+    result = run_checker(
+        tmp_path,
+        pages_server,
+        """\
         name: call replaced
         steps:
           - goto: /pages/call-replaced.html
           - wait: 300
-        """)
+        """,
+    )
     print(f"requests: plain Playwright {len(plain.requests)}, checker {len(analytics_requests(result))}")
     assert plain_out == "object,number,object"  # the page's timer fired
     assert len(plain.requests) == 2
@@ -174,6 +156,7 @@ def test_call_replaced_the_run_ends_and_both_requests_are_captured(pages_server,
 
 
 # --- built-ins wrapped (counted) by the page ------------------------------------------------------------------------
+
 
 def _page_report(requests: list[dict]) -> dict:
     (report,) = [r for r in requests if "report=1" in r["url"]]
@@ -188,13 +171,17 @@ def test_replaced_builtins_page_computes_and_counts_the_same(pages_server, tmp_p
     plain.wait_for_requests(3)
     plain_report = _page_report(plain.requests)
 
-    result = run_checker(tmp_path, pages_server, """\
+    result = run_checker(
+        tmp_path,
+        pages_server,
+        """\
         name: builtins replaced
         steps:
           - goto: /pages/builtins-replaced.html
           - click: "#go"
           - wait_for: "#done"
-        """)
+        """,
+    )
     requests = analytics_requests(result)
     checker_report = _page_report(requests)
     print(f"requests: plain Playwright {len(plain.requests)}, checker {len(requests)}")
@@ -202,8 +189,11 @@ def test_replaced_builtins_page_computes_and_counts_the_same(pages_server, tmp_p
     print("page's counts, checker:         ", checker_report["counts"])
 
     # the page's own behaviour: what it computed with the replaced built-ins, what it sent
-    assert checker_report["done"] == plain_report["done"] == [
-        "answer 42", "fetch answered 200", 'text {"parts":["a","b"],"doubled":[2,4,6]}']
+    assert (
+        checker_report["done"]
+        == plain_report["done"]
+        == ["answer 42", "fetch answered 200", 'text {"parts":["a","b"],"doubled":[2,4,6]}']
+    )
     assert len(requests) == len(plain.requests) == 3
     actions = lambda reqs: sorted(json.loads(r["body"]).get("svc_action", "") for r in reqs)  # noqa: E731
     assert actions(requests) == actions(plain.requests) == ["page_report", "ticket_create_start", "ticket_next_stage"]
@@ -214,7 +204,12 @@ def test_replaced_builtins_page_computes_and_counts_the_same(pages_server, tmp_p
 
     # and the checker still saw everything: coveoua calls, the library, every fetch (the page's wrapper included)
     calls = [(c["fn"], c["args"][0] if c["args"] else None) for c in result["js_calls"]]
-    for expected in [("coveoua", "init"), ("coveoua", "svc:setAction"), ("coveoua", "svc:setTicket"), ("coveoua", "send")]:
+    for expected in [
+        ("coveoua", "init"),
+        ("coveoua", "svc:setAction"),
+        ("coveoua", "svc:setTicket"),
+        ("coveoua", "send"),
+    ]:
         assert expected in calls
     assert any(fn == "library" for fn, _ in calls)
     assert transports(result) == ["fetch"] * 3
@@ -226,18 +221,23 @@ def test_replaced_builtins_page_computes_and_counts_the_same(pages_server, tmp_p
 
 # --- built-ins broken outright ----------------------------------------------------------------------------------
 
+
 def test_broken_builtins_every_transport_is_still_captured(pages_server, tmp_path, page):
     plain = PlainRun(page)
     page.goto(f"{pages_server}/pages/builtins-broken.html")
     plain.wait_for_requests(6)
     plain_out = page.inner_text("#out")
 
-    result = run_checker(tmp_path, pages_server, """\
+    result = run_checker(
+        tmp_path,
+        pages_server,
+        """\
         name: builtins broken
         steps:
           - goto: /pages/builtins-broken.html
           - wait: 300
-        """)
+        """,
+    )
     requests = analytics_requests(result)
     print(f"requests: plain Playwright {len(plain.requests)}, checker {len(requests)}")
     assert plain_out == "sent 1"
@@ -253,13 +253,22 @@ def test_broken_builtins_every_transport_is_still_captured(pages_server, tmp_pat
     assert result["duration_s"] < 15
 
 
+@pytest.mark.no_browser
 def test_a_batch_arrives_as_one_json_text():
     """hook.js hands a batch to the binding as one JSON text (Playwright serializes a text without the page's
     built-ins); a single record, or a page calling the binding with anything else, is still handled."""
     js = JsCapture(Redactor([]), 1000.0, lambda wall: 0)
-    batch = {"records": [{"fn": "fetch", "args": json.dumps(["https://x/rest/v15/analytics/collect", "{}"]),
-                          "time": 1_000_010, "url": "https://x/rest/v15/analytics/collect"}],
-             "extras": {"acts": [1_000_005], "fields": ["subject"]}}
+    batch = {
+        "records": [
+            {
+                "fn": "fetch",
+                "args": json.dumps(["https://x/rest/v15/analytics/collect", "{}"]),
+                "time": 1_000_010,
+                "url": "https://x/rest/v15/analytics/collect",
+            }
+        ],
+        "extras": {"acts": [1_000_005], "fields": ["subject"]},
+    }
     js._on_record(None, json.dumps(batch))
     js._on_record(None, json.dumps({"fn": "page", "args": "[]", "time": 1_000_020}))
     js._on_record(None, "not json")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import xml.dom.minidom
 from pathlib import Path
 
@@ -15,8 +14,7 @@ import pytest
 
 from checker.commands import EXIT_FINDINGS, EXIT_OK, EXIT_OUTPUT
 from tests.conftest import ROOT
-
-CLI = [sys.executable, "-m", "checker"]
+from tests.helpers import CLI, cli
 
 # a page that conforms, and many steps: each leaves a screenshot behind
 CONFORMING = """\
@@ -37,11 +35,6 @@ steps:
     expect: [{action: ticket_field_update}]
   - screenshot: the end
 """
-
-
-def cli(*args, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, "CI": "1", **(env or {})}, errors="replace")
 
 
 def error_lines(out: subprocess.CompletedProcess) -> list[str]:
@@ -71,7 +64,9 @@ def assert_whole(folder: Path) -> None:
                 json.loads(line)
 
 
-def test_json_to_dev_full_is_one_line_and_exit_4_and_every_other_artefact_is_written(pages_server, scenario_file, tmp_path):
+def test_json_to_dev_full_is_one_line_and_exit_4_and_every_other_artefact_is_written(
+    pages_server, scenario_file, tmp_path
+):
     report = tmp_path / "report"
     out = cli("run", scenario_file(CONFORMING), "--base-url", pages_server, "--report", report, "--json", "/dev/full")
     assert out.returncode == EXIT_OUTPUT, out.stdout + out.stderr
@@ -90,8 +85,9 @@ def test_junit_to_dev_full_with_a_failing_verdict_still_exits_4(pages_server, sc
     there); the verdict is still on stdout."""
     failing = scenario_file("name: fails\nsteps:\n  - goto: /pages/start.html\n    expect: [{action: ticket_cancel}]\n")
     report = tmp_path / "report"
-    out = cli("run", failing, "--base-url", pages_server, "--report", report, "--junit", "/dev/full",
-              "--expect-timeout", "1")
+    out = cli(
+        "run", failing, "--base-url", pages_server, "--report", report, "--junit", "/dev/full", "--expect-timeout", "1"
+    )
     assert out.returncode == EXIT_OUTPUT, out.stdout + out.stderr
     assert "DOES NOT CONFORM" in out.stdout
     assert error_lines(out) == ["could not write /dev/full: No space left on device"]
@@ -111,8 +107,9 @@ def small_disk(tmp_path):
         pytest.skip("mounting a small tmpfs to fill up needs root")
     folder = tmp_path / "small-disk"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK}", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -122,14 +119,18 @@ def small_disk(tmp_path):
             subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
-def test_a_disk_that_fills_up_is_an_output_problem_not_a_browser_failure(pages_server, scenario_file, tmp_path, small_disk):
+def test_a_disk_that_fills_up_is_an_output_problem_not_a_browser_failure(
+    pages_server, scenario_file, tmp_path, small_disk
+):
     report = small_disk / "report"
     results = tmp_path / "results.json"  # off the small disk: what the run found about the page
     out = cli("run", scenario_file(CONFORMING), "--base-url", pages_server, "--report", report, "--json", results)
     assert out.returncode == EXIT_OUTPUT, out.stdout + out.stderr
     assert "Traceback" not in out.stderr
     lines = error_lines(out)
-    assert lines and all(line.startswith("could not write ") and "No space left on device" in line for line in lines), lines
+    assert lines and all(line.startswith("could not write ") and "No space left on device" in line for line in lines), (
+        lines
+    )
     assert any(" screenshot" in line for line in lines), "the disk should fill up during the run (tune SMALL_DISK)"
     assert len(lines) == len(set(lines))  # each lost artefact said once
 
@@ -162,8 +163,9 @@ def test_report_and_merge_write_the_same_way(pages_server, scenario_file, tmp_pa
     rebuilt = cli("report", report, "--out", blocker / "out")
     assert rebuilt.returncode == EXIT_OUTPUT and "Traceback" not in rebuilt.stderr, rebuilt.stderr
     lines = error_lines(rebuilt)
-    assert [line.split(":")[0] for line in lines] == [f"could not write {blocker / 'out' / name}"
-                                                       for name in ("results.json", "junit.xml", "index.html")]
+    assert [line.split(":")[0] for line in lines] == [
+        f"could not write {blocker / 'out' / name}" for name in ("results.json", "junit.xml", "index.html")
+    ]
     assert all("Not a directory" in line for line in lines)
     assert "could not be written" in rebuilt.stdout
 
@@ -172,7 +174,9 @@ def test_report_and_merge_write_the_same_way(pages_server, scenario_file, tmp_pa
     assert_whole(report)
 
 
-def test_merge_onto_a_full_disk_copies_what_fits_and_says_what_did_not(pages_server, scenario_file, tmp_path, small_disk):
+def test_merge_onto_a_full_disk_copies_what_fits_and_says_what_did_not(
+    pages_server, scenario_file, tmp_path, small_disk
+):
     report = tmp_path / "report"
     assert cli("run", scenario_file(CONFORMING), "--base-url", pages_server, "--report", report).returncode == EXIT_OK
     merged = cli("merge", report, "--report", small_disk / "merged")
@@ -200,13 +204,34 @@ steps:
 """
 
 
-@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "utf-8"},
-                                 {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""}],
-                         ids=["ascii", "utf-8 strict", "C locale"])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PYTHONIOENCODING": "ascii"},
+        {"PYTHONIOENCODING": "utf-8"},
+        {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""},
+    ],
+    ids=["ascii", "utf-8 strict", "C locale"],
+)
 def test_a_lone_surrogate_from_the_page_does_not_break_the_terminal(pages_server, scenario_file, tmp_path, env):
-    out = subprocess.run([*CLI, "run", str(scenario_file(SURROGATE)), "--base-url", pages_server, "--report",
-                          str(tmp_path / "r"), "-v", "--expect-timeout", "1"],
-                         capture_output=True, cwd=ROOT, timeout=300, env={**os.environ, "CI": "1", **env})
+    out = subprocess.run(
+        [
+            *CLI,
+            "run",
+            str(scenario_file(SURROGATE)),
+            "--base-url",
+            pages_server,
+            "--report",
+            str(tmp_path / "r"),
+            "-v",
+            "--expect-timeout",
+            "1",
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "CI": "1", **env},
+    )
     stdout, stderr = out.stdout.decode("utf-8", "replace"), out.stderr.decode("utf-8", "replace")
     assert "UnicodeEncodeError" not in stderr and "Traceback" not in stderr, stderr
     assert out.returncode == EXIT_FINDINGS, stdout + stderr  # the page's findings, not a crash

@@ -42,15 +42,22 @@ def quantic_site(demo_server):
 
 
 def audit(browser, site, paths, prefix: str, report_dir: Path, variables: dict | None = None, **overrides) -> RunResult:
-    options = RunOptions(base_url=site.base_url + prefix, report_dir=report_dir, host_map=site.host_map(),
-                         expect_timeout_s=3.0, **{"screenshots": False, **overrides})
+    options = RunOptions(
+        base_url=site.base_url + prefix,
+        report_dir=report_dir,
+        host_map=site.host_map(),
+        expect_timeout_s=3.0,
+        **{"screenshots": False, **overrides},
+    )
     return run(load_scenarios(paths, LoadOptions(vars=variables or {})), options, browser=browser)
 
 
 @pytest.fixture(scope="module")
 def clean_runs(browser, quantic_site, tmp_path_factory) -> dict[str, RunResult]:
-    return {mode: audit(browser, quantic_site, [SCENARIOS], prefix, tmp_path_factory.mktemp(mode), screenshots=True)
-            for mode, prefix in (("legacy", "/quantic"), ("next", "/quantic-next"))}
+    return {
+        mode: audit(browser, quantic_site, [SCENARIOS], prefix, tmp_path_factory.mktemp(mode), screenshots=True)
+        for mode, prefix in (("legacy", "/quantic"), ("next", "/quantic-next"))
+    }
 
 
 def test_clean_quantic_in_ua_mode_conforms(clean_runs):
@@ -58,7 +65,12 @@ def test_clean_quantic_in_ua_mode_conforms(clean_runs):
     assert [(s.name, s.status) for s in result.scenarios] == [(CREATE, Status.passed), (SOLVED, Status.passed)]
     for scenario in result.scenarios:
         found = scenario.implementation
-        assert (found.kind, found.quantic, found.headless, found.analytics_mode) == ("quantic", QUANTIC, "3.37.0", "legacy")
+        assert (found.kind, found.quantic, found.headless, found.analytics_mode) == (
+            "quantic",
+            QUANTIC,
+            "3.37.0",
+            "legacy",
+        )
         assert found.headless_source.endswith("/coveoheadless/case-assist/headless.js")  # a static resource
         assert all(v.deviation.startswith(LIBRARY) for v in scenario.violations)  # only Headless' own, named
     assert result.implementations == [f"Quantic {QUANTIC} · @coveo/headless 3.37.0 (legacy: Usage Analytics)"]
@@ -84,11 +96,23 @@ def test_clean_quantic_in_event_protocol_mode_has_only_library_findings(clean_ru
 # --- the broken page: one integration bug at a time (?bugs=NAME), each caught with advice for Quantic ------------
 BUGS = {  # bug → (scenario it needs, the rule that catches it, what the advice must say)
     "wrong-search-hub": (SOLVED, "flow.search-hub", 'search-hub="demo_case_assist" on c-quantic-case-assist-interface'),
-    "wrong-case-assist-id": ("start", "transport.service-api", "case-assist-id attribute of c-quantic-case-assist-interface"),
+    "wrong-case-assist-id": (
+        "start",
+        "transport.service-api",
+        "case-assist-id attribute of c-quantic-case-assist-interface",
+    ),
     "create-not-logged": (CREATE, "scenario.expected-event", "Quantic never logs the case creation itself"),
-    "create-without-id": (CREATE, "payload.required-ticket-fields", "in your host component, once the Case record is saved"),
+    "create-without-id": (
+        CREATE,
+        "payload.required-ticket-fields",
+        "in your host component, once the Case record is saved",
+    ),
     "second-interface": (SOLVED, "flow.single-client-id", "an interface in a frame of another origin"),
-    "solved-as-quit": (SOLVED, "scenario.expected-event", "'solved' button must dispatch loadCaseAssistAnalyticsActions"),
+    "solved-as-quit": (
+        SOLVED,
+        "scenario.expected-event",
+        "'solved' button must dispatch loadCaseAssistAnalyticsActions",
+    ),
 }
 START_ONLY = """name: start
 steps:
@@ -147,29 +171,38 @@ def test_clean_page_keeps_the_service_api_rule(clean_runs):
 # --- authoring on Quantic ----------------------------------------------------------------------------------------
 def test_init_quantic_starter_runs_green_on_quantic(browser, quantic_site, tmp_path):
     folder = tmp_path / "scenarios"
-    subprocess.run([sys.executable, "-m", "checker", "init", str(folder), "--kind", "quantic"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "checker", "init", str(folder), "--kind", "quantic"], check=True, capture_output=True
+    )
     starter = folder / "starter-quantic.yaml"
     assert starter.read_text() == STARTER.read_text()
     starter.write_text(starter.read_text().replace("search_hub: case_assist_interface", "search_hub: demo_case_assist"))
-    result = audit(browser, quantic_site, [starter], "/quantic", tmp_path / "report", variables={"CASE_PAGE": "/create-case"})
+    result = audit(
+        browser, quantic_site, [starter], "/quantic", tmp_path / "report", variables={"CASE_PAGE": "/create-case"}
+    )
     (scenario,) = result.scenarios
-    assert scenario.status == Status.passed, [(s.description, s.error) for s in scenario.steps if s.error] + \
-        [v.message for v in scenario.violations]
+    assert scenario.status == Status.passed, [(s.description, s.error) for s in scenario.steps if s.error] + [
+        v.message for v in scenario.violations
+    ]
     assert {e.action for e in scenario.events} >= {"documentSuggestionQuickview", "ticket_create", "ticket_next_stage"}
 
 
 def test_a_recording_on_quantic_replays_green(browser, quantic_site, tmp_path):
     base = quantic_site.base_url + "/quantic"
-    with Recorder(browser, base + "/create-case", base_url=base, name="Recorded Quantic case",
-                  host_map=quantic_site.host_map()) as recorder:
+    with Recorder(
+        browser, base + "/create-case", base_url=base, name="Recorded Quantic case", host_map=quantic_site.host_map()
+    ) as recorder:
         page = recorder.page
         wait_for_action(recorder, "ticket_create_start", timeout_s=10)  # a person reads the page before typing
         page.fill("role=textbox[name=/Subject/]", "GC110 panel keeps cutting power")
         page.press("role=textbox[name=/Subject/]", "Tab")
         page.click("c-quantic-case-classification label[title=Billing]")
-        page.click("c-quantic-document-suggestion lightning-accordion-section >> nth=1 >> button.slds-accordion__summary-action")
-        page.click("c-quantic-document-suggestion lightning-accordion-section >> nth=1 >> [data-testid=quick-view-button]")
+        page.click(
+            "c-quantic-document-suggestion lightning-accordion-section >> nth=1 >> button.slds-accordion__summary-action"
+        )
+        page.click(
+            "c-quantic-document-suggestion lightning-accordion-section >> nth=1 >> [data-testid=quick-view-button]"
+        )
         page.click("[data-testid=quickview-modal__close-button]")
         page.click("role=button[name='Next']")
         page.click("role=button[name='Create case']")
@@ -177,27 +210,49 @@ def test_a_recording_on_quantic_replays_green(browser, quantic_site, tmp_path):
         text = recorder.finish()
     path = tmp_path / "recorded.yaml"
     path.write_text(text, encoding="utf-8")
-    expected = [a for step in YAML(typ="safe").load(text)["steps"] for a in (e["action"] for e in step.get("expect", []))]
-    assert {"ticket_create_start", "ticket_classification_click", "documentSuggestionClick",
-            "documentSuggestionQuickview", "ticket_next_stage", "ticket_create"} <= set(expected)
+    expected = [
+        a for step in YAML(typ="safe").load(text)["steps"] for a in (e["action"] for e in step.get("expect", []))
+    ]
+    assert {
+        "ticket_create_start",
+        "ticket_classification_click",
+        "documentSuggestionClick",
+        "documentSuggestionQuickview",
+        "ticket_next_stage",
+        "ticket_create",
+    } <= set(expected)
     steps = YAML(typ="safe").load(text)["steps"]
     assert [e["action"] for e in steps[0]["expect"]] == ["ticket_create_start"]
     assert not [s for s in steps if "#" in str(s.get("check", s.get("click", "")))]  # no LWC-generated ids
     result = audit(browser, quantic_site, [path], "/quantic", tmp_path / "replay")
     replayed = result.scenarios[0]
-    assert replayed.status == Status.passed, [v.message for v in replayed.violations] + [s.error for s in replayed.steps]
+    assert replayed.status == Status.passed, [v.message for v in replayed.violations] + [
+        s.error for s in replayed.steps
+    ]
 
 
 def test_quantic_sources_are_read_where_they_are(tmp_path):
     """QUANTIC_SRC names another copy; nothing of Quantic's is kept in this repository."""
     copy = tmp_path / "ui-kit"
-    shutil.copytree(SOURCE / "packages" / "quantic" / "force-app" / "main" / "default" / "labels",
-                    copy / "packages" / "quantic" / "force-app" / "main" / "default" / "labels")
+    shutil.copytree(
+        SOURCE / "packages" / "quantic" / "force-app" / "main" / "default" / "labels",
+        copy / "packages" / "quantic" / "force-app" / "main" / "default" / "labels",
+    )
     (copy / "packages" / "quantic" / "force-app" / "main" / "default" / "lwc").mkdir()
     probe = "import os, sys; from checker.demo.quantic import quantic_source; print(quantic_source())"
-    found = subprocess.run([sys.executable, "-c", probe], env={"QUANTIC_SRC": str(copy), "PATH": ""},
-                           capture_output=True, text=True, check=True).stdout.strip()
+    found = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"QUANTIC_SRC": str(copy), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert found == str(copy.resolve())
     tracked = subprocess.run(["git", "ls-files"], cwd=SCENARIOS.parents[1], capture_output=True, text=True).stdout
-    assert not [line for line in tracked.splitlines() if Path(line).name.startswith("quantic") and line.endswith((".js", ".html"))
-                and "checker/demo/quantic/src/" not in line]
+    assert not [
+        line
+        for line in tracked.splitlines()
+        if Path(line).name.startswith("quantic")
+        and line.endswith((".js", ".html"))
+        and "checker/demo/quantic/src/" not in line
+    ]

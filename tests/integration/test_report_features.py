@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 
 import junitparser
 import pytest
@@ -15,16 +13,9 @@ from rich.console import Console
 from checker.report import read_json, write_reports
 from checker.report.analysis import annotate, load_history, remember
 from checker.report.console import print_summary
-from tests.conftest import DEMO_SCENARIOS, ROOT
-
-
-def open_report(page, path):
-    errors, requests = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-    page.goto(path.as_uri())
-    assert errors == [] and requests == []
-    return page
+from tests import helpers
+from tests.conftest import DEMO_SCENARIOS
+from tests.helpers import open_report
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +44,9 @@ def test_filters_by_severity_and_action(page, broken_demo):
     page.get_by_label("error", exact=True).check()
     page.get_by_label("Action").select_option("ticket_create")
     visible = page.locator(".finding:visible")
-    assert visible.count() >= 1 and all(a == "ticket_create" for a in visible.evaluate_all("els => els.map(e => e.dataset.action)"))
+    assert visible.count() >= 1 and all(
+        a == "ticket_create" for a in visible.evaluate_all("els => els.map(e => e.dataset.action)")
+    )
     assert page.locator(".events-table tr[data-action='ticket_create_start']:visible").count() == 0
     page.get_by_label("Action").select_option("")
     assert page.locator(".finding:visible").count() == total
@@ -84,7 +77,8 @@ def test_baseline_diff_in_report_and_summary(page, regression):
     comparison = run.comparison
     assert comparison.regressed and len(comparison.new_findings) >= 10 and comparison.fixed_findings == []
     assert {(c.scenario, c.before.value, c.after.value) for c in comparison.status_changes} == {
-        (s.name, "passed", "failed") for s in run.scenarios}
+        (s.name, "passed", "failed") for s in run.scenarios
+    }
     disappeared = {(c.action, c.change) for c in comparison.event_changes}
     assert ("ticket_next_stage", "disappeared") in disappeared and ("suggestion_click", "appeared") in disappeared
     open_report(page, write_reports(run, folder))
@@ -97,7 +91,9 @@ def test_baseline_diff_in_report_and_summary(page, regression):
 
 def test_history_keeps_runs_and_draws_the_trend(page, clean_demo, broken_demo, tmp_path):
     for hour, result in enumerate((clean_demo.run, clean_demo.run, broken_demo.run)):  # the broken one is the latest
-        remember(result.model_copy(update={"started_at": f"2026-11-2{hour}T02:00:00+00:00"}), tmp_path / "history", keep=2)
+        remember(
+            result.model_copy(update={"started_at": f"2026-11-2{hour}T02:00:00+00:00"}), tmp_path / "history", keep=2
+        )
     kept = load_history(tmp_path / "history")
     assert len(kept) == 2 and kept[-1].status.value == "failed"
     current = clean_demo.run.model_copy(deep=True)
@@ -110,16 +106,29 @@ def test_history_keeps_runs_and_draws_the_trend(page, clean_demo, broken_demo, t
 
 
 def test_cli_baseline_trace_and_junit(demo_server, tmp_path):
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "checker", *map(str, args)], capture_output=True, text=True,
-                              cwd=ROOT, timeout=300, env={"CI": "1", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    def cli(*args):  # a bare environment: the run needs no variable of this one
+        return helpers.cli(*args, base_env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
 
     scenario = DEMO_SCENARIOS / "03-quit-from-review.yaml"
-    first = cli("run", scenario, "--base-url", demo_server.base_url, "--report", tmp_path / "a", "--trace", "retain-on-failure")
+    first = cli(
+        "run", scenario, "--base-url", demo_server.base_url, "--report", tmp_path / "a", "--trace", "retain-on-failure"
+    )
     assert first.returncode == 0, first.stdout + first.stderr
     assert not (tmp_path / "a" / "traces").exists() or not any((tmp_path / "a" / "traces").iterdir())
-    second = cli("run", scenario, "--base-url", demo_server.base_url + "/broken", "--report", tmp_path / "b",
-                 "--baseline", tmp_path / "a" / "results.json", "--trace", "on", "--expect-timeout", "1")
+    second = cli(
+        "run",
+        scenario,
+        "--base-url",
+        demo_server.base_url + "/broken",
+        "--report",
+        tmp_path / "b",
+        "--baseline",
+        tmp_path / "a" / "results.json",
+        "--trace",
+        "on",
+        "--expect-timeout",
+        "1",
+    )
     assert second.returncode == 1 and "Since the run of" in second.stdout and "passed → failed" in second.stdout
     data = json.loads((tmp_path / "b" / "results.json").read_text())
     trace = data["scenarios"][0]["trace"]

@@ -15,18 +15,23 @@ import pytest
 from checker.drive.browser import find_browser
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
-from tests.conftest import DEMO_SCENARIOS, ROOT
+from tests.conftest import DEMO_SCENARIOS
+from tests.helpers import cli
 
 
 def comparable(run_result):
     """What must not depend on how the run was split: per scenario, status, events and findings."""
-    return [(s.name, s.status.value, [(e.action, e.step) for e in s.events], sorted(v.rule for v in s.violations))
-            for s in run_result.scenarios]
+    return [
+        (s.name, s.status.value, [(e.action, e.step) for e in s.events], sorted(v.rule for v in s.violations))
+        for s in run_result.scenarios
+    ]
 
 
 @pytest.fixture(scope="module")
 def sequential(browser, demo_server, tmp_path_factory):
-    options = RunOptions(base_url=demo_server.base_url + "/broken", report_dir=tmp_path_factory.mktemp("seq"), expect_timeout_s=1)
+    options = RunOptions(
+        base_url=demo_server.base_url + "/broken", report_dir=tmp_path_factory.mktemp("seq"), expect_timeout_s=1
+    )
     return run(load_scenarios([DEMO_SCENARIOS]), options, browser=browser)
 
 
@@ -39,21 +44,28 @@ def test_workers_give_the_same_results_as_a_sequential_run(sequential, demo_serv
     assert len(set(client_ids)) == 3  # no state shared between scenarios
 
 
-def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "checker", *map(str, args)], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, "CI": "1"}, **kw)
-
-
 def test_shards_then_merge_equal_one_run(sequential, demo_server, tmp_path):
     base = demo_server.base_url + "/broken"
     parts = []
     for index in (1, 2):
-        out = cli("run", DEMO_SCENARIOS, "--base-url", base, "--shard", f"{index}/2", "--report", tmp_path / f"s{index}",
-                  "--expect-timeout", "1")
+        out = cli(
+            "run",
+            DEMO_SCENARIOS,
+            "--base-url",
+            base,
+            "--shard",
+            f"{index}/2",
+            "--report",
+            tmp_path / f"s{index}",
+            "--expect-timeout",
+            "1",
+        )
         assert out.returncode == 1, out.stderr
         parts.append(tmp_path / f"s{index}")
     names = [[s["name"] for s in json.loads((p / "results.json").read_text())["scenarios"]] for p in parts]
-    assert sorted(names[0] + names[1]) == sorted(s.name for s in sequential.scenarios) and not set(names[0]) & set(names[1])
+    assert sorted(names[0] + names[1]) == sorted(s.name for s in sequential.scenarios) and not set(names[0]) & set(
+        names[1]
+    )
     merged = cli("merge", *parts, "--report", tmp_path / "merged")
     assert merged.returncode == 1 and "0 passed, 3 failed" in merged.stdout
     data = json.loads((tmp_path / "merged" / "results.json").read_text())
@@ -88,22 +100,46 @@ def run_server(playwright):
 
 def test_remote_browser_endpoint(run_server, playwright, demo_server, tmp_path):
     executable = find_browser(playwright, os.environ.get("CASE_ASSIST_CHECK_BROWSER"))
-    out = cli("run", DEMO_SCENARIOS / "03-quit-from-review.yaml", "--base-url", demo_server.base_url,
-              "--browser-endpoint", run_server, *(["--browser-path", executable] if executable else []),
-              "--report", tmp_path, "--json", tmp_path / "out.json")
+    out = cli(
+        "run",
+        DEMO_SCENARIOS / "03-quit-from-review.yaml",
+        "--base-url",
+        demo_server.base_url,
+        "--browser-endpoint",
+        run_server,
+        *(["--browser-path", executable] if executable else []),
+        "--report",
+        tmp_path,
+        "--json",
+        tmp_path / "out.json",
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     (scenario,) = json.loads((tmp_path / "out.json").read_text())["scenarios"]
-    assert [e["action"] for e in scenario["events"]] == ["ticket_create_start", "ticket_field_update", "ticket_field_update",
-                                                         "ticket_next_stage", "ticket_cancel"]
+    assert [e["action"] for e in scenario["events"]] == [
+        "ticket_create_start",
+        "ticket_field_update",
+        "ticket_field_update",
+        "ticket_next_stage",
+        "ticket_cancel",
+    ]
     assert all(step["screenshot"] for step in scenario["steps"])  # screenshots work through the remote protocol too
-    bad = cli("run", DEMO_SCENARIOS / "03-quit-from-review.yaml", "--base-url", demo_server.base_url,
-              "--browser-endpoint", "ws://127.0.0.1:9/", "--report", tmp_path / "bad")
+    bad = cli(
+        "run",
+        DEMO_SCENARIOS / "03-quit-from-review.yaml",
+        "--base-url",
+        demo_server.base_url,
+        "--browser-endpoint",
+        "ws://127.0.0.1:9/",
+        "--report",
+        tmp_path / "bad",
+    )
     assert bad.returncode == 2 and "could not connect" in bad.stderr
 
 
 def test_retries_report_flaky_scenarios(browser, pages_server, scenario_file, tmp_path):
-    path = scenario_file("name: flaky flow start\nsteps:\n  - goto: /pages/flaky.html?key=retry-test\n"
-                         "  - wait_for: '#ready'\n")
+    path = scenario_file(
+        "name: flaky flow start\nsteps:\n  - goto: /pages/flaky.html?key=retry-test\n  - wait_for: '#ready'\n"
+    )
     options = RunOptions(base_url=pages_server, report_dir=tmp_path, retries=2)
     result = run(load_scenarios([path]), options, browser=browser)
     (scenario,) = result.scenarios
@@ -111,5 +147,7 @@ def test_retries_report_flaky_scenarios(browser, pages_server, scenario_file, tm
     assert scenario.earlier_attempts[0].status.value == "failed"
     assert any(f.startswith("event.type") for f in scenario.earlier_attempts[0].findings)
     assert result.status.value == "passed" and result.summary.flaky == 1
-    strict = run(load_scenarios([path]), RunOptions(base_url=pages_server, report_dir=tmp_path, retries=0), browser=browser)
+    strict = run(
+        load_scenarios([path]), RunOptions(base_url=pages_server, report_dir=tmp_path, retries=0), browser=browser
+    )
     assert strict.scenarios[0].status.value == "passed"  # the page now behaves: the counter moved on

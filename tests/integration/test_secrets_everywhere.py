@@ -9,17 +9,15 @@ copies, journals, screenshots' names, the history, every trace entry unpacked) a
 from __future__ import annotations
 
 import base64
-import gzip
 import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import file_contents, token_forms
 
 DECLARED = "mytoken1-aa11bb22cc"  # $MY_TOKEN: a secret by its name
 PAGE_TOKENS = {
@@ -45,23 +43,6 @@ PAGE_TOKENS = {
 }
 
 
-def _forms(token: str) -> list[bytes]:
-    return [token.encode(), quote(token, safe="").encode(), token.encode("utf-16-le")]
-
-
-def _contents(path: Path):
-    """(where, bytes) of a file and of every entry of a zip, gunzipped when compressed."""
-    data = path.read_bytes()
-    yield str(path), data
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for entry in archive.infolist():
-                content = archive.read(entry)
-                yield f"{path}!{entry.filename}", content
-                if content[:2] == b"\x1f\x8b":
-                    yield f"{path}!{entry.filename} (gunzipped)", gzip.decompress(content)
-
-
 @pytest.fixture(scope="module")
 def sweep(pages_server, tmp_path_factory):
     folder = tmp_path_factory.mktemp("secrets")
@@ -70,14 +51,36 @@ def sweep(pages_server, tmp_path_factory):
         "  - goto: /pages/secrets.html?session=gotosess1-4a3b2c1d0e&token=gototok1-0e1d2c3b4a\n"
         "  - fill: {selector: '#subject', value: '${MY_TOKEN}'}\n"
         "  - click: '#go'\n"
-        "  - wait: 800\n")
+        "  - wait: 800\n"
+    )
     report, extra, history = folder / "report", folder / "extra", folder / "history"
     extra.mkdir()
     out = subprocess.run(
-        [sys.executable, "-m", "checker", "run", str(folder / "scenario.yaml"), "--base-url", pages_server,
-         "--report", str(report), "--json", str(extra / "out.json"), "--junit", str(extra / "junit.xml"),
-         "--history", str(history), "--trace", "on", "--verbose"],
-        capture_output=True, cwd=ROOT, timeout=180, env={**os.environ, "CI": "1", "MY_TOKEN": DECLARED})
+        [
+            sys.executable,
+            "-m",
+            "checker",
+            "run",
+            str(folder / "scenario.yaml"),
+            "--base-url",
+            pages_server,
+            "--report",
+            str(report),
+            "--json",
+            str(extra / "out.json"),
+            "--junit",
+            str(extra / "junit.xml"),
+            "--history",
+            str(history),
+            "--trace",
+            "on",
+            "--verbose",
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=180,
+        env={**os.environ, "CI": "1", "MY_TOKEN": DECLARED},
+    )
     files = sorted(p for root in (report, extra, history) for p in root.rglob("*"))
     return out, files
 
@@ -98,8 +101,8 @@ def test_no_token_is_left_anywhere(sweep, place):
     token = PAGE_TOKENS[place]
     leaks = [f"file name {p}" for p in files if token in str(p)]
     for path in (p for p in files if p.is_file()):
-        leaks += [where for where, data in _contents(path) if any(form in data for form in _forms(token))]
-    if any(form in out.stdout + out.stderr for form in _forms(token)):
+        leaks += [where for where, data in file_contents(path) if any(form in data for form in token_forms(token))]
+    if any(form in out.stdout + out.stderr for form in token_forms(token)):
         leaks.append("the terminal")
     assert not leaks, f"{place}: {token} found in\n" + "\n".join(leaks)
 
@@ -114,8 +117,14 @@ def test_report_dir_rebuilds_a_run_with_credentials_in_its_urls(sweep, tmp_path)
     text = journal.read_text().replace("https://REDACTED@", "https://[REDACTED]@")
     assert "https://[REDACTED]@analytics.cloud.coveo.com" in text
     (folder / "raw" / journal.name).write_text(text)
-    rebuilt = subprocess.run([sys.executable, "-m", "checker", "report", str(folder)], capture_output=True, text=True,
-                             cwd=ROOT, timeout=120, env={**os.environ, "CI": "1"})
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "checker", "report", str(folder)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "CI": "1"},
+    )
     assert rebuilt.returncode == 1, rebuilt.stderr[-2000:]
     assert "Traceback" not in rebuilt.stderr and (folder / "index.html").is_file()
     assert "transport.delivered" in (folder / "results.json").read_text()

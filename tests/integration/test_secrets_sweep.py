@@ -6,10 +6,7 @@ journals, trace zips — every entry, gunzipped when compressed) is searched for
 
 from __future__ import annotations
 
-import gzip
-import zipfile
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -17,25 +14,8 @@ from checker.demo.server import DEMO_TOKEN
 from checker.report import write_reports
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
-
 from tests.conftest import DEMO_SCENARIOS
-
-
-def _token_forms(token: str) -> list[bytes]:
-    return [token.encode(), quote(token, safe="").encode(), token.encode("utf-16-le")]
-
-
-def _entries(path: Path):
-    """(name, bytes) of a file, and of every entry of a zip (traces), gunzipped when compressed."""
-    data = path.read_bytes()
-    yield path.name, data
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            for entry in archive.infolist():
-                content = archive.read(entry)
-                yield f"{path.name}!{entry.filename}", content
-                if content[:2] == b"\x1f\x8b":
-                    yield f"{path.name}!{entry.filename} (gunzipped)", gzip.decompress(content)
+from tests.helpers import file_contents, token_forms
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +27,13 @@ def demo_sweep(browser, demo_server, tmp_path_factory):
         report = tmp_path_factory.mktemp(f"sweep-{variant}")
         options = RunOptions(base_url=base, report_dir=report, expect_timeout_s=2.0, trace="on")
         result = run(load_scenarios([DEMO_SCENARIOS]), options, browser=browser)
-        write_reports(result, report, json_path=report / "extra" / "out.json", junit_path=report / "extra" / "junit.xml",
-                      redactor=options.redactor)
+        write_reports(
+            result,
+            report,
+            json_path=report / "extra" / "out.json",
+            junit_path=report / "extra" / "junit.xml",
+            redactor=options.redactor,
+        )
         assert all(s.trace for s in result.scenarios)
         for path in sorted(p for p in report.rglob("*")):
             written.append(path)
@@ -56,8 +41,8 @@ def demo_sweep(browser, demo_server, tmp_path_factory):
                 found["reports"].append(f"{variant}: file name {path.relative_to(report)}")
             if not path.is_file():
                 continue
-            for name, content in _entries(path):
-                if any(form in content for form in _token_forms(DEMO_TOKEN)):
+            for name, content in file_contents(path, lambda p: p.name):
+                if any(form in content for form in token_forms(DEMO_TOKEN)):
                     kind = "traces" if "!" in name else "reports"
                     found[kind].append(f"{variant}: {path.relative_to(report).parent / name}")
     return found, written

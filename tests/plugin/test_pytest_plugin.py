@@ -22,8 +22,11 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SCENARIOS = ROOT / "scenarios" / "demo"
-SCENARIO_NAMES = ["Submit a case after a classification", "Cancel after an article solved the problem",
-                  "Quit from the review stage"]
+SCENARIO_NAMES = [
+    "Submit a case after a classification",
+    "Cancel after an article solved the problem",
+    "Quit from the review stage",
+]
 
 
 def _playwright_browsers() -> str:
@@ -57,7 +60,7 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
 """
 
 # Python tests using the case_assist fixture; the demo site is pytest-playwright's --base-url.
-CASE_ASSIST_TESTS = '''
+CASE_ASSIST_TESTS = """
 import pytest
 
 
@@ -106,7 +109,7 @@ def opened_page(page):
 
 def test_capture_attached_too_late(opened_page, case_assist):
     pass
-'''
+"""
 
 CASE_ASSIST_OUTCOMES = {
     "test_subject_update": "passed",
@@ -129,9 +132,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 def run_pytest(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # pytest-playwright's own session-scoped instance-method fixture warns under pytest 9: not ours to fix
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W",
-                                         "ignore:Session-scoped fixtures defined as instance methods", *args,
-                                         timeout=180)
+    return pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-W", "ignore:Session-scoped fixtures defined as instance methods", *args, timeout=180
+    )
 
 
 def write(pytester: pytest.Pytester, relative: str, text: str) -> Path:
@@ -154,15 +157,20 @@ def outcomes(result: pytest.RunResult) -> dict[str, str]:
 
 # --- YAML scenarios as tests -----------------------------------------------------------------------------------
 
+
 def test_demo_scenarios_pass_as_tests_and_the_session_report_is_written(project, demo_server):
-    result = run_pytest(project, "scenarios/demo", "--ca-base-url", demo_server.base_url, "--ca-report", "report",
-                        "-v")
+    result = run_pytest(project, "scenarios/demo", "--ca-base-url", demo_server.base_url, "--ca-report", "report", "-v")
 
     result.assert_outcomes(passed=3)
     for name in SCENARIO_NAMES:  # one test per scenario, named by it, parametrized by pytest-playwright
         assert any(f"::{name}[chromium] PASSED" in line for line in result.outlines), name
-    result.stdout.fnmatch_lines(["*case-assist-check: analytics block, base URL http://127.0.0.1:*",
-                                 "*3 passed, 0 failed, 0 errored of 3 scenarios*", "Report: *report*index.html"])
+    result.stdout.fnmatch_lines(
+        [
+            "*case-assist-check: analytics block, base URL http://127.0.0.1:*",
+            "*3 passed, 0 failed, 0 errored of 3 scenarios*",
+            "Report: *report*index.html",
+        ]
+    )
     report = project.path / "report"
     results = json.loads((report / "results.json").read_text())
     assert results["summary"]["total"] == results["summary"]["passed"] == 3
@@ -178,18 +186,22 @@ def test_demo_scenarios_fail_on_the_broken_site_listing_their_findings(project, 
     result = run_pytest(project, "scenarios/demo", "--ca-base-url", demo_server.base_url + "/broken")
 
     result.assert_outcomes(failed=3)
-    result.stdout.fnmatch_lines([
-        "*_ Submit a case after a classification[[]chromium[]] _*",
-        "scenario 'Submit a case after a classification' (scenarios/demo/01-submit-case.yaml) does not conform: "
-        "* error(s), * warning(s)",
-        "  error   event.type (step #1): ticket_create_start (event #0) was sent as 'click', the protocol requires "
-        "'flowStart'",
-        "          hint: coveoua('send', 'event', 'svc', 'flowStart'*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*_ Submit a case after a classification[[]chromium[]] _*",
+            "scenario 'Submit a case after a classification' (scenarios/demo/01-submit-case.yaml) does not conform: "
+            "* error(s), * warning(s)",
+            "  error   event.type (step #1): ticket_create_start (event #0) was sent as 'click', the protocol requires "
+            "'flowStart'",
+            "          hint: coveoua('send', 'event', 'svc', 'flowStart'*",
+        ]
+    )
     # one failure text per scenario (the short summary repeats it, in full when CI is set: not counted)
     assert sum(line.startswith("scenario '") and "does not conform" in line for line in result.stdout.lines) == 3
-    assert "scenario.expected-event: step #6 (line 16) expected ticket_next_stage but no such event was sent" \
+    assert (
+        "scenario.expected-event: step #6 (line 16) expected ticket_next_stage but no such event was sent"
         in result.stdout.str()
+    )
     assert "Traceback" not in result.stdout.str() and "run_scenario_item" not in result.stdout.str()
 
 
@@ -202,19 +214,27 @@ def test_k_selects_scenarios_by_name_and_the_base_url_comes_from_the_ini_file(pr
     result.stdout.fnmatch_lines(["*03-quit-from-review.yaml::Quit from the review stage[[]chromium[]] PASSED*"])
 
     one_file = run_pytest(project, "scenarios/demo/02-solved-by-article.yaml", "--collect-only", "-q")
-    one_file.stdout.fnmatch_lines(["scenarios/demo/02-solved-by-article.yaml::"
-                                   "Cancel after an article solved the problem[[]chromium[]]", "1 test collected*"])
+    one_file.stdout.fnmatch_lines(
+        [
+            "scenarios/demo/02-solved-by-article.yaml::Cancel after an article solved the problem[[]chromium[]]",
+            "1 test collected*",
+        ]
+    )
 
 
 def test_a_scenario_that_cannot_be_driven_fails_with_its_cause_and_other_yaml_is_left_alone(project, demo_server):
     shutil.rmtree(project.path / "scenarios" / "demo")
-    write(project, "scenarios/stuck.yaml", f"""
+    write(
+        project,
+        "scenarios/stuck.yaml",
+        f"""
         name: Stuck on a missing button
         steps:
           - goto: {demo_server.base_url}/create-case
           - click: "#no-such-button"
             timeout: 1
-    """)
+    """,
+    )
     write(project, "scenarios/relative.yaml", "name: Relative without a base\nsteps:\n  - goto: /create-case\n")
     write(project, "scenarios/_shared.yaml", "- click: '#next'\n")  # an include: never a test
     write(project, "scenarios/ci.yml", "jobs:\n  build:\n    steps: [{run: make}]\n")  # not a scenario
@@ -223,49 +243,68 @@ def test_a_scenario_that_cannot_be_driven_fails_with_its_cause_and_other_yaml_is
     result = run_pytest(project, "scenarios", "-rA")
 
     assert outcomes(result) == {"Stuck on a missing button": "failed", "Relative without a base": "failed"}
-    result.stdout.fnmatch_lines_random([
-        "scenario 'Stuck on a missing button' (scenarios/stuck.yaml) could not be driven to its end: step #2 "
-        "(click #no-such-button) failed: Locator.click: Timeout 1000ms exceeded*",
-        "relative URL '/create-case' needs a base URL: pass --ca-base-url URL*",
-    ])
+    result.stdout.fnmatch_lines_random(
+        [
+            "scenario 'Stuck on a missing button' (scenarios/stuck.yaml) could not be driven to its end: step #2 "
+            "(click #no-such-button) failed: Locator.click: Timeout 1000ms exceeded*",
+            "relative URL '/create-case' needs a base URL: pass --ca-base-url URL*",
+        ]
+    )
     assert "During handling" not in result.stdout.str()
 
 
 def test_invalid_scenario_files_are_collection_errors_with_locations(project):
     shutil.rmtree(project.path / "scenarios" / "demo")
-    write(project, "scenarios/typo.yaml", """
+    write(
+        project,
+        "scenarios/typo.yaml",
+        """
         name: A typo
         steps:
           - goto: /create-case
           - clik: "#next"
-    """)
-    write(project, "scenarios/bad-regex.yaml", """
+    """,
+    )
+    write(
+        project,
+        "scenarios/bad-regex.yaml",
+        """
         name: A bad matcher
         steps:
           - goto: /create-case
             expect:
               - {action: ticket_create_start, client_id: {regex: "(("}}
-    """)
+    """,
+    )
 
     result = run_pytest(project, "scenarios")
 
     assert result.ret == pytest.ExitCode.INTERRUPTED  # collection errors stop the session, as for Python files
-    result.stdout.fnmatch_lines_random([
-        "scenarios/typo.yaml:5:*: unknown step kind 'clik'*",
-        "    hint: did you mean 'click'?*",
-        "scenarios/bad-regex.yaml:6:*: invalid regex '((': *",
-        "ERROR scenarios/typo.yaml",
-        "ERROR scenarios/bad-regex.yaml",
-    ])
+    result.stdout.fnmatch_lines_random(
+        [
+            "scenarios/typo.yaml:5:*: unknown step kind 'clik'*",
+            "    hint: did you mean 'click'?*",
+            "scenarios/bad-regex.yaml:6:*: invalid regex '((': *",
+            "ERROR scenarios/typo.yaml",
+            "ERROR scenarios/bad-regex.yaml",
+        ]
+    )
     assert "Traceback" not in result.stdout.str() and "_getobj" not in result.stdout.str()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--ca-var", "SUBJECT"], "ERROR: --ca-var 'SUBJECT' is not NAME=VALUE*"),
-    (["--ca-config", "missing.yaml"], "ERROR: config file not found: *missing.yaml"),
-    (["-p", "no:playwright"], "ERROR: case-assist-check's pytest plugin needs pytest-playwright's sync fixtures *"
-                              "or turn this plugin off with -p no:case_assist_check."),
-], ids=["malformed --ca-var", "missing --ca-config", "pytest-playwright disabled"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ca-var", "SUBJECT"], "ERROR: --ca-var 'SUBJECT' is not NAME=VALUE*"),
+        (["--ca-config", "missing.yaml"], "ERROR: config file not found: *missing.yaml"),
+        (
+            ["-p", "no:playwright"],
+            "ERROR: case-assist-check's pytest plugin needs pytest-playwright's sync fixtures *"
+            "or turn this plugin off with -p no:case_assist_check.",
+        ),
+    ],
+    ids=["malformed --ca-var", "missing --ca-config", "pytest-playwright disabled"],
+)
 def test_usage_errors_are_one_message(project, args, message):
     result = run_pytest(project, "scenarios/demo", *args)
 
@@ -276,6 +315,7 @@ def test_usage_errors_are_one_message(project, args, message):
 
 # --- the case_assist fixture -------------------------------------------------------------------------------------
 
+
 def test_case_assist_fixture_expectations_and_rulebook(project, demo_server):
     project.makepyfile(test_case_assist=CASE_ASSIST_TESTS)
 
@@ -284,7 +324,9 @@ def test_case_assist_fixture_expectations_and_rulebook(project, demo_server):
     assert outcomes(result) == CASE_ASSIST_OUTCOMES
     text = result.stdout.str()
     # a wrong expectation names the closest event and the differing field
-    assert "AssertionError: no ticket_field_update event matching {'data': {'fieldName': 'description'}} within 1s" in text
+    assert (
+        "AssertionError: no ticket_field_update event matching {'data': {'fieldName': 'description'}} within 1s" in text
+    )
     assert "closest: event #1 ticket_field_update, which differs in:" in text
     assert "data.fieldName: expected 'description', observed 'subject'" in text
     assert "events sent so far (2): #0 ticket_create_start, #1 ticket_field_update" in text
@@ -297,13 +339,24 @@ def test_case_assist_fixture_expectations_and_rulebook(project, demo_server):
 
 # --- pytest-xdist ------------------------------------------------------------------------------------------------
 
+
 def test_xdist_gives_the_same_results_and_the_controller_writes_one_report(project, demo_server):
     pytest.importorskip("xdist")
     project.makepyfile(test_case_assist=CASE_ASSIST_TESTS)
 
     # pytest-playwright's --base-url serves both: the scenarios' relative URLs and the Python tests' page.goto
-    result = run_pytest(project, "scenarios/demo", "test_case_assist.py", "--base-url", demo_server.base_url,
-                        "--ca-report", "report", "-n", "2", "-rA")
+    result = run_pytest(
+        project,
+        "scenarios/demo",
+        "test_case_assist.py",
+        "--base-url",
+        demo_server.base_url,
+        "--ca-report",
+        "report",
+        "-n",
+        "2",
+        "-rA",
+    )
 
     assert outcomes(result) == {**{name: "passed" for name in SCENARIO_NAMES}, **CASE_ASSIST_OUTCOMES}
     result.stdout.fnmatch_lines(["created: 2/2 workers", "*3 passed, 0 failed, 0 errored of 3 scenarios*"])
@@ -311,5 +364,8 @@ def test_xdist_gives_the_same_results_and_the_controller_writes_one_report(proje
     results = json.loads((project.path / "report" / "results.json").read_text())
     assert results["summary"]["passed"] == 3 and results["status"] == "passed"
     assert [s["name"] for s in results["scenarios"]] == [  # by node ID, whichever worker ran which
-        "Submit a case after a classification", "Cancel after an article solved the problem", "Quit from the review stage"]
+        "Submit a case after a classification",
+        "Cancel after an article solved the problem",
+        "Quit from the review stage",
+    ]
     assert len(list((project.path / "report" / "screenshots").iterdir())) == 3

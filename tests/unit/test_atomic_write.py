@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from checker import cli
+from checker import cli, files
 from checker.commands import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT
-from checker import files
-from checker.report.console import make_console
 from checker.files import UnwrittenFile, kept_going, note_unwritten, take_unwritten, write_atomic
+from checker.report.console import make_console
 from checker.report.journal import Journal, read_journal
 
 
@@ -117,6 +116,7 @@ def test_a_folder_that_is_a_file_is_named_in_the_reason(tmp_path):
 
 # --- noting what could not be written ----------------------------------------------------------------------------
 
+
 def test_each_lost_artefact_is_one_line_said_once_and_a_group_counts_its_files(tmp_path):
     full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     assert kept_going(write_atomic, Path("/dev/full"), b"x" * 100_000) is None
@@ -133,9 +133,17 @@ def test_each_lost_artefact_is_one_line_said_once_and_a_group_counts_its_files(t
     assert take_unwritten() == []
 
 
-@pytest.mark.parametrize("code, lost, expected", [
-    (EXIT_OK, True, EXIT_OUTPUT), (EXIT_FINDINGS, True, EXIT_OUTPUT), (EXIT_INTERRUPTED, True, EXIT_INTERRUPTED),
-    (EXIT_INPUT, True, EXIT_INPUT), (EXIT_OK, False, EXIT_OK), (EXIT_FINDINGS, False, EXIT_FINDINGS)])
+@pytest.mark.parametrize(
+    "code, lost, expected",
+    [
+        (EXIT_OK, True, EXIT_OUTPUT),
+        (EXIT_FINDINGS, True, EXIT_OUTPUT),
+        (EXIT_INTERRUPTED, True, EXIT_INTERRUPTED),
+        (EXIT_INPUT, True, EXIT_INPUT),
+        (EXIT_OK, False, EXIT_OK),
+        (EXIT_FINDINGS, False, EXIT_FINDINGS),
+    ],
+)
 def test_exit_code_of_a_run_whose_outputs_are_incomplete(code, lost, expected, capsys):
     if lost:
         note_unwritten(Path("/r/results.json"), OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
@@ -144,6 +152,7 @@ def test_exit_code_of_a_run_whose_outputs_are_incomplete(code, lost, expected, c
 
 
 # --- journals: whole lines, or the journal stops ------------------------------------------------------------------
+
 
 def test_a_journal_line_the_disk_cannot_take_is_cut_back_and_the_journal_stops(tmp_path, monkeypatch):
     path = tmp_path / "raw" / "s.jsonl"
@@ -171,8 +180,10 @@ def test_a_journal_line_the_disk_cannot_take_is_cut_back_and_the_journal_stops(t
 def test_a_journal_that_could_not_take_its_first_line_is_absent_not_empty(tmp_path, monkeypatch):
     path = tmp_path / "s.jsonl"
     journal = Journal(path)
-    monkeypatch.setattr("checker.report.journal.os.write",
-                        lambda fd, data: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    monkeypatch.setattr(
+        "checker.report.journal.os.write",
+        lambda fd, data: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")),
+    )
     journal.write("scenario", {"name": "s"})
     journal.close()
     assert not path.exists()
@@ -184,10 +195,13 @@ def test_a_journal_that_cannot_be_opened_does_not_stop_the_run(tmp_path):
     journal.write("scenario", {"name": "s"})
     journal.close()
     (line,) = take_unwritten()
-    assert line.startswith(f"could not write {tmp_path / 'raw' / 's.jsonl'}: ") and "no journal for this scenario" in line
+    assert (
+        line.startswith(f"could not write {tmp_path / 'raw' / 's.jsonl'}: ") and "no journal for this scenario" in line
+    )
 
 
 # --- the terminal ---------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("encoding", ["ascii", "utf-8"])
 def test_the_console_replaces_what_its_stream_cannot_encode(encoding):

@@ -17,7 +17,8 @@ def test_no_config_gives_defaults(tmp_path):
 def test_yaml_config_found_in_the_folder(tmp_path):
     (tmp_path / "case-assist-check.yaml").write_text(
         "search_hub: hub\nproxies: ['https://p.example.com/coveo/*']\ncustom_ticket_fields: [visitorAge]\n"
-        "rules:\n  disable: [action.unknown]\n  severity: {flow.duplicate-event: error}\n  deviations: ignore\n")
+        "rules:\n  disable: [action.unknown]\n  severity: {flow.duplicate-event: error}\n  deviations: ignore\n"
+    )
     config = load_config(folder=tmp_path)
     rules = rule_config(config)
     assert rules.expected_search_hub == "hub" and rules.proxies == ["https://p.example.com/coveo/*"]

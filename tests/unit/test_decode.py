@@ -13,21 +13,40 @@ CLICK = "https://org.analytics.org.coveo.com/rest/ua/v15/analytics/click?access_
 
 
 def req(url, body, **kw):
-    return CapturedRequest(id=kw.pop("id", 0), kind="analytics", method="POST", url=url, resource_type="fetch", body=body, **kw)
+    return CapturedRequest(
+        id=kw.pop("id", 0), kind="analytics", method="POST", url=url, resource_type="fetch", body=body, **kw
+    )
 
 
 def test_collect_svc_event():
-    body = {"svc_action": "ticket_classification_click", "svc_action_data": {"fieldName": "category"},
-            "svc_ticket_subject": "GC110", "svc_ticket_custom": {"age": 18}, "ec": "svc", "ea": "click",
-            "searchHub": "hub", "cid": "cid-1"}
+    body = {
+        "svc_action": "ticket_classification_click",
+        "svc_action_data": {"fieldName": "category"},
+        "svc_ticket_subject": "GC110",
+        "svc_ticket_custom": {"age": 18},
+        "ec": "svc",
+        "ea": "click",
+        "searchHub": "hub",
+        "cid": "cid-1",
+    }
     (event,) = decode_request(req(COLLECT, json.dumps(body), step=3, time_ms=12.5))
-    assert (event.action, event.event_type, event.client_id, event.search_hub) == ("ticket_classification_click", "click", "cid-1", "hub")
+    assert (event.action, event.event_type, event.client_id, event.search_hub) == (
+        "ticket_classification_click",
+        "click",
+        "cid-1",
+        "hub",
+    )
     assert event.data == {"fieldName": "category"} and event.ticket == {"subject": "GC110", "custom": {"age": 18}}
     assert (event.step, event.time_ms, event.protocol, event.transport) == (3, 12.5, "ua", "collect")
 
 
 def test_collect_action_data_as_json_string():
-    body = {"svc_action": "ticket_cancel", "svc_action_data": json.dumps({"reason": "Quit"}), "ec": "svc", "ea": "click"}
+    body = {
+        "svc_action": "ticket_cancel",
+        "svc_action_data": json.dumps({"reason": "Quit"}),
+        "ec": "svc",
+        "ea": "click",
+    }
     (event,) = decode_request(req(COLLECT, json.dumps(body)))
     assert event.data == {"reason": "Quit"}
 
@@ -38,8 +57,12 @@ def test_non_svc_collect_hit_has_no_action():
 
 
 def test_click_beacon_form_body_lifts_content_id():
-    click = {"actionCause": "documentSuggestionClick", "documentPosition": 2, "originLevel1": "hub",
-             "customData": {"contentIDKey": "permanentid", "contentIDValue": "abc"}}
+    click = {
+        "actionCause": "documentSuggestionClick",
+        "documentPosition": 2,
+        "originLevel1": "hub",
+        "customData": {"contentIDKey": "permanentid", "contentIDValue": "abc"},
+    }
     (event,) = decode_request(req(CLICK, "clickEvent=" + quote(json.dumps(click))))
     assert event.action == "documentSuggestionClick" and event.transport == "click"
     assert event.client_id == "cid-q" and event.search_hub == "hub"
@@ -57,12 +80,23 @@ def test_event_protocol_array_maps_to_document_actions():
     body = [
         {"meta": {"type": "CaseAssist.Start", "clientId": "c"}},
         {"fieldName": "subject", "fieldValue": "GC110", "meta": {"type": "CaseAssist.UpdateField", "clientId": "c"}},
-        {"autoselected": False, "classificationId": "k", "responseId": "r", "meta": {"type": "CaseAssist.SelectFieldClassification", "clientId": "c"}},
+        {
+            "autoselected": False,
+            "classificationId": "k",
+            "responseId": "r",
+            "meta": {"type": "CaseAssist.SelectFieldClassification", "clientId": "c"},
+        },
         {"reason": "solved", "meta": {"type": "CaseAssist.Cancel", "clientId": "c"}},
         {"ticket": {"id": "500x", "subject": "s"}, "meta": {"type": "CaseAssist.CreateTicket", "clientId": "c"}},
     ]
     events = decode_request(req(url, json.dumps(body)))
-    assert [e.action for e in events] == ["ticket_create_start", "ticket_field_update", "ticket_classification_click", "ticket_cancel", "ticket_create"]
+    assert [e.action for e in events] == [
+        "ticket_create_start",
+        "ticket_field_update",
+        "ticket_classification_click",
+        "ticket_cancel",
+        "ticket_create",
+    ]
     assert all(e.protocol == "ep" and e.client_id == "c" for e in events)
     assert events[1].data["fieldName"] == "subject" and events[1].ticket == {"subject": "GC110"}
     assert events[2].data["autoSelection"] is False and events[3].data["reason"] == "Solved"
@@ -77,15 +111,27 @@ def test_undecodable_bodies_become_decode_errors():
 
 def test_decode_all_orders_by_time_and_numbers_events():
     a = req(COLLECT, json.dumps({"svc_action": "ticket_next_stage", "ec": "svc", "ea": "click"}), id=0, time_ms=50)
-    b = req(COLLECT, json.dumps({"svc_action": "ticket_create_start", "ec": "svc", "ea": "flowStart"}), id=1, time_ms=10)
+    b = req(
+        COLLECT, json.dumps({"svc_action": "ticket_create_start", "ec": "svc", "ea": "flowStart"}), id=1, time_ms=10
+    )
     api = CapturedRequest(id=2, kind="service_api", method="POST", url="https://x/classify", resource_type="fetch")
     events = decode_all([a, b, api])
-    assert [(e.index, e.action, e.request_id) for e in events] == [(0, "ticket_create_start", 1), (1, "ticket_next_stage", 0)]
+    assert [(e.index, e.action, e.request_id) for e in events] == [
+        (0, "ticket_create_start", 1),
+        (1, "ticket_next_stage", 0),
+    ]
 
 
 def test_a_megabyte_value_is_kept_short_with_what_was_cut_said():
-    body = json.dumps({"svc_action": "ticket_field_update", "svc_action_data": {"fieldName": "description"},
-                       "svc_ticket_description": "B" * 1_000_000, "cid": "c-1", "ea": "click"})
+    body = json.dumps(
+        {
+            "svc_action": "ticket_field_update",
+            "svc_action_data": {"fieldName": "description"},
+            "svc_ticket_description": "B" * 1_000_000,
+            "cid": "c-1",
+            "ea": "click",
+        }
+    )
     (event,) = decode_all([req("https://analytics.cloud.coveo.com/rest/ua/v15/analytics/collect", body)])
     kept = event.ticket["description"]
     assert kept.startswith("B" * 65_536) and kept.endswith("934,464 more characters cut by case-assist-check]")
@@ -98,16 +144,27 @@ def test_an_intent_is_on_its_way_until_its_wire_event_is_seen():
     from checker.models import JsCall
 
     def svc(call_id, action, step, time_ms):
-        return [JsCall(id=call_id, fn="coveoua", args=["svc:setAction", action], step=step, time_ms=time_ms),
-                JsCall(id=call_id + 1, fn="coveoua", args=["send", "event", "svc", "click", {}], step=step, time_ms=time_ms)]
+        return [
+            JsCall(id=call_id, fn="coveoua", args=["svc:setAction", action], step=step, time_ms=time_ms),
+            JsCall(
+                id=call_id + 1, fn="coveoua", args=["send", "event", "svc", "click", {}], step=step, time_ms=time_ms
+            ),
+        ]
 
-    calls = [*svc(0, "ticket_field_update", 1, 100.0), *svc(2, "ticket_next_stage", 1, 110.0),
-             *svc(4, "ticket_create", 2, 200.0), JsCall(id=6, fn="headless", args=["analytics/caseAssist/documentSuggestion/click"], step=1, time_ms=120.0)]
+    calls = [
+        *svc(0, "ticket_field_update", 1, 100.0),
+        *svc(2, "ticket_next_stage", 1, 110.0),
+        *svc(4, "ticket_create", 2, 200.0),
+        JsCall(id=6, fn="headless", args=["analytics/caseAssist/documentSuggestion/click"], step=1, time_ms=120.0),
+    ]
     sent = req(COLLECT, json.dumps({"svc_action": "ticket_field_update", "ec": "svc", "ea": "click"}), time_ms=105.0)
     events = decode_all([sent], calls)
     assert events[0].step == 1  # attributed by the call
     on_the_way = unsent_intents(calls, events, 1)
     assert [i.action for i in on_the_way] == ["ticket_next_stage", "documentSuggestionClick"]
-    assert on_the_way[1].wanted == ("documentSuggestionClick", "documentSuggestionQuickview")  # a Headless click may be either
+    assert on_the_way[1].wanted == (
+        "documentSuggestionClick",
+        "documentSuggestionQuickview",
+    )  # a Headless click may be either
     assert [i.action for i in unsent_intents(calls, events, 2)] == ["ticket_create"]
     assert unsent_intents(calls, events, 3) == []

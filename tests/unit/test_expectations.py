@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from checker.check.expectations import evaluate_block, evaluate_none
 from checker.check.matchers import Captures
-from checker.models import Event
 from checker.scenario.model import CountRange, Expectation, ExpectBlock
-
-
-def ev(index, action, **kw):
-    return Event(index=index, action=action, transport="collect", event_type=kw.pop("event_type", "click"), **kw)
+from tests.helpers import ev
 
 
 def expect(action, **kw):
@@ -44,18 +40,39 @@ def test_any_order_accepts_any_permutation():
 
 
 def test_any_order_uses_each_event_once():
-    events = [ev(0, "ticket_field_update", data={"fieldName": "subject"}), ev(1, "ticket_field_update", data={"fieldName": "x"})]
-    results = run(block(expect("ticket_field_update"), expect("ticket_field_update", data={"fieldName": "subject"}),
-                        order="any_order"), events)
+    events = [
+        ev(0, "ticket_field_update", data={"fieldName": "subject"}),
+        ev(1, "ticket_field_update", data={"fieldName": "x"}),
+    ]
+    results = run(
+        block(
+            expect("ticket_field_update"),
+            expect("ticket_field_update", data={"fieldName": "subject"}),
+            order="any_order",
+        ),
+        events,
+    )
     assert [(r.matched, r.event_index) for r in results] == [(True, 1), (True, 0)]  # augmenting path found it
-    results = run(block(expect("ticket_field_update"), expect("ticket_field_update"), expect("ticket_field_update"),
-                        order="any_order"), events)
+    results = run(
+        block(
+            expect("ticket_field_update"),
+            expect("ticket_field_update"),
+            expect("ticket_field_update"),
+            order="any_order",
+        ),
+        events,
+    )
     assert [r.matched for r in results] == [True, True, False]
 
 
 def test_exact_allows_nothing_else():
     results = run(block(expect("ticket_create_start"), expect("ticket_field_update"), order="exact"), FLOW)
-    assert [(r.kind, r.matched) for r in results] == [("expect", True), ("expect", True), ("extra", False), ("extra", False)]
+    assert [(r.kind, r.matched) for r in results] == [
+        ("expect", True),
+        ("expect", True),
+        ("extra", False),
+        ("extra", False),
+    ]
     assert [r.event_index for r in results if r.kind == "extra"] == [2, 3]
     results = run(block(*(expect(e.action) for e in FLOW), order="exact"), FLOW)
     assert all(r.matched for r in results)
@@ -71,16 +88,19 @@ def test_count_exact_and_range():
 
 
 def test_greedy_picks_the_matching_one_not_the_first():
-    events = [ev(0, "ticket_field_update", data={"fieldName": "subject"}),
-              ev(1, "ticket_field_update", data={"fieldName": "description"})]
+    events = [
+        ev(0, "ticket_field_update", data={"fieldName": "subject"}),
+        ev(1, "ticket_field_update", data={"fieldName": "description"}),
+    ]
     (result,) = run(block(expect("ticket_field_update", data={"fieldName": "description"})), events)
     assert result.matched and result.event_index == 1
 
 
 def test_unmet_keeps_closest_and_diffs():
     events = [ev(0, "ticket_cancel", data={"reason": "Quit"}, client_id="a")]
-    (result,) = evaluate_block(block(expect("ticket_cancel", data={"reason": "Solved"}, client_id={"regex": "^a$"})),
-                               events, 2, Captures())
+    (result,) = evaluate_block(
+        block(expect("ticket_cancel", data={"reason": "Solved"}, client_id={"regex": "^a$"})), events, 2, Captures()
+    )
     assert not result.matched and result.event_index == 0 and result.step == 2
     assert [(d.path, d.ok) for d in result.diffs] == [("action", True), ("client_id", True), ("data.reason", False)]
 
@@ -92,7 +112,12 @@ def test_missing_action_has_no_candidate():
 
 def test_expect_none():
     (ok,) = evaluate_none([expect("ticket_create")], [ev(0, "ticket_cancel")], 1, Captures())
-    (bad,) = evaluate_none([expect("ticket_cancel", data={"reason": "Quit"})], [ev(0, "ticket_cancel", data={"reason": "Quit"})], 1, Captures())
+    (bad,) = evaluate_none(
+        [expect("ticket_cancel", data={"reason": "Quit"})],
+        [ev(0, "ticket_cancel", data={"reason": "Quit"})],
+        1,
+        Captures(),
+    )
     assert ok.matched and ok.kind == "none" and not bad.matched and bad.event_index == 0
 
 
@@ -108,14 +133,16 @@ def test_capture_then_same_as_across_blocks():
 
 def test_capture_is_not_kept_from_a_rejected_candidate():
     captures = Captures()
-    events = [ev(0, "ticket_cancel", client_id="x", data={"reason": "Quit"}),
-              ev(1, "ticket_cancel", client_id="y", data={"reason": "Solved"})]
+    events = [
+        ev(0, "ticket_cancel", client_id="x", data={"reason": "Quit"}),
+        ev(1, "ticket_cancel", client_id="y", data={"reason": "Solved"}),
+    ]
     run(block(expect("ticket_cancel", client_id={"capture": "c"}, data={"reason": "Solved"})), events, captures)
     assert captures.values == {"c": "y"}
 
 
 def test_event_type_and_protocol_fields():
-    events = [ev(0, "ticket_create_start", event_type="click")]
+    events = [ev(0, "ticket_create_start", event_type="click", search_hub=None)]
     assert not run(block(expect("ticket_create_start", event_type="flowStart")), events)[0].matched
     assert not run(block(expect("ticket_create_start", protocol="ep")), events)[0].matched
     assert run(block(expect("ticket_create_start", search_hub={"absent": True})), events)[0].matched

@@ -10,13 +10,19 @@ STARTED = 1_000.0  # wall-clock seconds
 
 def capture_after(*records) -> JsCapture:
     js = JsCapture(Redactor([]), STARTED, lambda wall: 0)
-    js._on_record(None, [{"fn": fn, "args": args, "time": (STARTED * 1000 + ms), **extra} for fn, args, ms, extra in records],
-                  {"acts": [STARTED * 1000 + 5], "fields": ["subject", 7, ""]})
+    js._on_record(
+        None,
+        [{"fn": fn, "args": args, "time": (STARTED * 1000 + ms), **extra} for fn, args, ms, extra in records],
+        {"acts": [STARTED * 1000 + 5], "fields": ["subject", 7, ""]},
+    )
     return js
 
 
-HEADLESS = [("page", [], 0, {}), ("headless-engine", ["4.0.0", "legacy"], 10, {}),
-            ("headless", ["analytics/caseAssist/case/field/update", None], 458, {})]
+HEADLESS = [
+    ("page", [], 0, {}),
+    ("headless-engine", ["4.0.0", "legacy"], 10, {}),
+    ("headless", ["analytics/caseAssist/case/field/update", None], 458, {}),
+]
 
 
 def test_a_headless_action_is_a_send_on_its_way_until_a_request_follows():
@@ -29,7 +35,9 @@ def test_a_headless_action_is_a_send_on_its_way_until_a_request_follows():
 
 def test_nothing_is_on_its_way_under_do_not_track_or_once_the_fetch_is_seen():
     assert not capture_after(("page", [], 0, {"dnt": "1"}), *HEADLESS[1:]).sends_pending(0)
-    js = capture_after(*HEADLESS, ("fetch", ["https://x.analytics.org.coveo.com/rest/v15/analytics/collect", "{}"], 468, {}))
+    js = capture_after(
+        *HEADLESS, ("fetch", ["https://x.analytics.org.coveo.com/rest/v15/analytics/collect", "{}"], 468, {})
+    )
     assert js.sends_pending(analytics_requests=0)  # handed to fetch, not on the network yet
     assert not js.sends_pending(analytics_requests=1)
 

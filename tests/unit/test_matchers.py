@@ -9,13 +9,25 @@ def ok(spec, observed):
     return all(d.ok for d in compare(compile_value(spec), observed, "x"))
 
 
-@pytest.mark.parametrize("spec, observed, expected", [
-    ("a", "a", True), ("a", "b", False), (1, 1.0, True), (True, 1, False), (False, "false", False),
-    ({"regex": "^500"}, "500Dm", True), ({"regex": "^500"}, "400", False), ({"regex": "^500"}, 500, False),
-    ({"any": True}, None, True), ({"any": True}, MISSING, False),
-    ({"absent": True}, MISSING, True), ({"absent": True}, "", False),
-    ([1, 2], [1, 2], True), ([1, 2], [2, 1], False),
-])
+@pytest.mark.parametrize(
+    "spec, observed, expected",
+    [
+        ("a", "a", True),
+        ("a", "b", False),
+        (1, 1.0, True),
+        (True, 1, False),
+        (False, "false", False),
+        ({"regex": "^500"}, "500Dm", True),
+        ({"regex": "^500"}, "400", False),
+        ({"regex": "^500"}, 500, False),
+        ({"any": True}, None, True),
+        ({"any": True}, MISSING, False),
+        ({"absent": True}, MISSING, True),
+        ({"absent": True}, "", False),
+        ([1, 2], [1, 2], True),
+        ([1, 2], [2, 1], False),
+    ],
+)
 def test_leaf_matchers(spec, observed, expected):
     assert ok(spec, observed) is expected
 
@@ -25,7 +37,10 @@ def test_partial_mapping_reports_each_leaf():
     observed = {"fieldName": "category", "classification": {"value": "Mechanical", "confidence": 0.1}, "extra": 1}
     diffs = compare(compile_value(spec), observed, "data")
     assert [(d.path, d.ok) for d in diffs] == [
-        ("data.fieldName", True), ("data.classification.value", False), ("data.autoSelection", False)]
+        ("data.fieldName", True),
+        ("data.classification.value", False),
+        ("data.autoSelection", False),
+    ]
     assert diffs[2].observed == "<absent>"
 
 
@@ -34,10 +49,15 @@ def test_mapping_against_non_mapping():
     assert not diff.ok and diff.expected == {"a": 1}
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"regex": "(("}, "invalid regex"), ({"regex": 5}, "string pattern"),
-    ({"any": "yes"}, "`any` takes `true`"), ({"absent": 1}, "`absent` takes `true`"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"regex": "(("}, "invalid regex"),
+        ({"regex": 5}, "string pattern"),
+        ({"any": "yes"}, "`any` takes `true`"),
+        ({"absent": 1}, "`absent` takes `true`"),
+    ],
+)
 def test_bad_matchers_raise_with_path(spec, message):
     with pytest.raises(MatcherError) as info:
         compile_value({"id": spec}, ("ticket",))

@@ -12,28 +12,67 @@ def test_headers_and_text():
     r = Redactor(["s3cret-value"])
     headers = r.headers({"Authorization": "Bearer abc", "Content-Type": "application/json", "X-Note": "s3cret-value"})
     assert headers == {"Authorization": MASK, "Content-Type": "application/json", "X-Note": MASK}
-    assert r.text('{"accessToken":"tok-1","a":"Bearer zz.yy"}') == '{"accessToken":"' + MASK + '","a":"Bearer ' + MASK + '"}'
+    assert (
+        r.text('{"accessToken":"tok-1","a":"Bearer zz.yy"}')
+        == '{"accessToken":"' + MASK + '","a":"Bearer ' + MASK + '"}'
+    )
 
 
 def test_credential_names_are_words_not_substrings():
     from checker.decode.redact import is_credential_name
 
-    for name in ("access_token", "accessToken", "X-Api-Key", "X-Coveo-Token", "sessionId", "apikey", "csrftoken",
-                 "password", "Cookie", "Set-Cookie", "sig", "client_secret", "key", "accessKey", "private_key"):
+    for name in (
+        "access_token",
+        "accessToken",
+        "X-Api-Key",
+        "X-Coveo-Token",
+        "sessionId",
+        "apikey",
+        "csrftoken",
+        "password",
+        "Cookie",
+        "Set-Cookie",
+        "sig",
+        "client_secret",
+        "key",
+        "accessKey",
+        "private_key",
+    ):
         assert is_credential_name(name), name
-    for name in ("keyword", "design", "author", "visitorId", "clientId", "fieldName", "signal", "contentIDKey",
-                 "contentIdKey", "primaryKey", "uniqueFieldName",
-                 "access-control-allow-credentials", "searchHub"):
+    for name in (
+        "keyword",
+        "design",
+        "author",
+        "visitorId",
+        "clientId",
+        "fieldName",
+        "signal",
+        "contentIDKey",
+        "contentIdKey",
+        "primaryKey",
+        "uniqueFieldName",
+        "access-control-allow-credentials",
+        "searchHub",
+    ):
         assert not is_credential_name(name), name
 
 
 def test_every_place_a_page_puts_a_credential():
     r = Redactor()
     assert r.url("https://u:pw12345678@h.example/p#token=frag-123456") == f"https://REDACTED@h.example/p#token={MASK}"
-    assert r.text("clickEvent=%7B%22accessToken%22%3A%22tok-12345678%22%7D") == f"clickEvent=%7B%22accessToken%22%3A%22{MASK}%22%7D"
+    assert (
+        r.text("clickEvent=%7B%22accessToken%22%3A%22tok-12345678%22%7D")
+        == f"clickEvent=%7B%22accessToken%22%3A%22{MASK}%22%7D"
+    )
     assert r.text('{\\"password\\":\\"pw-12345678\\"}') == '{\\"password\\":\\"' + MASK + '\\"}'
-    assert r.text('[{"name":"X-Coveo-Token","value":"ct-12345678"}]') == '[{"name":"X-Coveo-Token","value":"' + MASK + '"}]'
-    assert r.headers({"Cookie": "session=ck-12345678; theme=dark", "Accept": "*/*"}) == {"Cookie": MASK, "Accept": "*/*"}
+    assert (
+        r.text('[{"name":"X-Coveo-Token","value":"ct-12345678"}]')
+        == '[{"name":"X-Coveo-Token","value":"' + MASK + '"}]'
+    )
+    assert r.headers({"Cookie": "session=ck-12345678; theme=dark", "Accept": "*/*"}) == {
+        "Cookie": MASK,
+        "Accept": "*/*",
+    }
     assert r.value({"cookies": [{"name": "theme", "value": "dark"}]}) == {"cookies": [{"name": "theme", "value": MASK}]}
     # each of them learnt: the same value anywhere else is masked too
     assert r.text("pw12345678 frag-123456 tok-12345678 pw-12345678 ct-12345678 ck-12345678") == " ".join([MASK] * 6)
@@ -41,7 +80,7 @@ def test_every_place_a_page_puts_a_credential():
 
 def test_prose_is_not_taken_for_a_credential():
     r = Redactor()
-    text = "Basic authentication; a Bearer token; key=\"x\"; keyword=abc; the token: see the docs"
+    text = 'Basic authentication; a Bearer token; key="x"; keyword=abc; the token: see the docs'
     assert r.text(text) == text and r.secrets == []
 
 
@@ -54,8 +93,12 @@ def test_a_token_learnt_late_is_masked_where_it_came_first(tmp_path):
     (tmp_path / "raw").mkdir()
     journal = tmp_path / "raw" / "s.jsonl"
     journal.write_text('{"kind":"request","data":{"body":"{\\"note\\":\\"late-1234567\\"}"}}\n')
-    run = RunResult(tool_version="t", started_at="now", analytics_mode="block",
-                    scenarios=[ScenarioResult(name="s", file="f", error="sent late-1234567 in a note")])
+    run = RunResult(
+        tool_version="t",
+        started_at="now",
+        analytics_mode="block",
+        scenarios=[ScenarioResult(name="s", file="f", error="sent late-1234567 in a note")],
+    )
     redactor = Redactor()
     redactor.url("https://h/pixel?access_token=late-1234567")  # seen later in the run
     masked = scrub_run(run, redactor, tmp_path)

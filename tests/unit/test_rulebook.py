@@ -8,58 +8,82 @@ tests/integration/test_rulebook.py does the same in real Chromium with Coveo's r
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 
 from checker.check.rules import RuleConfig, RuleContext, all_rules, evaluate
-from checker.models import CapturedRequest, Event, FieldDiff, JsCall, Pairing, ScenarioResult, Severity, Violation
+from checker.models import CapturedRequest, FieldDiff, JsCall, Pairing, ScenarioResult, Severity, Violation
+from tests.helpers import CID, HUB, ev
 
-CID = "11111111-1111-4111-8111-111111111111"
 OTHER_CID = "22222222-2222-4222-8222-222222222222"
-HUB = "case_assist_interface"
 API = "https://testorg.org.coveo.com/rest/organizations/testorg/caseassists/ca-1"
 COLLECT = "https://testorg.analytics.org.coveo.com/rest/v15/analytics/collect"
 
 
 def document(n: int) -> dict:
     url = f"https://docs.example.com/{n}"
-    return {"uniqueId": f"42.{n}${url}", "title": f"Article {n}", "clickUri": url,
-            "fields": {"permanentid": f"perm-{n}", "source": "Knowledge", "uri": url, "urihash": f"hash{n}"}}
+    return {
+        "uniqueId": f"42.{n}${url}",
+        "title": f"Article {n}",
+        "clickUri": url,
+        "fields": {"permanentid": f"perm-{n}", "source": "Knowledge", "uri": url, "urihash": f"hash{n}"},
+    }
 
 
 A, B, C = document(1), document(2), document(3)
 # round 1 (subject only), then round 2 (subject + description): the page shows, and logs, round 2
-CLASSIFY_1 = {"responseId": "classify-1", "fields": {"category": {"predictions": [
-    {"id": "pred-1-electrical", "value": "Electrical", "confidence": 0.6}]}}}
-CLASSIFY_2 = {"responseId": "classify-2", "fields": {"category": {"predictions": [
-    {"id": "pred-2-electrical", "value": "Electrical", "confidence": 0.81},
-    {"id": "pred-2-mechanical", "value": "Mechanical", "confidence": 0.12}]}}}
+CLASSIFY_1 = {
+    "responseId": "classify-1",
+    "fields": {"category": {"predictions": [{"id": "pred-1-electrical", "value": "Electrical", "confidence": 0.6}]}},
+}
+CLASSIFY_2 = {
+    "responseId": "classify-2",
+    "fields": {
+        "category": {
+            "predictions": [
+                {"id": "pred-2-electrical", "value": "Electrical", "confidence": 0.81},
+                {"id": "pred-2-mechanical", "value": "Mechanical", "confidence": 0.12},
+            ]
+        }
+    },
+}
 SUGGEST_1 = {"responseId": "suggest-1", "totalCount": 2, "documents": [B, A]}
 SUGGEST_2 = {"responseId": "suggest-2", "totalCount": 3, "documents": [A, B, C]}
 
 
 def api_request(index: int, endpoint: str, fields: dict, answer: dict) -> CapturedRequest:
-    return CapturedRequest(id=index, kind="service_api", method="POST", url=f"{API}/{endpoint}", resource_type="fetch",
-                           body=json.dumps({"fields": {k: {"value": v} for k, v in fields.items()}}), status=200,
-                           response_body=json.dumps(answer), time_ms=100.0 * index)
+    return CapturedRequest(
+        id=index,
+        kind="service_api",
+        method="POST",
+        url=f"{API}/{endpoint}",
+        resource_type="fetch",
+        body=json.dumps({"fields": {k: {"value": v} for k, v in fields.items()}}),
+        status=200,
+        response_body=json.dumps(answer),
+        time_ms=100.0 * index,
+    )
 
 
 def click_data(action: str, doc: dict, position: int, query_uid: str = "suggest-2") -> dict:
-    return {"actionCause": action, "clientId": CID, "contentIDKey": "permanentid",
-            "contentIDValue": doc["fields"]["permanentid"], "documentPosition": position, "documentTitle": doc["title"],
-            "documentUrl": doc["clickUri"], "language": "en", "originContext": "CaseAssist", "originLevel1": HUB,
-            "searchQueryUid": query_uid, "sourceName": "Knowledge", "userAgent": "Mozilla/5.0",
-            "customData": {"contentIDKey": "permanentid", "contentIDValue": doc["fields"]["permanentid"]}}
-
-
-def ev(index: int, action: str | None, event_type: str = "click", data=None, ticket=None, transport="collect",
-       **kw) -> Event:
-    hub = (data or {}).get("originLevel1", HUB) if transport == "click" else HUB
-    return Event(index=index, action=action, event_type=event_type, transport=transport, client_id=kw.pop("client_id", CID),
-                 data=data or {}, ticket=ticket or {}, step=index, search_hub=kw.pop("search_hub", hub),
-                 time_ms=1000.0 + 100 * index, **kw)
+    return {
+        "actionCause": action,
+        "clientId": CID,
+        "contentIDKey": "permanentid",
+        "contentIDValue": doc["fields"]["permanentid"],
+        "documentPosition": position,
+        "documentTitle": doc["title"],
+        "documentUrl": doc["clickUri"],
+        "language": "en",
+        "originContext": "CaseAssist",
+        "originLevel1": HUB,
+        "searchQueryUid": query_uid,
+        "sourceName": "Knowledge",
+        "userAgent": "Mozilla/5.0",
+        "customData": {"contentIDKey": "permanentid", "contentIDValue": doc["fields"]["permanentid"]},
+    }
 
 
 def base() -> ScenarioResult:
@@ -68,25 +92,54 @@ def base() -> ScenarioResult:
     events = [
         ev(0, "ticket_create_start", "flowStart", ticket={"custom": {"channel": "web"}}),
         ev(1, "ticket_field_update", data={"fieldName": "subject"}, ticket={"subject": subject}),
-        ev(2, "ticket_field_update", data={"fieldName": "description"}, ticket={"subject": subject, "description": description}),
-        ev(3, "ticket_classification_click",
-           data={"classificationId": "pred-2-electrical", "responseId": "classify-2", "fieldName": "category",
-                 "classification": {"value": "Electrical", "confidence": 0.81}, "autoSelection": False},
-           ticket={"subject": subject, "category": "Electrical"}),
-        ev(4, "suggestion_rate", data={"rate": 1, "suggestionId": "perm-1", "responseId": "suggest-2", "suggestion": {
-            "documentUrl": A["clickUri"], "documentTitle": A["title"], "documentPosition": 1}}),
+        ev(
+            2,
+            "ticket_field_update",
+            data={"fieldName": "description"},
+            ticket={"subject": subject, "description": description},
+        ),
+        ev(
+            3,
+            "ticket_classification_click",
+            data={
+                "classificationId": "pred-2-electrical",
+                "responseId": "classify-2",
+                "fieldName": "category",
+                "classification": {"value": "Electrical", "confidence": 0.81},
+                "autoSelection": False,
+            },
+            ticket={"subject": subject, "category": "Electrical"},
+        ),
+        ev(
+            4,
+            "suggestion_rate",
+            data={
+                "rate": 1,
+                "suggestionId": "perm-1",
+                "responseId": "suggest-2",
+                "suggestion": {"documentUrl": A["clickUri"], "documentTitle": A["title"], "documentPosition": 1},
+            },
+        ),
         ev(5, "documentSuggestionClick", data=click_data("documentSuggestionClick", B, 2), transport="click"),
         ev(6, "documentSuggestionQuickview", data=click_data("documentSuggestionQuickview", A, 1), transport="click"),
         ev(7, "ticket_field_update", data={"fieldName": "serialNumber"}, ticket={"custom": {"serialNumber": "GC-1"}}),
         ev(8, "ticket_next_stage", ticket={"category": "Electrical"}),
         ev(9, "ticket_create", ticket={"id": "5003000000D8cuI", "category": "Electrical"}),
     ]
-    requests = [api_request(0, "classify", {"subject": subject}, CLASSIFY_1),
-                api_request(1, "documents/suggest", {"subject": subject}, SUGGEST_1),
-                api_request(2, "classify", {"subject": subject, "description": description}, CLASSIFY_2),
-                api_request(3, "documents/suggest", {"subject": subject, "description": description}, SUGGEST_2)]
-    return ScenarioResult(name="t", file="t.yaml", events=events, requests=requests, stored_client_id=CID,
-                          page_fields=["subject", "description", "category", "serialNumber"])
+    requests = [
+        api_request(0, "classify", {"subject": subject}, CLASSIFY_1),
+        api_request(1, "documents/suggest", {"subject": subject}, SUGGEST_1),
+        api_request(2, "classify", {"subject": subject, "description": description}, CLASSIFY_2),
+        api_request(3, "documents/suggest", {"subject": subject, "description": description}, SUGGEST_2),
+    ]
+    return ScenarioResult(
+        name="t",
+        file="t.yaml",
+        events=events,
+        requests=requests,
+        stored_client_id=CID,
+        page_fields=["subject", "description", "category", "serialNumber"],
+    )
 
 
 def findings(result: ScenarioResult, config: RuleConfig | None = None) -> list[Violation]:
@@ -118,8 +171,17 @@ def add_event(result: ScenarioResult, action: str | None, **kw) -> None:
 
 
 def add_analytics_request(result: ScenarioResult, url: str) -> None:
-    result.requests.append(CapturedRequest(id=len(result.requests), kind="analytics", method="POST", url=url,
-                                           resource_type="fetch", status=200, answered_locally=True))
+    result.requests.append(
+        CapturedRequest(
+            id=len(result.requests),
+            kind="analytics",
+            method="POST",
+            url=url,
+            resource_type="fetch",
+            status=200,
+            answered_locally=True,
+        )
+    )
 
 
 def pairing(outcome: str, **kw) -> Callable[[ScenarioResult], None]:
@@ -132,6 +194,7 @@ def headless_engine(mode: str) -> Callable[[ScenarioResult], None]:
 
 def set_(index: int, path: str, value) -> Callable[[ScenarioResult], None]:
     """A mutation: set a dotted path of an event ('data.suggestion.documentPosition', 'ticket.id', 'search_hub')."""
+
     def apply(result: ScenarioResult) -> None:
         event = result.events[index]
         head, *rest = path.split(".")
@@ -142,16 +205,19 @@ def set_(index: int, path: str, value) -> Callable[[ScenarioResult], None]:
         for part in rest[:-1]:
             node = node[part]
         node[rest[-1]] = value
+
     return apply
 
 
-NOTHING: Callable[[ScenarioResult], None] = lambda r: None
+def NOTHING(r: ScenarioResult) -> None:
+    return None
 
 
 def both(*mutations: Callable[[ScenarioResult], None]) -> Callable[[ScenarioResult], None]:
     def apply(result: ScenarioResult) -> None:
         for mutation in mutations:
             mutation(result)
+
     return apply
 
 
@@ -164,97 +230,446 @@ def end_with_cancel(reason: str) -> Callable[[ScenarioResult], None]:
     return both(drop_event(-1), lambda r: add_event(r, "ticket_cancel", data={"reason": reason}))
 
 
+# --- the JS layer: calls as the hook records them -------------------------------------------------------------------
+PAGE = "https://support.example.com/case"
+
+
+def js(fn: str, *args, step: int | None = 1, frame: str = PAGE, **info) -> Callable[[ScenarioResult], None]:
+    """A JS-layer record appended to the result (time: 1000 + 100 × step ms, like `ev`)."""
+
+    def apply(result: ScenarioResult) -> None:
+        result.js_calls.append(
+            JsCall(
+                id=len(result.js_calls),
+                fn=fn,
+                args=list(args),
+                step=step,
+                time_ms=1000.0 + 100 * (step if step is not None else 20) - 50,
+                frame_url=frame,
+                info=info,
+            )
+        )
+
+    return apply
+
+
+def svc_log(action: str, step: int, frame: str = PAGE) -> list[Callable[[ScenarioResult], None]]:
+    return [
+        js("coveoua", "svc:setAction", action, {}, step=step, frame=frame),
+        js("coveoua", "send", "event", "svc", "click", step=step, frame=frame),
+    ]
+
+
+def start_again(result: ScenarioResult) -> None:
+    """The Next button logs ticket_create_start again (a second interface on the page)."""
+    set_(8, "action", "ticket_create_start")(result)
+    set_(8, "event_type", "flowStart")(result)
+
+
+def field_updates(count: int) -> Callable[[ScenarioResult], None]:
+    """`count` more updates of the subject during step 1, right after the first one: typing it key by key."""
+
+    def apply(result: ScenarioResult) -> None:
+        more = [
+            ev(
+                0,
+                "ticket_field_update",
+                data={"fieldName": "subject"},
+                ticket={"subject": "GC110"[: n + 1]},
+                step=1,
+                time_ms=1101.0 + n,
+            )
+            for n in range(count)
+        ]
+        result.events[2:2] = more
+        for index, event in enumerate(result.events):
+            event.index = index
+
+    return apply
+
+
+def client_id_sent(client_id: str) -> Callable[[ScenarioResult], None]:
+    def apply(result: ScenarioResult) -> None:
+        body = json.loads(result.requests[0].body or "{}")
+        result.requests[0].body = json.dumps({"clientId": client_id, **body})
+
+    return apply
+
+
+def aborted(keepalive: bool | None) -> Callable[[ScenarioResult], None]:
+    """ticket_create's request (event 9) aborted by the page's navigation; the JS layer saw its fetch."""
+
+    def apply(result: ScenarioResult) -> None:
+        result.requests.append(
+            CapturedRequest(
+                id=len(result.requests),
+                kind="analytics",
+                method="POST",
+                url=COLLECT,
+                resource_type="fetch",
+                time_ms=1900.0,
+                failure="net::ERR_ABORTED",
+            )
+        )
+        result.events[9].request_id = result.requests[-1].id
+        info = {} if keepalive is None else {"keepalive": keepalive}
+        result.js_calls.append(
+            JsCall(id=len(result.js_calls), fn="fetch", args=[COLLECT, None], url=COLLECT, time_ms=1899.0, info=info)
+        )
+
+    return apply
+
+
 CASES = [
+    Case(  # a keepalive fetch outlives the page: Playwright's abort is only the old document's end of it
+        "cancelled-by-navigation",
+        "transport.cancelled-by-navigation",
+        aborted(False),
+        aborted(True),
+        9,
+    ),
+    # the JS layer: what the page did between its events
+    Case(
+        "set-action-overwritten",
+        "action.overwritten",
+        both(js("coveoua", "svc:setAction", "ticket_next_stage", {}, step=8), *svc_log("ticket_create", 9)),
+        both(*svc_log("ticket_next_stage", 8), *svc_log("ticket_create", 9)),
+        None,
+    ),
+    Case(  # each frame has its own coveo.analytics: an action set in one is not overwritten by another's
+        "set-action-other-frame",
+        "action.overwritten",
+        both(
+            js("coveoua", "svc:setAction", "ticket_next_stage", {}, step=8),
+            js("coveoua", "svc:setAction", "x", step=8),
+            *svc_log("ticket_create", 9),
+        ),
+        both(
+            js("coveoua", "svc:setAction", "ticket_next_stage", {}, step=8),
+            *svc_log("ticket_create", 9, frame=PAGE + "/frame"),
+        ),
+        None,
+    ),
+    Case(
+        "misspelt-command",
+        "page.call-failed",
+        both(
+            js("coveoua", "svc:setActoin", "ticket_next_stage", step=8),
+            js(
+                "coveoua-error",
+                "svc:setActoin",
+                "ticket_next_stage",
+                step=8,
+                error='Error: The function "setActoin" does not exist on the plugin "svc".',
+            ),
+        ),
+        js("coveoua", "svc:setAction", "ticket_next_stage", step=8),
+        None,
+    ),
+    Case(
+        "headless-rejected",
+        "page.call-failed",
+        js("headless-rejected", "analytics/caseAssist/classification/click", step=3, error="TypeError: x is undefined"),
+        js("headless", "analytics/caseAssist/classification/click", None, step=3),
+        None,
+    ),
+    Case(
+        "uncaught-error",
+        "page.uncaught-error",
+        js("page-error", "TypeError: Cannot read properties of undefined (reading 'id')", step=8, source="app.js:12"),
+        js("page-error", "TypeError: Cannot read properties of undefined (reading 'id')", step=None),
+        None,
+        severity=Severity.warning,
+    ),
+    Case(
+        "started-twice",
+        "flow.started-twice",
+        start_again,
+        both(start_again, js("page", step=8, top=True)),  # the Next button opened the page again: a new visit
+        8,
+    ),
+    Case(
+        "field-update-per-keystroke",
+        "flow.field-update-noise",
+        field_updates(2),  # 3 updates of the subject in one step
+        field_updates(1),
+        1,
+        "fieldName",
+        Severity.warning,
+    ),
+    Case(
+        "client-id-sources",
+        "flow.client-id-sources",
+        client_id_sent(OTHER_CID),
+        client_id_sent(CID),
+        None,
+        "clientId",
+    ),
     # causal: IDs from the Customer Service API answers
-    Case("classification-id", "causal.classification", set_(3, "data.classificationId", "cat-electrical"),
-         set_(3, "data.classificationId", "pred-2-electrical"), 3, "classificationId"),
-    Case("classification-stale-response", "causal.classification", set_(3, "data.responseId", "classify-1"),
-         both(set_(3, "data.responseId", "classify-1"), set_(3, "data.classificationId", "pred-1-electrical"),
-              set_(3, "data.classification.confidence", 0.6)), 3, "responseId"),
-    Case("classification-confidence", "causal.classification", set_(3, "data.classification.confidence", 0.8),
-         both(set_(3, "data.classification", {"value": "Mechanical", "confidence": 0.12}),
-              set_(3, "data.classificationId", "pred-2-mechanical")), 3, "classification.confidence"),
-    Case("suggestion-unique-id", "causal.suggestion", set_(4, "data.suggestionId", A["uniqueId"]),
-         set_(4, "data.suggestionId", "perm-1"), 4, "suggestionId"),
-    Case("suggestion-position", "causal.suggestion", set_(4, "data.suggestion.documentPosition", 2),
-         # rating B instead: the document at position 2 of the same answer
-         both(set_(4, "data.suggestionId", "perm-2"), set_(4, "data.suggestion.documentPosition", 2),
-              set_(4, "data.suggestion.documentUrl", B["clickUri"]), set_(4, "data.suggestion.documentTitle", B["title"])),
-         4, "suggestion.documentPosition"),
-    Case("document-click-unknown-response", "causal.document-click", set_(5, "data.searchQueryUid", "made-up"),
-         NOTHING, 5, "searchQueryUid"),
-    Case("document-click-stale-response", "causal.document-click", set_(5, "data.searchQueryUid", "suggest-1"),
-         # B was also at position 1 of the first answer: a click on it then, with that answer's ID, is right
-         both(set_(5, "data.searchQueryUid", "suggest-1"), set_(5, "data.documentPosition", 1)), 5, "searchQueryUid"),
-    Case("document-click-title", "causal.document-click", set_(5, "data.documentTitle", "Article two"),
-         NOTHING, 5, "documentTitle"),
-    Case("field-name", "causal.field-name", set_(7, "data.fieldName", "serial"),
-         # a custom field declared in the configuration is known too (see test_declared_custom_field_is_known)
-         set_(7, "data.fieldName", "serialNumber"), 7, "fieldName"),
-    Case("updated-field", "ticket.updated-field", set_(1, "ticket", {}),
-         set_(1, "ticket", {"custom": {"subject": "GC110"}}), 1, "ticket.subject"),
+    Case(
+        "classification-id",
+        "causal.classification",
+        set_(3, "data.classificationId", "cat-electrical"),
+        set_(3, "data.classificationId", "pred-2-electrical"),
+        3,
+        "classificationId",
+    ),
+    Case(
+        "classification-stale-response",
+        "causal.classification",
+        set_(3, "data.responseId", "classify-1"),
+        both(
+            set_(3, "data.responseId", "classify-1"),
+            set_(3, "data.classificationId", "pred-1-electrical"),
+            set_(3, "data.classification.confidence", 0.6),
+        ),
+        3,
+        "responseId",
+    ),
+    Case(
+        "classification-confidence",
+        "causal.classification",
+        set_(3, "data.classification.confidence", 0.8),
+        both(
+            set_(3, "data.classification", {"value": "Mechanical", "confidence": 0.12}),
+            set_(3, "data.classificationId", "pred-2-mechanical"),
+        ),
+        3,
+        "classification.confidence",
+    ),
+    Case(
+        "suggestion-unique-id",
+        "causal.suggestion",
+        set_(4, "data.suggestionId", A["uniqueId"]),
+        set_(4, "data.suggestionId", "perm-1"),
+        4,
+        "suggestionId",
+    ),
+    Case(
+        "suggestion-position",
+        "causal.suggestion",
+        set_(4, "data.suggestion.documentPosition", 2),
+        # rating B instead: the document at position 2 of the same answer
+        both(
+            set_(4, "data.suggestionId", "perm-2"),
+            set_(4, "data.suggestion.documentPosition", 2),
+            set_(4, "data.suggestion.documentUrl", B["clickUri"]),
+            set_(4, "data.suggestion.documentTitle", B["title"]),
+        ),
+        4,
+        "suggestion.documentPosition",
+    ),
+    Case(
+        "document-click-unknown-response",
+        "causal.document-click",
+        set_(5, "data.searchQueryUid", "made-up"),
+        NOTHING,
+        5,
+        "searchQueryUid",
+    ),
+    Case(
+        "document-click-stale-response",
+        "causal.document-click",
+        set_(5, "data.searchQueryUid", "suggest-1"),
+        # B was also at position 1 of the first answer: a click on it then, with that answer's ID, is right
+        both(set_(5, "data.searchQueryUid", "suggest-1"), set_(5, "data.documentPosition", 1)),
+        5,
+        "searchQueryUid",
+    ),
+    Case(
+        "document-click-title",
+        "causal.document-click",
+        set_(5, "data.documentTitle", "Article two"),
+        NOTHING,
+        5,
+        "documentTitle",
+    ),
+    Case(
+        "field-name",
+        "causal.field-name",
+        set_(7, "data.fieldName", "serial"),
+        # a custom field declared in the configuration is known too (see test_declared_custom_field_is_known)
+        set_(7, "data.fieldName", "serialNumber"),
+        7,
+        "fieldName",
+    ),
+    Case(
+        "updated-field",
+        "ticket.updated-field",
+        set_(1, "ticket", {}),
+        set_(1, "ticket", {"custom": {"subject": "GC110"}}),
+        1,
+        "ticket.subject",
+    ),
     # flow
     Case("starts-with-start", "flow.starts-with-start", drop_event(0), set_(0, "ticket", {}), 1, None),
-    Case("event-after-end", "flow.ends-once", lambda r: add_event(r, "ticket_next_stage"),
-         # a new flow after the end is fine
-         both(lambda r: add_event(r, "ticket_create_start", event_type="flowStart"),
-              lambda r: add_event(r, "ticket_next_stage")), 10, None),
-    Case("create-and-cancel", "flow.ends-once", lambda r: add_event(r, "ticket_cancel", data={"reason": "Quit"}),
-         end_with_cancel("Quit"), 10, None),
-    Case("client-id-stored", "flow.client-id-stored", lambda r: setattr(r, "stored_client_id", OTHER_CID),
-         lambda r: setattr(r, "stored_client_id", None), 0, "client_id"),  # nothing stored: nothing to compare
+    Case(
+        "event-after-end",
+        "flow.ends-once",
+        lambda r: add_event(r, "ticket_next_stage"),
+        # a new flow after the end is fine
+        both(
+            lambda r: add_event(r, "ticket_create_start", event_type="flowStart"),
+            lambda r: add_event(r, "ticket_next_stage"),
+        ),
+        10,
+        None,
+    ),
+    Case(
+        "create-and-cancel",
+        "flow.ends-once",
+        lambda r: add_event(r, "ticket_cancel", data={"reason": "Quit"}),
+        end_with_cancel("Quit"),
+        10,
+        None,
+    ),
+    Case(
+        "client-id-stored",
+        "flow.client-id-stored",
+        lambda r: setattr(r, "stored_client_id", OTHER_CID),
+        lambda r: setattr(r, "stored_client_id", None),
+        0,
+        "client_id",
+    ),  # nothing stored: nothing to compare
     Case("two-search-hubs", "flow.search-hub", set_(5, "search_hub", "CaseAssistFlow"), NOTHING, 5, "search_hub"),
-    Case("missing-search-hub", "flow.search-hub", set_(8, "search_hub", None), NOTHING, 8, "search_hub", Severity.warning),
-    Case("unexpected-search-hub", "flow.search-hub", lambda r: setattr(r, "expected_search_hub", "support_hub"),
-         lambda r: setattr(r, "expected_search_hub", HUB), 0, "search_hub"),
+    Case(
+        "missing-search-hub", "flow.search-hub", set_(8, "search_hub", None), NOTHING, 8, "search_hub", Severity.warning
+    ),
+    Case(
+        "unexpected-search-hub",
+        "flow.search-hub",
+        lambda r: setattr(r, "expected_search_hub", "support_hub"),
+        lambda r: setattr(r, "expected_search_hub", HUB),
+        0,
+        "search_hub",
+    ),
     # payload
-    Case("auto-selection-string", "payload.field-type", set_(3, "data.autoSelection", "false"),
-         set_(3, "data.autoSelection", True), 3, "autoSelection"),
+    Case(
+        "auto-selection-string",
+        "payload.field-type",
+        set_(3, "data.autoSelection", "false"),
+        set_(3, "data.autoSelection", True),
+        3,
+        "autoSelection",
+    ),
     Case("position-zero", "payload.field-type", set_(6, "data.documentPosition", 0), NOTHING, 6, "documentPosition"),
-    Case("position-string", "payload.field-type", set_(6, "data.documentPosition", "1"), NOTHING, 6, "documentPosition"),
+    Case(
+        "position-string", "payload.field-type", set_(6, "data.documentPosition", "1"), NOTHING, 6, "documentPosition"
+    ),
     Case("rate-out-of-range", "payload.field-type", set_(4, "data.rate", 4), set_(4, "data.rate", 0), 4, "rate"),
-    Case("ticket-field-type", "payload.field-type", set_(9, "ticket.id", 5003000000),
-         set_(9, "ticket.custom", {"visitorAge": 18}), 9, "ticket.id"),
+    Case(
+        "ticket-field-type",
+        "payload.field-type",
+        set_(9, "ticket.id", 5003000000),
+        set_(9, "ticket.custom", {"visitorAge": 18}),
+        9,
+        "ticket.id",
+    ),
     Case("cancel-reason", "payload.allowed-value", end_with_cancel("quit"), end_with_cancel("Solved"), 9, "reason"),
-    Case("document-uri-hash", "payload.deprecated-field", set_(4, "data.suggestion.documentUriHash", "gizDGrX"),
-         NOTHING, 4, "suggestion.documentUriHash", Severity.warning),
+    Case(
+        "document-uri-hash",
+        "payload.deprecated-field",
+        set_(4, "data.suggestion.documentUriHash", "gizDGrX"),
+        NOTHING,
+        4,
+        "suggestion.documentUriHash",
+        Severity.warning,
+    ),
     Case("document-click-as-svc", "event.transport", set_(5, "transport", "collect"), NOTHING, 5, None),
-    Case("svc-action-as-click", "event.transport",
-         lambda r: add_event(r, "ticket_next_stage", transport="click", data={"actionCause": "ticket_next_stage"}),
-         NOTHING, 10, None),
+    Case(
+        "svc-action-as-click",
+        "event.transport",
+        lambda r: add_event(r, "ticket_next_stage", transport="click", data={"actionCause": "ticket_next_stage"}),
+        NOTHING,
+        10,
+        None,
+    ),
     # what the JS layer and the wire say about each other (reconciliation outcomes)
-    Case("called-not-sent", "reconcile.called-not-sent",
-         pairing("called_not_sent", action="ticket_next_stage", step=8, cause="no request followed the call"),
-         pairing("paired", action="ticket_next_stage", step=8, event_index=8), None, None),
-    Case("sent-without-call", "reconcile.sent-without-call",
-         pairing("sent_without_call", action="ticket_next_stage", event_index=8, cause="another integration"),
-         # a stray at the transport level is not the page author's doing
-         pairing("sent_without_call", level="transport", event_index=8, cause="a service worker"),
-         8, None, Severity.warning),
-    Case("changed-in-transit", "reconcile.changed-in-transit",
-         pairing("changed", action="documentSuggestionClick", event_index=5,
-                 diffs=[FieldDiff(path="data.clientId", expected=OTHER_CID, observed=CID)]),
-         pairing("paired", action="documentSuggestionClick", event_index=5), 5, "data.clientId", Severity.warning),
-    Case("duplicate", "flow.duplicate-event",
-         pairing("duplicate", action="ticket_next_stage", event_index=8, cause="the same ticket_next_stage, 3 ms apart"),
-         pairing("paired", action="ticket_next_stage", event_index=8), 8, None, Severity.warning),
-    Case("svc-event-without-action", "action.missing", lambda r: add_event(r, None),
-         lambda r: add_event(r, None, event_type="pageview"), 10, None),  # not an svc event: not Case Assist's
+    Case(
+        "called-not-sent",
+        "reconcile.called-not-sent",
+        pairing("called_not_sent", action="ticket_next_stage", step=8, cause="no request followed the call"),
+        pairing("paired", action="ticket_next_stage", step=8, event_index=8),
+        None,
+        None,
+    ),
+    Case(
+        "sent-without-call",
+        "reconcile.sent-without-call",
+        pairing("sent_without_call", action="ticket_next_stage", event_index=8, cause="another integration"),
+        # a stray at the transport level is not the page author's doing
+        pairing("sent_without_call", level="transport", event_index=8, cause="a service worker"),
+        8,
+        None,
+        Severity.warning,
+    ),
+    Case(
+        "changed-in-transit",
+        "reconcile.changed-in-transit",
+        pairing(
+            "changed",
+            action="documentSuggestionClick",
+            event_index=5,
+            diffs=[FieldDiff(path="data.clientId", expected=OTHER_CID, observed=CID)],
+        ),
+        pairing("paired", action="documentSuggestionClick", event_index=5),
+        5,
+        "data.clientId",
+        Severity.warning,
+    ),
+    Case(
+        "duplicate",
+        "flow.duplicate-event",
+        pairing("duplicate", action="ticket_next_stage", event_index=8, cause="the same ticket_next_stage, 3 ms apart"),
+        pairing("paired", action="ticket_next_stage", event_index=8),
+        8,
+        None,
+        Severity.warning,
+    ),
+    Case(
+        "svc-event-without-action",
+        "action.missing",
+        lambda r: add_event(r, None),
+        lambda r: add_event(r, None, event_type="pageview"),
+        10,
+        None,
+    ),  # not an svc event: not Case Assist's
     # transport and library
-    Case("non-coveo-endpoint", "transport.endpoint",
-         lambda r: add_analytics_request(r, "https://support.example.com/testorg/rest/v15/analytics/collect"),
-         lambda r: add_analytics_request(r, COLLECT), None, None),
-    Case("headless-next-mode", "library.analytics-mode", headless_engine("next"), headless_engine("legacy"), None, None),
+    Case(
+        "non-coveo-endpoint",
+        "transport.endpoint",
+        lambda r: add_analytics_request(r, "https://support.example.com/testorg/rest/v15/analytics/collect"),
+        lambda r: add_analytics_request(r, COLLECT),
+        None,
+        None,
+    ),
+    Case(
+        "headless-next-mode", "library.analytics-mode", headless_engine("next"), headless_engine("legacy"), None, None
+    ),
     # an unknown Case Assist configuration: the API answers 404 and the page shows nothing
-    Case("service-api-refused", "transport.service-api", lambda r: api_status(r, 404), lambda r: api_status(r, 200),
-         None, None),
+    Case(
+        "service-api-refused",
+        "transport.service-api",
+        lambda r: api_status(r, 404),
+        lambda r: api_status(r, 200),
+        None,
+        None,
+    ),
 ]
 
 
 def api_status(result: ScenarioResult, status: int) -> None:
-    result.requests.append(CapturedRequest(id=len(result.requests), kind="service_api", method="POST",
-                                           url=API.replace("ca-1", "ca-typo") + "/classify", resource_type="fetch",
-                                           status=status, response_body='{"message": "not found"}'))
+    result.requests.append(
+        CapturedRequest(
+            id=len(result.requests),
+            kind="service_api",
+            method="POST",
+            url=API.replace("ca-1", "ca-typo") + "/classify",
+            resource_type="fetch",
+            status=status,
+            response_body='{"message": "not found"}',
+        )
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -275,9 +690,18 @@ def test_near_miss_keeps_the_rule(case: Case):
 
 
 def test_every_newer_rule_has_a_case():
-    older = {"payload.required-action-fields", "payload.required-ticket-fields", "event.type", "flow.single-client-id",
-             "action.deprecated", "action.unknown", "transport.decodable", "transport.delivered",
-             "scenario.expected-event", "scenario.unexpected-event"}  # tests/unit/test_rules.py, test_expectations.py
+    older = {
+        "payload.required-action-fields",
+        "payload.required-ticket-fields",
+        "event.type",
+        "flow.single-client-id",
+        "action.deprecated",
+        "action.unknown",
+        "transport.decodable",
+        "transport.delivered",
+        "scenario.expected-event",
+        "scenario.unexpected-event",
+    }  # tests/unit/test_rules.py, test_expectations.py
     assert {r.id for r in all_rules()} - older <= {c.rule for c in CASES}
 
 
@@ -333,8 +757,9 @@ def from_headless(result: ScenarioResult, *indices: int, mode: str = "legacy") -
     """Mark events as produced by a Headless analytics action (what the reconciliation says)."""
     result.js_calls.append(JsCall(id=len(result.js_calls), fn="headless-engine", args=["4.0.0", mode]))
     for index in indices:
-        result.reconciliation.append(Pairing(outcome="paired", source="headless", event_index=index,
-                                             action=result.events[index].action))
+        result.reconciliation.append(
+            Pairing(outcome="paired", source="headless", event_index=index, action=result.events[index].action)
+        )
     return result
 
 
@@ -344,7 +769,11 @@ def test_missing_auto_selection_from_headless_is_a_labelled_warning():
     (page,) = findings(result)
     assert page.severity == Severity.error and page.deviation is None  # the page's own coveoua call: its bug
     (finding,) = findings(from_headless(result, 3))
-    assert (finding.rule, finding.field, finding.severity) == ("payload.required-action-fields", "autoSelection", Severity.warning)
+    assert (finding.rule, finding.field, finding.severity) == (
+        "payload.required-action-fields",
+        "autoSelection",
+        Severity.warning,
+    )
     assert "known deviation of @coveo/headless 4.0.0" in finding.message
     assert finding.deviation.startswith("@coveo/headless 4.0.0: ticket_classification_click carries autoSelection")
     assert "report it to Coveo" in finding.hint

@@ -4,28 +4,50 @@ from __future__ import annotations
 
 from checker.check.rules import RuleConfig, RuleContext, all_rules, evaluate
 from checker.models import CapturedRequest, Event, ScenarioResult, Severity
+from tests.helpers import CID, HUB, ev
 
-CID = "11111111-1111-4111-8111-111111111111"
 CLICK_FIELDS = {
-    "actionCause": "documentSuggestionClick", "clientId": CID, "contentIDKey": "permanentid", "contentIDValue": "p1",
-    "documentPosition": 1, "documentTitle": "T", "documentUrl": "https://d/1", "language": "en",
-    "originContext": "CaseAssist", "originLevel1": "hub", "searchQueryUid": "r1", "sourceName": "S", "userAgent": "UA",
+    "actionCause": "documentSuggestionClick",
+    "clientId": CID,
+    "contentIDKey": "permanentid",
+    "contentIDValue": "p1",
+    "documentPosition": 1,
+    "documentTitle": "T",
+    "documentUrl": "https://d/1",
+    "language": "en",
+    "originContext": "CaseAssist",
+    "originLevel1": HUB,
+    "searchQueryUid": "r1",
+    "sourceName": "S",
+    "userAgent": "UA",
 }
-
-
-def ev(index, action, event_type="click", data=None, ticket=None, transport="collect", cid=CID, hub="hub", **kw):
-    return Event(index=index, action=action, event_type=event_type, transport=transport, client_id=cid,
-                 data=data or {}, ticket=ticket or {}, step=index, search_hub=hub, **kw)
 
 
 def good_flow():
     return [
         ev(0, "ticket_create_start", "flowStart"),
         ev(1, "ticket_field_update", data={"fieldName": "subject"}, ticket={"subject": "s"}),
-        ev(2, "ticket_classification_click", data={"classificationId": "c", "responseId": "r", "fieldName": "category",
-                                                    "classification": {"value": "E", "confidence": 0.8}, "autoSelection": False}),
-        ev(3, "suggestion_rate", data={"rate": 1, "suggestionId": "p1", "responseId": "r1",
-                                       "suggestion": {"documentUrl": "u", "documentTitle": "t", "documentPosition": 1}}),
+        ev(
+            2,
+            "ticket_classification_click",
+            data={
+                "classificationId": "c",
+                "responseId": "r",
+                "fieldName": "category",
+                "classification": {"value": "E", "confidence": 0.8},
+                "autoSelection": False,
+            },
+        ),
+        ev(
+            3,
+            "suggestion_rate",
+            data={
+                "rate": 1,
+                "suggestionId": "p1",
+                "responseId": "r1",
+                "suggestion": {"documentUrl": "u", "documentTitle": "t", "documentPosition": 1},
+            },
+        ),
         ev(4, "documentSuggestionClick", "click", data=dict(CLICK_FIELDS), transport="click"),
         ev(5, "ticket_next_stage"),
         ev(6, "ticket_create", ticket={"id": "500x"}),
@@ -50,7 +72,10 @@ def test_required_action_field_missing_or_empty():
     events[1].data = {}
     events[2].data["responseId"] = " "
     found = [v for v in findings(events) if v.rule == "payload.required-action-fields"]
-    assert [(v.event_index, v.field, v.severity) for v in found] == [(1, "fieldName", Severity.error), (2, "responseId", Severity.error)]
+    assert [(v.event_index, v.field, v.severity) for v in found] == [
+        (1, "fieldName", Severity.error),
+        (2, "responseId", Severity.error),
+    ]
     assert "is missing" in found[0].message and "is empty" in found[1].message
 
 
@@ -93,20 +118,47 @@ def test_single_client_id():
 
 
 def test_deprecated_and_unknown_actions_are_warnings():
-    events = good_flow() + [ev(7, "suggestion_click", data={"suggestionId": "p", "responseId": "r",
-                                                             "suggestion": {"documentUrl": "u", "documentTitle": "t", "documentPosition": 1}}),
-                            ev(8, "ticket_quickview_close")]
+    events = good_flow() + [
+        ev(
+            7,
+            "suggestion_click",
+            data={
+                "suggestionId": "p",
+                "responseId": "r",
+                "suggestion": {"documentUrl": "u", "documentTitle": "t", "documentPosition": 1},
+            },
+        ),
+        ev(8, "ticket_quickview_close"),
+    ]
     found = {v.rule: v for v in findings(events)}
-    assert found["action.deprecated"].severity == Severity.warning and "documentSuggestionClick" in found["action.deprecated"].hint
+    assert (
+        found["action.deprecated"].severity == Severity.warning
+        and "documentSuggestionClick" in found["action.deprecated"].hint
+    )
     assert found["action.unknown"].event_index == 8
 
 
 def test_decode_errors_and_delivery():
     events = good_flow() + [Event(index=7, action=None, transport="collect", decode_error="body is not valid JSON")]
-    requests = [CapturedRequest(id=0, kind="analytics", method="POST", url="https://h/rest/v15/analytics/collect",
-                                resource_type="fetch", status=401),
-                CapturedRequest(id=1, kind="analytics", method="POST", url="https://h/rest/v15/analytics/collect",
-                                resource_type="fetch", status=200, answered_locally=True)]
+    requests = [
+        CapturedRequest(
+            id=0,
+            kind="analytics",
+            method="POST",
+            url="https://h/rest/v15/analytics/collect",
+            resource_type="fetch",
+            status=401,
+        ),
+        CapturedRequest(
+            id=1,
+            kind="analytics",
+            method="POST",
+            url="https://h/rest/v15/analytics/collect",
+            resource_type="fetch",
+            status=200,
+            answered_locally=True,
+        ),
+    ]
     found = [v.rule for v in findings(events, requests)]
     assert found.count("transport.decodable") == 1 and found.count("transport.delivered") == 1
 

@@ -25,7 +25,10 @@ def problems(tmp_path, text):
 
 
 def test_valid_scenario_loads_with_lines(tmp_path):
-    path = write(tmp_path, "ok.yaml", """\
+    path = write(
+        tmp_path,
+        "ok.yaml",
+        """\
         name: Submit
         steps:
           - goto: /create-case
@@ -41,7 +44,8 @@ def test_valid_scenario_loads_with_lines(tmp_path):
         expect:
           - action: ticket_create
             ticket: {id: {regex: "^500"}}
-        """)
+        """,
+    )
     (scenario,) = load_scenarios([path])
     assert [step_kind(s) for s in scenario.steps] == ["goto", "fill", "click", "select", "press", "wait_for", "wait"]
     assert [s.line for s in scenario.steps] == [3, 4, 8, 9, 10, 11, 12]
@@ -51,58 +55,73 @@ def test_valid_scenario_loads_with_lines(tmp_path):
 
 
 def test_unknown_step_kind_suggests_the_closest(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         name: x
         steps:
           - goto: /a
           - clik: "#b"
-        """)
+        """,
+    )
     assert found == [(4, 5, "step #2: unknown step kind 'clik'", "did you mean 'click'?")]
 
 
 def test_unknown_key_and_missing_value_located(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         name: x
         steps:
           - fill: {selector: "#a", valeu: "b"}
           - click: "#c"
             timout: 3
-        """)
+        """,
+    )
     assert (3, 28, "unknown key 'valeu' in step #1 fill", "did you mean 'value'?") in found
     assert any(line == 3 and "required key 'value' is missing" in msg for line, _, msg, _ in found)
     assert (5, 5, "unknown key 'timout' in step #2", "did you mean 'timeout'?") in found
 
 
 def test_wrong_types_and_choices(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         name: x
         steps:
           - wait: soon
           - wait_for: {selector: "#a", state: gone}
-        """)
+        """,
+    )
     assert found[0][:2] == (3, 11) and "valid integer" in found[0][2]
     assert found[1][:2] == (4, 39) and "'attached', 'detached', 'visible' or 'hidden'" in found[1][2]
 
 
 def test_step_with_two_kinds(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         name: x
         steps:
           - click: "#a"
             fill: {selector: "#a", value: b}
-        """)
+        """,
+    )
     assert found == [(3, 5, "step #1 has several kinds (click, fill)", "split it into one step per kind")]
 
 
 def test_bad_regex_located(tmp_path):
-    found = problems(tmp_path, """\
+    found = problems(
+        tmp_path,
+        """\
         name: x
         steps:
           - goto: /a
         expect:
           - action: ticket_create
             ticket: {id: {regex: "^5(00"}}
-        """)
+        """,
+    )
     assert len(found) == 1 and found[0][0] == 6 and "invalid regex" in found[0][2]
 
 

@@ -24,7 +24,9 @@ def test_every_problem_reported_at_its_line(path):
         load_scenarios([path], LoadOptions(env={}))
     found = [(Path(p.file).name, p.line, p.message) for p in info.value.problems]
     for file, line, text in expected:
-        assert any(f == file and l == line and text in m for f, l, m in found), f"missing {file}:{line} {text!r} in {found}"
+        assert any(f == file and n == line and text in m for f, n, m in found), (
+            f"missing {file}:{line} {text!r} in {found}"
+        )
     assert len(found) == len(expected), found
     assert all(p.column is not None for p in info.value.problems if p.line is not None)
 
@@ -32,4 +34,7 @@ def test_every_problem_reported_at_its_line(path):
 def test_the_whole_corpus_at_once_reports_every_file(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenarios([CORPUS], LoadOptions(env={}))
-    assert {Path(p.file).name for p in info.value.problems} >= {p.name for p in FILES} - {"include-bad-step.yaml", "include-cycle.yaml"}
+    assert {Path(p.file).name for p in info.value.problems} >= {p.name for p in FILES} - {
+        "include-bad-step.yaml",
+        "include-cycle.yaml",
+    }

@@ -56,7 +56,9 @@ def test_a_call_within_its_bound_is_left_alone():
 
 def test_remedies_are_applied_in_turn_until_one_ends_the_call():
     call = BlockedCall()
-    dog = Watchdog(0.2, [call.remedy("tried", ends=False), call.remedy("could not", fails=True), call.remedy("ended it")])
+    dog = Watchdog(
+        0.2, [call.remedy("tried", ends=False), call.remedy("could not", fails=True), call.remedy("ended it")]
+    )
     started = time.monotonic()
     with pytest.raises(PageUnresponsive) as raised:
         with dog.bound("reading the page"):
@@ -65,8 +67,10 @@ def test_remedies_are_applied_in_turn_until_one_ends_the_call():
     assert call.applied == ["tried", "could not", "ended it"]
     assert 0.2 + 0.2 <= time.monotonic() - started < 2  # the bound, the first remedy's grace, then the others at once
     assert raised.value.remedy == "ended it" and dog.hangs == [raised.value]
-    assert str(raised.value) == ("the page did not answer within 0.2 s (reading the page): a script kept it busy, or it "
-                                 "waited for a document that never came (the checker ended it to go on)")
+    assert str(raised.value) == (
+        "the page did not answer within 0.2 s (reading the page): a script kept it busy, or it "
+        "waited for a document that never came (the checker ended it to go on)"
+    )
     assert raised.value.restated(5).startswith("the page did not answer within 5 s: a script")
 
 
@@ -136,8 +140,13 @@ def test_processes_are_found_by_ancestry_and_command_line():
     # a stand-in browser and its stand-in renderer: only what runs under the given process is ended (never, say,
     # the renderers of a browser another test of this session launched)
     sleeper = "import time; time.sleep(30)"
-    browser = subprocess.Popen([sys.executable, "-c",
-                                f"import subprocess, sys; subprocess.run([sys.executable, '-c', {sleeper!r}, '--type=renderer'])"])
+    browser = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys; subprocess.run([sys.executable, '-c', {sleeper!r}, '--type=renderer'])",
+        ]
+    )
     try:
         deadline = time.monotonic() + 5
         while not (found := wd.descendants(browser.pid, b"--type=renderer")) and time.monotonic() < deadline:

@@ -7,94 +7,37 @@ findings into `Violation`s with the rule's severity (or the one the configuratio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Callable, Iterable
+import dataclasses
 
-from checker.check.advice import advise, library_name
+from checker.check.advice import library_name
+from checker.check.context import RuleConfig, RuleContext
 from checker.check.deviations import DEVIATIONS, label
 from checker.check.implementation import detect
-from checker.models import SEVERITY_ORDER, Event, ScenarioResult, Severity, Violation
+from checker.check.rules import causal, flow, lifecycle, payload, reconcile, transport  # noqa: F401  (they register their rules)
+from checker.check.rules.registry import RULES, Finding, Rule, RuleFn, rule
+from checker.models import SEVERITY_ORDER, Severity, Violation
 
-
-@dataclass(frozen=True)
-class Finding:
-    message: str
-    hint: str = ""
-    event: Event | None = None
-    field: str | None = None
-    action: str | None = None  # when no event carries it (e.g. an expected action that never came)
-    step: int | None = None
-    severity: Severity | None = None  # a rule may lower its own severity for one finding
-    deviation: str | None = None  # key of a known library deviation (see checker.check.deviations)
-
-
-@dataclass
-class RuleConfig:
-    """What the user's configuration says about the rules."""
-
-    disabled: set[str] = field(default_factory=set)
-    severities: dict[str, Severity] = field(default_factory=dict)
-    expected_search_hub: str | None = None
-    proxies: list[str] = field(default_factory=list)
-    custom_ticket_fields: list[str] = field(default_factory=list)
-    deviations: str = "warning"  # warning | error | ignore: how known library deviations count
-
-
-@dataclass
-class RuleContext:
-    result: ScenarioResult
-    config: RuleConfig = field(default_factory=RuleConfig)
-    memo: dict = field(default_factory=dict)  # what several rules derive from the same result, computed once
-
-    @property
-    def events(self) -> list[Event]:
-        return self.result.events
-
-    @cached_property
-    def case_events(self) -> list[Event]:
-        """Events that name an action (Case Assist or not); undecodable requests are left to their own rule."""
-        return [e for e in self.result.events if e.action is not None and e.decode_error is None]
-
-    def advise(self, topic: str, **values: object) -> str:
-        """A fix hint in the words of the page's implementation (snippet, Headless or Quantic)."""
-        return advise(self.result.implementation, topic, **values)
-
-    def once(self, key: str, compute):
-        if key not in self.memo:
-            self.memo[key] = compute()
-        return self.memo[key]
-
-
-RuleFn = Callable[[RuleContext], Iterable[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: Severity
-    title: str
-    section: str
-    fn: RuleFn
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(rule_id: str, severity: Severity, title: str, section: str) -> Callable[[RuleFn], RuleFn]:
-    def register(fn: RuleFn) -> RuleFn:
-        if rule_id in RULES:
-            raise ValueError(f"duplicate rule id {rule_id}")
-        RULES[rule_id] = Rule(rule_id, severity, title, section, fn)
-        return fn
-
-    return register
+__all__ = [
+    "RULES",
+    "Finding",
+    "Rule",
+    "RuleConfig",
+    "RuleContext",
+    "RuleFn",
+    "all_rules",
+    "evaluate",
+    "rule",
+    "sort_violations",
+    "to_violation",
+]
 
 
 def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violation | None:
     config = context.config
     severity = config.severities.get(item.id) or finding.severity or item.severity
     message, hint, deviation = finding.message, finding.hint, None
+    if finding.deviation and not DEVIATIONS[finding.deviation].applies_to(context.result.implementation.headless):
+        finding = dataclasses.replace(finding, deviation=None)  # that release cannot have it: the page's own doing
     if finding.deviation:
         known = DEVIATIONS[finding.deviation]
         deviation = label(finding.deviation, context)
@@ -125,7 +68,6 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
 
 def evaluate(context: RuleContext) -> list[Violation]:
     """Run the enabled rules; first say which implementation the page runs, since their advice speaks it."""
-    _load_rule_modules()
     context.result.implementation = detect(context.result)
     violations: list[Violation] = []
     for item in RULES.values():
@@ -139,13 +81,11 @@ def evaluate(context: RuleContext) -> list[Violation]:
 
 
 def sort_violations(violations: list[Violation]) -> list[Violation]:
-    return sorted(violations, key=lambda v: (SEVERITY_ORDER[v.severity], v.event_index if v.event_index is not None else 1 << 30, v.rule))
+    return sorted(
+        violations,
+        key=lambda v: (SEVERITY_ORDER[v.severity], v.event_index if v.event_index is not None else 1 << 30, v.rule),
+    )
 
 
 def all_rules() -> list[Rule]:
-    _load_rule_modules()
     return list(RULES.values())
-
-
-def _load_rule_modules() -> None:
-    from checker.check.rules import causal, flow, payload, reconcile, transport  # noqa: F401  (registration side effect)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+import difflib
+from collections.abc import Iterable
 
-from checker.check.protocol import ACTIONS, TICKET_TYPES, ActionSpec, FieldSpec, type_problem, value_at
+from checker.check.context import RuleContext
 from checker.check.deviations import from_headless
-from checker.check.rules import Finding, RuleContext, rule
+from checker.check.protocol import ACTIONS, TICKET_TYPES, ActionSpec, FieldSpec, type_problem, value_at
+from checker.check.rules.ep_payload import ep_findings
+from checker.check.rules.registry import Finding, rule
 from checker.models import Event, Severity
 
 TABLE = "Summary table"
@@ -30,29 +33,66 @@ def _label(event: Event) -> str:
     return f"{ep_type} ({event.action}, event #{event.index})" if ep_type else f"{event.action} (event #{event.index})"
 
 
-@rule("action.unknown", Severity.warning, "Unknown action type", "Case Assist actions reference")
+@rule(
+    "action.unknown",
+    Severity.error,
+    "Unknown action type",
+    "Case Assist actions reference",
+    why="Case Assist reports count only the documented action types: an event under any other name (a typo, an "
+    "invented name) is an event lost",
+)
 def unknown_action(ctx: RuleContext) -> Iterable[Finding]:
-    for event in ctx.case_events:
-        if event.action not in ACTIONS and event.transport in ("collect", "click", "event_protocol"):
-            yield Finding(
-                f"{event.action!r} (event #{event.index}) is not a Case Assist action type",
-                "use one of: " + ", ".join(ACTIONS) + "; a typo here hides the event from Case Assist reports",
-                event=event,
-            )
+    allowed = set(ACTIONS) | set(ctx.config.custom_actions)
+    for event in ctx.events:
+        name = _case_assist_name(event)
+        if name is None or name in allowed:
+            continue
+        guess = difflib.get_close_matches(name, list(ACTIONS), n=1, cutoff=0.75)
+        if event.transport in ("click", "custom") and not guess and not _says_case_assist(event):
+            continue  # another integration's click (a search page's documentOpen): not a Case Assist event
+        did_you_mean = f"did you mean {guess[0]!r}? " if guess else ""
+        yield Finding(
+            f"{name!r} (event #{event.index}) is not a Case Assist action type",
+            f"{did_you_mean}use one of: {', '.join(ACTIONS)}; an organisation's own actions go under "
+            "custom_actions in the configuration",
+            event=event,
+        )
+
+
+def _case_assist_name(event: Event) -> str | None:
+    """The action type a Case Assist event claims: its action, or an unknown CaseAssist.* Event Protocol type."""
+    if event.decode_error is not None:
+        return None
+    if event.protocol == "ep" and event.action is None:
+        ep_type = event.data.get("ep_type")
+        return ep_type if isinstance(ep_type, str) and ep_type.startswith("CaseAssist.") else None
+    if event.transport in ("collect", "click", "custom", "event_protocol"):
+        return event.action
+    return None
+
+
+def _says_case_assist(event: Event) -> bool:
+    return event.data.get("originContext") == "CaseAssist"
 
 
 @rule("action.missing", Severity.error, "svc event without an action", "1: Register a Case Assist action")
 def missing_action(ctx: RuleContext) -> Iterable[Finding]:
     for event in ctx.events:
-        if event.action is None and event.transport == "collect" and event.protocol == "ua" \
-                and event.decode_error is None and event.event_type in ("flowStart", "click"):
+        if (
+            event.action is None
+            and event.transport == "collect"
+            and event.protocol == "ua"
+            and event.decode_error is None
+            and event.event_type in ("flowStart", "click")
+        ):
             yield Finding(
                 f"an svc event (#{event.index}, {event.event_type}) left without svc_action: Case Assist reports cannot "
                 "count it",
                 "call coveoua('svc:setAction', …) right before each send; coveo.analytics sends asynchronously and "
                 "clears the action after each send, so two logs in the same tick mix up: the first request carries "
                 "the second's action and ticket, the second none; let a task pass between two logs",
-                event=event)
+                event=event,
+            )
 
 
 @rule("action.deprecated", Severity.warning, "Deprecated action", "Select a document suggestion")
@@ -69,20 +109,29 @@ def deprecated_action(ctx: RuleContext) -> Iterable[Finding]:
 @rule("payload.required-action-fields", Severity.error, "Required action field missing", TABLE)
 def required_action_fields(ctx: RuleContext) -> Iterable[Finding]:
     for event, spec in _ua_case_events(ctx):
+        data = event.data
         for name in spec.required_data + spec.disputed_data:
-            present, value = name in event.data, event.data.get(name)
-            if present and not _is_blank(value):
-                continue
+            value = data.get(name)
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                continue  # present and not blank (inline: this runs for every field of every event)
+            present = name in data
             state = "is empty" if present else "is missing"
             disputed = name in spec.disputed_data
             deviation = "headless.no-auto-selection" if name == "autoSelection" and from_headless(ctx, event) else None
             yield Finding(
                 f"{_label(event)}: required action field {name!r} {state}",
-                (f"the summary table requires {name} while the action reference calls it optional; set it to be safe"
-                 if disputed else f"pass {name} in the action payload (see '{spec.section}')"),
-                event=event, field=name, severity=Severity.warning if disputed else None, deviation=deviation,
+                (
+                    f"the summary table requires {name} while the action reference calls it optional; set it to be safe"
+                    if disputed
+                    else f"pass {name} in the action payload (see '{spec.section}')"
+                ),
+                event=event,
+                field=name,
+                severity=Severity.warning if disputed else None,
+                deviation=deviation,
             )
         yield from _nested_fields(event, spec)
+    yield from ep_findings(ctx, "required")
 
 
 def _nested_fields(event: Event, spec: ActionSpec) -> Iterable[Finding]:
@@ -95,7 +144,8 @@ def _nested_fields(event: Event, spec: ActionSpec) -> Iterable[Finding]:
                 yield Finding(
                     f"{_label(event)}: required field {parent}.{child} is missing",
                     f"{parent} must describe the selected item, including {child} (see '{spec.section}')",
-                    event=event, field=f"{parent}.{child}",
+                    event=event,
+                    field=f"{parent}.{child}",
                 )
 
 
@@ -110,7 +160,9 @@ def required_ticket_fields(ctx: RuleContext) -> Iterable[Finding]:
                 headless = name == "id" and from_headless(ctx, event)
                 yield Finding(
                     f"{_label(event)}: required ticket field {name!r} is missing",
-                    ctx.advise("ticket-id"), event=event, field=f"ticket.{name}",
+                    ctx.advise("ticket-id"),
+                    event=event,
+                    field=f"ticket.{name}",
                     deviation="headless.ticket-id-from-case-inputs" if headless else None,
                 )
 
@@ -124,12 +176,14 @@ def event_type(ctx: RuleContext) -> Iterable[Finding]:
             yield Finding(
                 f"{_label(event)} was sent as {event.event_type!r}, the protocol requires {spec.event_type!r}",
                 f"coveoua('send', 'event', 'svc', '{spec.event_type}', {{searchHub: …}})",
-                event=event, field="event_type",
+                event=event,
+                field="event_type",
             )
 
 
 @rule("payload.field-type", Severity.error, "Field of the wrong type or range", "Case Assist actions reference")
 def field_type(ctx: RuleContext) -> Iterable[Finding]:
+    yield from ep_findings(ctx, "type")
     for event, spec in _ua_case_events(ctx):
         for path, field_spec in spec.types.items():
             present, value = value_at(event.data, path)
@@ -137,21 +191,36 @@ def field_type(ctx: RuleContext) -> Iterable[Finding]:
                 continue  # absence is the required-fields rule's business
             problem = type_problem(value, field_spec)
             if problem:
-                extra = " (the document's own example writes \"false\": use the boolean false)" \
-                    if field_spec.kind == "boolean" and value in ("true", "false") else ""
-                yield Finding(f"{_label(event)}: {path} {problem}{extra}",
-                              f"send {path} as {_kind_text(field_spec)} (see '{spec.section}')",
-                              event=event, field=path)
+                extra = (
+                    ' (the document\'s own example writes "false": use the boolean false)'
+                    if field_spec.kind == "boolean" and value in ("true", "false")
+                    else ""
+                )
+                yield Finding(
+                    f"{_label(event)}: {path} {problem}{extra}",
+                    f"send {path} as {_kind_text(field_spec)} (see '{spec.section}')",
+                    event=event,
+                    field=path,
+                )
         for key, value in event.ticket.items():
             problem = type_problem(value, TICKET_TYPES[key]) if key in TICKET_TYPES else None
             if problem:
-                yield Finding(f"{_label(event)}: ticket.{key} {problem}", f"send ticket.{key} as {_kind_text(TICKET_TYPES[key])}",
-                              event=event, field=f"ticket.{key}")
+                yield Finding(
+                    f"{_label(event)}: ticket.{key} {problem}",
+                    f"send ticket.{key} as {_kind_text(TICKET_TYPES[key])}",
+                    event=event,
+                    field=f"ticket.{key}",
+                )
 
 
 def _kind_text(spec: FieldSpec) -> str:
-    text = {"string": "a string", "number": "a number", "integer": "an integer", "boolean": "a boolean",
-            "object": "an object"}[spec.kind]
+    text = {
+        "string": "a string",
+        "number": "a number",
+        "integer": "an integer",
+        "boolean": "a boolean",
+        "object": "an object",
+    }[spec.kind]
     if spec.minimum is not None:
         text += f" ≥ {spec.minimum:g}" if spec.maximum is None else f" between {spec.minimum:g} and {spec.maximum:g}"
     return text
@@ -159,23 +228,31 @@ def _kind_text(spec: FieldSpec) -> str:
 
 @rule("payload.allowed-value", Severity.error, "Value not allowed", "Cancel a ticket")
 def allowed_value(ctx: RuleContext) -> Iterable[Finding]:
+    yield from ep_findings(ctx, "enum")
     for event, spec in _ua_case_events(ctx):
-        for path, field_spec in spec.types.items():
+        for path, field_spec in spec.restricted_types:
             present, value = value_at(event.data, path)
-            if present and field_spec.allowed and isinstance(value, str) and value not in field_spec.allowed:
-                yield Finding(f"{_label(event)}: {path} is {value!r}, allowed: {' or '.join(field_spec.allowed)}",
-                              f"use exactly {' or '.join(repr(a) for a in field_spec.allowed)} (case matters)",
-                              event=event, field=path)
+            if present and isinstance(value, str) and value not in field_spec.allowed:
+                yield Finding(
+                    f"{_label(event)}: {path} is {value!r}, allowed: {' or '.join(field_spec.allowed)}",
+                    f"use exactly {' or '.join(repr(a) for a in field_spec.allowed)} (case matters)",
+                    event=event,
+                    field=path,
+                )
 
 
 @rule("payload.deprecated-field", Severity.warning, "Deprecated field", "Case Assist actions reference")
 def deprecated_field(ctx: RuleContext) -> Iterable[Finding]:
     for event, spec in _ua_case_events(ctx):
-        for path, field_spec in spec.types.items():
-            if field_spec.deprecated_by and value_at(event.data, path)[0]:
-                yield Finding(f"{_label(event)}: {path} is deprecated", f"use {field_spec.deprecated_by} instead",
-                              event=event, field=path,
-                              deviation="headless.sends-deprecated-fields" if from_headless(ctx, event) else None)
+        for path, field_spec in spec.deprecated_types:
+            if value_at(event.data, path)[0]:
+                yield Finding(
+                    f"{_label(event)}: {path} is deprecated",
+                    f"use {field_spec.deprecated_by} instead",
+                    event=event,
+                    field=path,
+                    deviation="headless.sends-deprecated-fields" if from_headless(ctx, event) else None,
+                )
 
 
 @rule("event.transport", Severity.error, "Action sent through the wrong kind of event", "Select a document suggestion")
@@ -184,10 +261,14 @@ def transport_kind(ctx: RuleContext) -> Iterable[Finding]:
         if event.protocol != "ua":
             continue
         if spec.transport == "click" and event.transport == "collect":
-            yield Finding(f"{_label(event)} was logged as an svc event; it is a Coveo Analytics click event",
-                          f"coveoua('send', 'click', {{actionCause: '{event.action}', …}}) (coveo.analytics ≥ 2.30.45)",
-                          event=event)
+            yield Finding(
+                f"{_label(event)} was logged as an svc event; it is a Coveo Analytics click event",
+                f"coveoua('send', 'click', {{actionCause: '{event.action}', …}}) (coveo.analytics ≥ 2.30.45)",
+                event=event,
+            )
         elif spec.transport == "svc" and event.transport == "click":
-            yield Finding(f"{_label(event)} was sent as a click event; it is an svc action",
-                          f"coveoua('svc:setAction', '{event.action}', …) then coveoua('send', 'event', 'svc', 'click', …)",
-                          event=event)
+            yield Finding(
+                f"{_label(event)} was sent as a click event; it is an svc action",
+                f"coveoua('svc:setAction', '{event.action}', …) then coveoua('send', 'event', 'svc', 'click', …)",
+                event=event,
+            )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
-from checker.capture.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
 from checker.check.advice import library_name
+from checker.check.context import RuleContext
 from checker.check.deviations import next_mode
-from checker.check.rules import Finding, RuleContext, rule
+from checker.check.rules.registry import Finding, rule
+from checker.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
 from checker.models import CapturedRequest, Severity
 from checker.values import split_url
 
@@ -27,8 +28,8 @@ def decodable(ctx: RuleContext) -> Iterable[Finding]:
 @rule("transport.delivered", Severity.error, "Analytics request not delivered", "Use the Coveo UA library")
 def delivered(ctx: RuleContext) -> Iterable[Finding]:
     for req in ctx.result.requests:
-        if req.kind != "analytics" or req.answered_locally:
-            continue
+        if req.kind != "analytics" or req.answered_locally or cancelled_by_navigation(req):
+            continue  # a send the page's navigation cancelled has its own rule
         if req.failure or (req.status is not None and not 200 <= req.status < 300):
             problem = req.failure or f"HTTP {req.status}"
             yield Finding(
@@ -36,6 +37,66 @@ def delivered(ctx: RuleContext) -> Iterable[Finding]:
                 "check the token (Push access on Analytics Data), the endpoint and CORS; blocked requests lose events",
                 step=req.step,
             )
+
+
+def cancelled_by_navigation(request: CapturedRequest) -> bool:
+    """An analytics fetch/XHR the browser aborted: the page's document went away while it was in flight (with
+    `--analytics block` answered as late as the cloud answers, `--analytics-delay`)."""
+    return (
+        request.kind == "analytics"
+        and request.resource_type in ("fetch", "xhr")
+        and "ERR_ABORTED" in (request.failure or "")
+    )
+
+
+def _kept_alive(ctx: RuleContext, request: CapturedRequest) -> bool:
+    """The page's fetch asked for `keepalive` (the JS layer saw it): in production it outlives the page; the
+    aborted request Playwright reports is only the old document's end of it."""
+    calls = [
+        c for c in ctx.result.js_calls if c.fn == "fetch" and c.url == request.url and c.time_ms <= request.time_ms + 50
+    ]
+    return bool(calls) and calls[-1].info.get("keepalive") is True
+
+
+WAITS = ("wait", "wait_for", "wait_for_event", "screenshot")  # steps that leave the page to itself
+
+
+def _cut_by_a_later_action(ctx: RuleContext, request: CapturedRequest) -> bool:
+    """The navigation that aborted it came from a later step that acted on the page (a click that navigates, a
+    goto), sooner after the send than a person would act: the robot's doing, not the page's."""
+    step = request.failure_step
+    if step is None or not 0 <= step < len(ctx.result.steps):
+        return False
+    while step > 0 and ctx.result.steps[step].kind in WAITS:
+        step -= 1  # the abort came while waiting: the navigation is the doing of the last step that acted
+    return request.step is not None and step > request.step
+
+
+@rule(
+    "transport.cancelled-by-navigation",
+    Severity.error,
+    "Analytics request cancelled by navigation",
+    "Use the Coveo UA library",
+    why="a fetch or XHR still in flight when the page navigates is cancelled by the browser: the event (often "
+    "ticket_create, right before a confirmation page) never reaches Coveo, while the page looks fine",
+)
+def cancelled_sends(ctx: RuleContext) -> Iterable[Finding]:
+    for request in ctx.result.requests:
+        if not cancelled_by_navigation(request) or _kept_alive(ctx, request):
+            continue
+        if _cut_by_a_later_action(ctx, request):
+            continue
+        events = [e for e in ctx.events if e.request_id == request.id]
+        what = ", ".join(f"{e.action} (event #{e.index})" for e in events) or f"the request to {request.url}"
+        transport = "fetch" if request.resource_type == "fetch" else "XMLHttpRequest"
+        yield Finding(
+            f"{what} was sent with {transport}, without keepalive, and the page navigated away before the answer "
+            f"came: the browser cancelled it ({request.failure}), so it is never counted",
+            "let the send finish before navigating (coveoua('send', …) returns a promise: await it), or send with "
+            "navigator.sendBeacon or fetch(url, {keepalive: true}), which outlive the page",
+            event=events[0] if events else None,
+            step=request.step,
+        )
 
 
 def _endpoint(url: str) -> str:
@@ -54,11 +115,18 @@ def _page_origin(req: CapturedRequest) -> str | None:
     return None
 
 
-@rule("transport.endpoint", Severity.error, "Events sent to a non-Coveo endpoint", "(Prerequisite) Initialize the library")
+@rule(
+    "transport.endpoint", Severity.error, "Events sent to a non-Coveo endpoint", "(Prerequisite) Initialize the library"
+)
 def endpoint(ctx: RuleContext) -> Iterable[Finding]:
     reported: set[str] = set()
+    coveo: dict[str, bool] = {}  # by URL: a page sends thousands of events to the same one or two
     for req in ctx.result.requests:
-        if req.kind != "analytics" or is_coveo_analytics_host(req.url) or matches_proxy(req.url, ctx.config.proxies):
+        if req.kind != "analytics":
+            continue
+        if req.url not in coveo:
+            coveo[req.url] = is_coveo_analytics_host(req.url) or matches_proxy(req.url, ctx.config.proxies)
+        if coveo[req.url]:
             continue
         target = _endpoint(req.url)
         if target in reported:
@@ -72,11 +140,15 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
                 f"analytics go to the page's own origin ({target}): coveoua('init', token, '{org}') took the "
                 "organization ID as a relative URL",
                 f"pass the analytics endpoint, not the bare organization ID: "
-                f"coveoua('init', token, 'https://{org}.analytics.org.coveo.com')", step=req.step)
+                f"coveoua('init', token, 'https://{org}.analytics.org.coveo.com')",
+                step=req.step,
+            )
         else:
             yield Finding(
                 f"analytics go to {target}, which is not a Coveo analytics endpoint",
-                ctx.advise("endpoint"), step=req.step)
+                ctx.advise("endpoint"),
+                step=req.step,
+            )
 
 
 @rule("library.analytics-mode", Severity.error, "Headless in next analytics mode", "Use the Coveo UA library")
@@ -84,14 +156,18 @@ def analytics_mode(ctx: RuleContext) -> Iterable[Finding]:
     sent_ep = any(e.protocol == "ep" and (e.library or "").startswith("@coveo/headless") for e in ctx.events)
     if next_mode(ctx) or sent_ep:
         found = ctx.result.implementation
-        yield Finding(f"the Case Assist engine ({library_name(found)}) logs in 'next' analytics mode (Event Protocol); "
-                      f"@coveo/headless {found.headless or '?'} itself warns that this mode is not available for Coveo for Service "
-                      "features, so Case Assist reports and models may not get these events",
-                      ctx.advise("analytics-mode"))
+        yield Finding(
+            f"the Case Assist engine ({library_name(found)}) logs in 'next' analytics mode (Event Protocol); "
+            f"@coveo/headless {found.headless or '?'} itself warns that this mode is not available for Coveo for Service "
+            "features, so Case Assist reports and models may not get these events",
+            ctx.advise("analytics-mode"),
+        )
 
 
-SERVICE_API_LOSS = {"classify": "classifications (no ticket_classification_click can follow)",
-                    "documents/suggest": "document suggestions (no suggestion click, quick view or rating can follow)"}
+SERVICE_API_LOSS = {
+    "classify": "classifications (no ticket_classification_click can follow)",
+    "documents/suggest": "document suggestions (no suggestion click, quick view or rating can follow)",
+}
 
 
 @rule("transport.service-api", Severity.error, "Customer Service API call failed", "Case Assist API")
@@ -103,10 +179,13 @@ def service_api(ctx: RuleContext) -> Iterable[Finding]:
     for req in ctx.result.requests:
         endpoint = service_api_endpoint(req.url) if req.kind == "service_api" else None
         if endpoint is not None and req.status is not None and req.status >= 400:
-            config = re.search(r"/caseassists/([^/]+)/", split_url(req.url).path)
-            refused.setdefault((config.group(1) if config else "?", req.status), []).append((endpoint, req))
+            found = re.search(r"/caseassists/([^/]+)/", split_url(req.url).path)
+            refused.setdefault((found.group(1) if found else "?", req.status), []).append((endpoint, req))
     for (config, status), calls in refused.items():
         endpoints = list(dict.fromkeys(endpoint for endpoint, _ in calls))
-        yield Finding(f"{' and '.join(endpoints)} for Case Assist configuration {config!r} was answered HTTP {status} "
-                      f"({len(calls)} call(s)): the page got no " + " and no ".join(SERVICE_API_LOSS[e] for e in endpoints),
-                      ctx.advise("service-api"), step=calls[0][1].step)
+        yield Finding(
+            f"{' and '.join(endpoints)} for Case Assist configuration {config!r} was answered HTTP {status} "
+            f"({len(calls)} call(s)): the page got no " + " and no ".join(SERVICE_API_LOSS[e] for e in endpoints),
+            ctx.advise("service-api"),
+            step=calls[0][1].step,
+        )

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from checker.errors import SetupError
@@ -73,7 +74,7 @@ def quantic_ready() -> bool:
     return bool(_stamp()) and all((DIST / name).is_file() for name in OUTPUTS)
 
 
-def build_quantic(log=print) -> str:
+def build_quantic(log: Callable[[str], None] = print) -> str:
     """Build the Quantic demo when its inputs changed since the last build; say what was done, in one line."""
     src = quantic_source()
     if src is None:
@@ -97,14 +98,20 @@ def _run_build(src: Path, version: str, key: str) -> float:
     staging = DIST.with_name(DIST.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     started = time.monotonic()
-    result = subprocess.run([node, str(QUANTIC_DIR / "build.mjs"), str(src / LWC), version, str(staging)],
-                            cwd=DEMO_DIR, capture_output=True, text=True)
+    result = subprocess.run(
+        [node, str(QUANTIC_DIR / "build.mjs"), str(src / LWC), version, str(staging)],
+        cwd=DEMO_DIR,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.monotonic() - started
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise SetupError("the Quantic demo build failed: " + " | ".join(tail),
-                         f"check the Quantic sources at {src} (Quantic {version}), then run setup again")
+        raise SetupError(
+            "the Quantic demo build failed: " + " | ".join(tail),
+            f"check the Quantic sources at {src} (Quantic {version}), then run setup again",
+        )
     stamp = {"key": key, "quantic_version": version, "source": str(src), "seconds": round(seconds, 1)}
     (staging / STAMP.name).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
     _replace(DIST, staging)

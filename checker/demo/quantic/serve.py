@@ -103,8 +103,12 @@ def reply(method: str, path: str, query: str, site: dict[str, str]) -> Reply | F
     if rest == "/create-case" and method == "GET":
         return _page(variant, query, site)
     if rest == "/popular-articles" and method == "GET":
-        config = {"component": "c-popular-articles", "engineId": SECOND_ENGINE_ID,
-                  "caseAssistId": site["caseAssistId"], "searchHub": site["searchHub"]}
+        config = {
+            "component": "c-popular-articles",
+            "engineId": SECOND_ENGINE_ID,
+            "caseAssistId": site["caseAssistId"],
+            "searchHub": site["searchHub"],
+        }
         return Reply(200, _render("widget.html", config), "text/html")
     if rest == "/apex/HeadlessController.getHeadlessConfiguration":
         return Reply(200, json.dumps(apex_configuration(variant, site)), "application/json")
@@ -161,11 +165,11 @@ def _shared_file(rest: str) -> Reply | File | None:
     if rest == "/static/app.js":
         return File(DIST / "app.js", DIST)
     if rest.startswith("/resources/"):
-        return File(DIST / "resources" / rest[len("/resources/"):], DIST / "resources")
+        return File(DIST / "resources" / rest[len("/resources/") :], DIST / "resources")
     if rest.startswith("/slds/"):
-        return File(SLDS_ASSETS / rest[len("/slds/"):], SLDS_ASSETS)
+        return File(SLDS_ASSETS / rest[len("/slds/") :], SLDS_ASSETS)
     if rest.startswith("/ui-api/object-info/"):
-        return _ui_api(rest[len("/ui-api/object-info/"):].split("/"))
+        return _ui_api(rest[len("/ui-api/object-info/") :].split("/"))
     return None
 
 
@@ -175,8 +179,11 @@ def _ui_api(parts: list[str]) -> Reply:
         return Reply(200, json.dumps(_object_info()), "application/json")
     if len(parts) == 3 and parts[:2] == ["Case", "picklist-values"] and parts[2] == RECORD_TYPE_ID:
         return Reply(200, json.dumps(_picklist_values()), "application/json")
-    return Reply(404, json.dumps([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
-                 "application/json")
+    return Reply(
+        404,
+        json.dumps([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]),
+        "application/json",
+    )
 
 
 def _object_info() -> dict[str, Any]:
@@ -186,23 +193,41 @@ def _object_info() -> dict[str, Any]:
         "Category__c": {"apiName": "Category__c", "dataType": "Picklist", "label": "Category"},
         "Priority": {"apiName": "Priority", "dataType": "Picklist", "label": "Priority"},
     }
-    return {"apiName": "Case", "label": "Case", "labelPlural": "Cases", "keyPrefix": "500",
-            "defaultRecordTypeId": RECORD_TYPE_ID, "fields": fields,
-            "recordTypeInfos": {RECORD_TYPE_ID: {"available": True, "defaultRecordTypeMapping": True, "master": True,
-                                                 "name": "Master", "recordTypeId": RECORD_TYPE_ID}}}
+    return {
+        "apiName": "Case",
+        "label": "Case",
+        "labelPlural": "Cases",
+        "keyPrefix": "500",
+        "defaultRecordTypeId": RECORD_TYPE_ID,
+        "fields": fields,
+        "recordTypeInfos": {
+            RECORD_TYPE_ID: {
+                "available": True,
+                "defaultRecordTypeMapping": True,
+                "master": True,
+                "name": "Master",
+                "recordTypeId": RECORD_TYPE_ID,
+            }
+        },
+    }
 
 
 def _picklist_values() -> dict[str, Any]:
     def picklist(values: tuple[str, ...]) -> dict[str, Any]:
-        entries = [{"attributes": None, "label": value, "validFor": [], "value": value} for value in values]
+        entries: list[dict[str, Any]] = [
+            {"attributes": None, "label": value, "validFor": [], "value": value} for value in values
+        ]
         return {"controllerValues": {}, "defaultValue": None, "values": entries}
 
-    return {"picklistFieldValues": {"Category__c": picklist(CATEGORIES),
-                                    "Priority": picklist(("High", "Medium", "Low"))}}
+    return {
+        "picklistFieldValues": {"Category__c": picklist(CATEGORIES), "Priority": picklist(("High", "Medium", "Low"))}
+    }
 
 
 def _not_built() -> Reply:
-    body = ("<!doctype html><title>Quantic demo not built</title><h1>The Quantic demo is not built</h1>"
-            "<p>It is built from Coveo's Quantic sources (<a href=\"https://github.com/coveo/ui-kit\">coveo/ui-kit</a>, "
-            f"not on npm): {html.escape(HOW_TO_GET)}.</p>")
+    body = (
+        "<!doctype html><title>Quantic demo not built</title><h1>The Quantic demo is not built</h1>"
+        '<p>It is built from Coveo\'s Quantic sources (<a href="https://github.com/coveo/ui-kit">coveo/ui-kit</a>, '
+        f"not on npm): {html.escape(HOW_TO_GET)}.</p>"
+    )
     return Reply(503, body, "text/html")

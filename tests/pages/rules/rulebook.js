@@ -64,10 +64,24 @@
     'scenario.expected-event': { noNextStage: true }, // the Next button only switches the stage
     'scenario.unexpected-event': { // a selected classification is logged as a field update too (as Headless does)
       after: (a) => is(a, 'ticket_classification_click') && later(() => svc('ticket_field_update', { fieldName: 'category' })) },
+    // --- what only the page's lifecycle shows ------------------------------------------------------------------
+    'action.overwritten': { skipSend: (a) => is(a, 'ticket_next_stage') }, // registered, then replaced by the next log
+    'page.call-failed': { misspell: (a) => is(a, 'ticket_next_stage') }, // coveoua('svc:setActoin', …), caught and logged
+    'page.uncaught-error': { nextLogThrows: true }, // the Next button's logging handler reads a field the API never sent
+    'flow.started-twice': { restartOnFirstChange: true }, // the interface renders again once the first field changes
+    'flow.field-update-noise': { logOnInput: true }, // the description logs an update on every keystroke
+    'flow.client-id-sources': { ownClientId: true }, // the API is given the CRM session's ID, not the analytics one
+    // the confirmation is a page of its own, opened right after the log: the browser cancels coveoua's fetch
+    'transport.cancelled-by-navigation': { navigateAtOnce: true },
     // --- transport -----------------------------------------------------------------------------------------------
     'transport.decodable': { handBuiltBeacon: true }, // a leftover hand-built beacon with a form body
     'transport.endpoint': { endpoint: 'testorg' }, // the bare organization ID as coveoua('init')'s 2nd argument
   };
+
+  const CRM_SESSION = '7f3c9a2e-5b1d-4e8f-a6c0-d2b4e6f80913'; // the CRM's own session ID (ownClientId)
+
+  // `?confirm=page`: the confirmation is a page of its own, opened once the ticket_create send is answered
+  const CONFIRMATION_PAGE = new URLSearchParams(location.search).get('confirm') === 'page';
 
   const key = new URLSearchParams(location.search).get('break') || '';
   if (key && !(key in BREAKS)) throw new Error(`rulebook.js: unknown break '${key}'`);
@@ -99,14 +113,29 @@
     return out;
   }
 
+  // Like many sites, the page logs through a wrapper that never lets analytics break the form.
+  function safely(...args) {
+    try {
+      return coveoua(...args);
+    } catch (error) {
+      console.error('analytics:', error);
+      return undefined;
+    }
+  }
+
   function svc(action, data, eventType) {
     action = (bug.rename || {})[action] || action;
     hook('before', action);
-    if (!hook('skipSetAction', action, false)) coveoua('svc:setAction', action, data === undefined ? undefined : hook('data', action, data));
-    coveoua('svc:setTicket', hook('ticket', action, ticketPayload()));
+    const setAction = hook('misspell', action, false) ? 'svc:setActoin' : 'svc:setAction';
+    if (!hook('skipSetAction', action, false)) safely(setAction, action, data === undefined ? undefined : hook('data', action, data));
+    safely('svc:setTicket', hook('ticket', action, ticketPayload()));
     const hub = hook('hub', action, HUB);
-    coveoua('send', 'event', 'svc', hook('eventType', action, eventType || 'click'), hub ? { searchHub: hub } : {});
+    let sent;
+    if (!hook('skipSend', action, false)) {
+      sent = safely('send', 'event', 'svc', hook('eventType', action, eventType || 'click'), hub ? { searchHub: hub } : {});
+    }
     hook('after', action);
+    return sent; // coveo.analytics' promise of the request
   }
 
   function visitorId() {
@@ -156,7 +185,7 @@
     const response = await fetch(`${API}/${endpoint}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ clientId: visitorId(), locale: 'en', fields: fields }),
+      body: JSON.stringify({ clientId: bug.ownClientId ? CRM_SESSION : visitorId(), locale: 'en', fields: fields }),
     });
     return response.json();
   }
@@ -216,8 +245,16 @@
     svc('suggestion_rate', { rate: 1, ...suggestionData(doc, index) });
   }
 
-  function next() {
+  function logNextStage() {
+    if (bug.nextLogThrows) {
+      const product = state.classification.fields.product.predictions[0]; // no product field in this configuration
+      svc('ticket_next_stage', { product: product.value });
+      return;
+    }
     if (!bug.noNextStage) svc('ticket_next_stage');
+  }
+
+  function next() { // the UI's own handler: a second listener, so the logging one cannot stop it
     $('review').textContent = `${state.ticket.subject} (${state.ticket.category})`;
     $('stage-1').hidden = true;
     $('stage-2').hidden = false;
@@ -226,7 +263,12 @@
   async function submit() {
     if (bug.createBeforeId) svc('ticket_create');
     state.ticket.id = await createCase();
-    if (!bug.createBeforeId) svc('ticket_create');
+    const sent = bug.createBeforeId ? undefined : svc('ticket_create');
+    if (bug.navigateAtOnce || CONFIRMATION_PAGE) {
+      if (!bug.navigateAtOnce) await sent; // the clean way: the event is on its way before the page goes
+      location.href = `/pages/rules/confirmation.html?case=${state.ticket.id}`;
+      return;
+    }
     if (bug.handBuiltBeacon) {
       navigator.sendBeacon('https://testorg.analytics.org.coveo.com/rest/v15/analytics/collect',
         `svc_action=ticket_create&id=${state.ticket.id}`);
@@ -275,14 +317,18 @@
   }
 
   function start() {
+    let changes = 0;
     const field = (id, name) => $(id).addEventListener('change', () => {
-      onFieldChange(name, $(id).value.trim());
+      if (!(bug.logOnInput && name === 'description')) onFieldChange(name, $(id).value.trim());
       if (name === 'subject' || name === 'description') refresh();
+      if (bug.restartOnFirstChange && ++changes === 1) later(() => svc('ticket_create_start', undefined, 'flowStart'));
     });
+    if (bug.logOnInput) $('description').addEventListener('input', () => onFieldChange('description', $('description').value.trim()));
     field('subject', 'subject');
     field('description', 'description');
     field('category', 'category');
     field('serial', 'serialNumber');
+    $('next').addEventListener('click', logNextStage);
     $('next').addEventListener('click', next);
     $('submit').addEventListener('click', submit);
     $('solved').addEventListener('click', () => cancel('Solved'));

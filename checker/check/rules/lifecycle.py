@@ -1,0 +1,252 @@
+"""What a field-by-field check of each event cannot see: actions the page set and lost before a send, calls that
+failed inside the page, a flow started twice in one visit, and field updates sent on every keystroke.
+
+These rules read the JS layer (every `coveoua(...)` call, Headless analytics action and uncaught exception, with
+the step it happened in) next to the decoded events.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+from collections.abc import Iterable, Iterator
+
+from checker.check.context import RuleContext
+from checker.check.protocol import FLOW_END, FLOW_START
+from checker.check.rules.registry import Finding, rule
+from checker.decode.intents import failed_coveoua_calls
+from checker.models import Event, JsCall, Severity
+
+REGISTER = "1: Register a Case Assist action"
+EVENTS = "Case Assist events"
+
+
+def step_text(ctx: RuleContext, step: int | None) -> str:
+    """'step #3 (click #next)', or 'after the steps' for what happened outside any step."""
+    if step is None or not 0 <= step < len(ctx.result.steps):
+        return "outside the steps"
+    return f"step #{step + 1} ({ctx.result.steps[step].description})"
+
+
+def call_text(call: JsCall) -> str:
+    """coveoua('svc:setAction', 'ticket_next_stage', …) as the page wrote it (arguments as captured, redacted)."""
+    shown = ", ".join(_short_repr(a) for a in call.args[:3])
+    more = ", …" if len(call.args) > 3 else ""
+    return f"coveoua({shown}{more})"
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _page_key(call: JsCall) -> str | None:
+    """The document a call belongs to: coveo.analytics keeps one registered action per page (frame)."""
+    return call.frame_url.split("#", 1)[0] if call.frame_url else None
+
+
+# --- 1. an action set but never sent ------------------------------------------------------------------------------
+def overwritten_actions(coveoua_calls: list[JsCall], failed: set[int]) -> Iterator[tuple[JsCall, JsCall]]:
+    """(lost, by): an `svc:setAction` followed, in the same page, by another one with no `send` in between. The
+    library keeps one registered action and clears it at each send, so the first user action is never logged.
+    `coveoua_calls` in call order; `failed`: the ids of those that threw (they registered nothing)."""
+    pending: dict[str | None, JsCall] = {}
+    for call in coveoua_calls:
+        if call.id in failed or not call.args:
+            continue
+        page, command = _page_key(call), call.args[0]
+        if command == "svc:setAction":
+            if page in pending:
+                yield pending[page], call
+            pending[page] = call
+        elif command == "send":
+            pending.pop(page, None)
+
+
+@rule(
+    "action.overwritten",
+    Severity.error,
+    "Action set but never sent",
+    REGISTER,
+    why="coveo.analytics keeps one registered action and sends it with the next svc event: an action set again "
+    "before a send replaces the first one, so that user action is missing from Case Assist reports",
+)
+def overwritten_action(ctx: RuleContext) -> Iterable[Finding]:
+    failed = {call.id for call, _ in _failed_calls(ctx)}
+    for lost, by in overwritten_actions(ctx.calls("coveoua"), failed):
+        action = lost.args[1] if len(lost.args) > 1 and isinstance(lost.args[1], str) else None
+        yield Finding(
+            f"{call_text(lost)} ({step_text(ctx, lost.step)}) was overwritten by {call_text(by)} "
+            f"({step_text(ctx, by.step)}) before any coveoua('send', …): {action or 'the first action'} was never logged",
+            "send each action right after registering it: coveoua('svc:setAction', …), coveoua('svc:setTicket', …), "
+            "then coveoua('send', 'event', 'svc', …) before the next svc:setAction",
+            action=action,
+            step=lost.step,
+        )
+
+
+# --- 2. calls that fail inside the page ---------------------------------------------------------------------------
+def _failed_calls(ctx: RuleContext) -> list[tuple[JsCall, JsCall]]:
+    if not ctx.calls("coveoua-error"):
+        return []
+    return ctx.once("failed-coveoua-calls", lambda: failed_coveoua_calls(ctx.result.js_calls))
+
+
+def _error_of(call: JsCall) -> str:
+    error = call.info.get("error")
+    return str(error) if error else "an exception"
+
+
+# what coveo.analytics 2.30 answers to (its actions, and the svc plugin's functions)
+COVEOUA_COMMANDS = [
+    "init", "set", "send", "onLoad", "callPlugin", "reset", "require", "provide", "version",
+    "svc:setAction", "svc:setTicket", "svc:clearPluginData",
+]  # fmt: skip
+
+
+def _lost_by_failure(call: JsCall) -> str:
+    """What was not logged because this coveoua call failed."""
+    command = call.args[0] if call.args else None
+    if command == "send":
+        return "this event was not sent"
+    if command == "svc:setAction":
+        return "its action was not registered: the next svc event leaves without it (or with the previous one)"
+    if command == "svc:setTicket":
+        return "the ticket was not registered: the next svc event carries an old or empty ticket"
+    if command == "init":
+        return "the library was not initialised: no event of this page is sent"
+    guess = difflib.get_close_matches(str(command), COVEOUA_COMMANDS, n=1, cutoff=0.6)
+    meant = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return f"the library does not know this command{meant}, so the call did nothing and logged nothing"
+
+
+@rule(
+    "page.call-failed",
+    Severity.error,
+    "Analytics call failed in the page",
+    "Use the Coveo UA library",
+    why="a coveoua command the library does not know (a misspelt or invented one) or a Headless analytics action "
+    "that fails throws inside the page: the page keeps working, and the event is silently missing",
+)
+def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
+    for call, thrown in _failed_calls(ctx):
+        yield Finding(
+            f"{call_text(call)} ({step_text(ctx, call.step)}) threw {_error_of(thrown)}: {_lost_by_failure(call)}",
+            "use a command coveo.analytics knows (init, set, send, svc:setAction, svc:setTicket, …); the exception is "
+            "in the browser console",
+            step=call.step,
+        )
+    for call in ctx.calls("headless-rejected"):
+        name = call.args[0] if call.args else "?"
+        yield Finding(
+            f"the Headless analytics action {name!r} ({step_text(ctx, call.step)}) was rejected: "
+            f"{_error_of(call)}; its event was not sent",
+            "check the engine's analytics configuration and the arguments the page passes to the controller",
+            step=call.step,
+        )
+
+
+@rule(
+    "page.uncaught-error",
+    Severity.warning,
+    "Exception thrown during a step",
+    "Use the Coveo UA library",
+    why="an exception thrown on the way to a log stops the handler before it logs: the page looks fine and the "
+    "event never leaves",
+)
+def uncaught_errors(ctx: RuleContext) -> Iterable[Finding]:
+    failed = {(c.step, _error_of(c)) for c in ctx.calls("coveoua-error")}
+    seen: set[tuple[int | None, str]] = set()
+    for call in ctx.calls("page-error"):
+        if call.step is None:
+            continue
+        text = str(call.args[0]) if call.args else "an exception"
+        if (call.step, text) in failed or (call.step, text) in seen:
+            continue  # a failed coveoua call says it already; one finding per exception and step
+        seen.add((call.step, text))
+        missing = [
+            r.expected.get("action")
+            for r in ctx.result.expectations
+            if r.kind == "expect" and r.step == call.step and not r.matched
+        ]
+        source = f" at {call.info['source']}" if call.info.get("source") else ""
+        lost = f": {', '.join(map(str, missing))} expected in this step was not logged" if missing else ""
+        yield Finding(
+            f"the page threw {text}{source} during {step_text(ctx, call.step)}{lost}",
+            "fix the exception (see the browser console); log the event before any code that may throw, or in a "
+            "finally block",
+            step=call.step,
+            severity=Severity.error if missing else None,
+        )
+
+
+# --- 9. a flow started twice --------------------------------------------------------------------------------------
+def _visit_starts(ctx: RuleContext) -> list[float]:
+    """When each top-level document loaded: a new visit. Journals written before the hook said `top` count every
+    document, which can only split visits more (no false finding)."""
+    return sorted(c.time_ms for c in ctx.calls("page") if c.info.get("top", True))
+
+
+@rule(
+    "flow.started-twice",
+    Severity.error,
+    "Flow started twice",
+    "Enter the interface",
+    why="two ticket_create_start in one visit count two case creation attempts for one: Case Assist reports and "
+    "the deflection figures are skewed (two interfaces or engines on the page, or a component rendered twice)",
+)
+def started_twice(ctx: RuleContext) -> Iterable[Finding]:
+    visits = _visit_starts(ctx)
+    open_start: Event | None = None
+    visit_of_start = -1
+    for event in sorted(ctx.case_events, key=lambda e: e.time_ms):
+        visit = bisect.bisect_right(visits, event.time_ms)
+        if event.action in FLOW_END:
+            open_start = None
+        elif event.action == FLOW_START:
+            if open_start is not None and visit == visit_of_start:
+                yield Finding(
+                    f"ticket_create_start was logged again (event #{event.index}, {step_text(ctx, event.step)}) in "
+                    f"the visit that event #{open_start.index} ({step_text(ctx, open_start.step)}) started, with no "
+                    "ticket_create or ticket_cancel in between",
+                    "log ticket_create_start once when the interface opens: one Case Assist interface (or engine) "
+                    "per page, and a component that renders again must not log it again",
+                    event=event,
+                )
+            open_start, visit_of_start = event, visit
+
+
+# --- 4. noise -----------------------------------------------------------------------------------------------------
+@rule(
+    "flow.field-update-noise",
+    Severity.warning,
+    "Field update sent on every keystroke",
+    "Fill a field",
+    why="ticket_field_update is one event per field change; one per keystroke floods the reports and hides the "
+    "real changes",
+)
+def field_update_noise(ctx: RuleContext) -> Iterable[Finding]:
+    for (step, name), events in noisy_field_updates(ctx).items():
+        yield Finding(
+            f"ticket_field_update for {name!r} was sent {len(events)} times during {step_text(ctx, step)} (more "
+            f"than {ctx.config.field_update_limit}): once per keystroke instead of once per change",
+            "log the update on the field's change (or blur) event, or debounce the input handler; "
+            "rules.field_update_limit in the configuration sets the limit",
+            event=events[0],
+            field="fieldName",
+        )
+
+
+def noisy_field_updates(ctx: RuleContext) -> dict[tuple[int | None, str], list[Event]]:
+    """(step, field name) → its updates, where one step sent more than the limit for one field. Updates that
+    repeat one another there (a space typed, then trimmed) are this noise, not separate duplicates."""
+
+    def compute() -> dict[tuple[int | None, str], list[Event]]:
+        groups: dict[tuple[int | None, str], list[Event]] = {}
+        for event in ctx.case_events:
+            name = event.data.get("fieldName")
+            if event.action == "ticket_field_update" and isinstance(name, str):
+                groups.setdefault((event.step, name), []).append(event)
+        return {key: events for key, events in groups.items() if len(events) > ctx.config.field_update_limit}
+
+    return ctx.once("noisy-field-updates", compute)
