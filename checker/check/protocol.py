@@ -191,6 +191,8 @@ def value_at(data: dict, path: str) -> tuple[bool, object]:
 def type_problem(value: object, spec: FieldSpec) -> str | None:
     """Why a value does not fit its spec, or None."""
     kind = spec.kind
+    if kind == "string":  # most fields, first: this runs for every field of every event
+        return None if isinstance(value, str) else f"must be a string, got {_shape(value)}"
     if kind == "boolean" and not isinstance(value, bool):
         return f"must be a boolean, got {_shape(value)}"
     if kind in ("number", "integer"):

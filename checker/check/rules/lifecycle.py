@@ -52,9 +52,10 @@ def overwritten_actions(coveoua_calls: list[JsCall], failed: set[int]) -> Iterat
     `coveoua_calls` in call order; `failed`: the ids of those that threw (they registered nothing)."""
     pending: dict[str | None, JsCall] = {}
     for call in coveoua_calls:
-        if call.id in failed or not call.args:
-            continue
-        page, command = _page_key(call), call.args[0]
+        args = call.args
+        if not args or (args[0] != "svc:setAction" and args[0] != "send") or call.id in failed:
+            continue  # only these two matter (a third of the calls; the test comes first for speed)
+        page, command = _page_key(call), args[0]
         if command == "svc:setAction":
             if page in pending:
                 yield pending[page], call

@@ -15,13 +15,15 @@ from checker.models import Event, Severity
 TABLE = "Summary table"
 
 
-def _ua_case_events(ctx: RuleContext) -> Iterable[tuple[Event, ActionSpec]]:
+def _ua_case_events(ctx: RuleContext) -> list[tuple[Event, ActionSpec]]:
     """Usage Analytics events of known actions: the document's payload rules are about these (Event Protocol
-    events follow their own, smaller schema)."""
-    for event in ctx.case_events:
-        spec = ACTIONS.get(event.action or "")
-        if spec is not None and event.protocol == "ua":
-            yield event, spec
+    events follow their own, smaller schema). Computed once per scenario: most payload rules walk them."""
+
+    def compute() -> list[tuple[Event, ActionSpec]]:
+        pairs = ((event, ACTIONS.get(event.action or "")) for event in ctx.case_events if event.protocol == "ua")
+        return [(event, spec) for event, spec in pairs if spec is not None]
+
+    return ctx.once("ua-case-events", compute)
 
 
 def _is_blank(value: object) -> bool:
