@@ -49,6 +49,12 @@ class RuleContext:
     def calls(self, fn: str) -> list[JsCall]:
         return self.calls_by_fn.get(fn, [])
 
+    def step_text(self, step: int | None) -> str:
+        """'step #3 (click #next)', or 'outside the steps' for what happened before the first or after the last."""
+        if step is None or not 0 <= step < len(self.result.steps):
+            return "outside the steps"
+        return f"step #{step + 1} ({self.result.steps[step].description})"
+
     @cached_property
     def case_events(self) -> list[Event]:
         """Events that name an action (Case Assist or not); undecodable requests are left to their own rule."""

@@ -237,7 +237,7 @@ def client_id_sources(ctx: RuleContext) -> Iterable[Finding]:
         reported.add(sent)  # one finding per foreign ID: the page keeps sending it
         endpoint = service_api_endpoint(request.url) or "Customer Service API"
         yield Finding(
-            f"{endpoint} request #{request.id} ({'step #' + str(request.step + 1) if request.step is not None else 'outside the steps'}) "
+            f"{endpoint} request #{request.id} ({ctx.step_text(request.step)}) "
             f"sent clientId {sent}, but the analytics events use {', '.join(sorted(known))}",
             "give the Customer Service API the analytics client ID (coveo.analytics keeps it in localStorage "
             "visitorId; a Headless engine sends its own unless the page overrides its navigator context; Quantic "

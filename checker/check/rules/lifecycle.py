@@ -21,13 +21,6 @@ REGISTER = "1: Register a Case Assist action"
 EVENTS = "Case Assist events"
 
 
-def step_text(ctx: RuleContext, step: int | None) -> str:
-    """'step #3 (click #next)', or 'after the steps' for what happened outside any step."""
-    if step is None or not 0 <= step < len(ctx.result.steps):
-        return "outside the steps"
-    return f"step #{step + 1} ({ctx.result.steps[step].description})"
-
-
 def call_text(call: JsCall) -> str:
     """coveoua('svc:setAction', 'ticket_next_stage', …) as the page wrote it (arguments as captured, redacted)."""
     shown = ", ".join(_short_repr(a) for a in call.args[:3])
@@ -77,8 +70,8 @@ def overwritten_action(ctx: RuleContext) -> Iterable[Finding]:
     for lost, by in overwritten_actions(ctx.calls("coveoua"), failed):
         action = lost.args[1] if len(lost.args) > 1 and isinstance(lost.args[1], str) else None
         yield Finding(
-            f"{call_text(lost)} ({step_text(ctx, lost.step)}) was overwritten by {call_text(by)} "
-            f"({step_text(ctx, by.step)}) before any coveoua('send', …): {action or 'the first action'} was never logged",
+            f"{call_text(lost)} ({ctx.step_text(lost.step)}) was overwritten by {call_text(by)} "
+            f"({ctx.step_text(by.step)}) before any coveoua('send', …): {action or 'the first action'} was never logged",
             "send each action right after registering it: coveoua('svc:setAction', …), coveoua('svc:setTicket', …), "
             "then coveoua('send', 'event', 'svc', …) before the next svc:setAction",
             action=action,
@@ -132,7 +125,7 @@ def _lost_by_failure(call: JsCall) -> str:
 def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
     for call, thrown in _failed_calls(ctx):
         yield Finding(
-            f"{call_text(call)} ({step_text(ctx, call.step)}) threw {_error_of(thrown)}: {_lost_by_failure(call)}",
+            f"{call_text(call)} ({ctx.step_text(call.step)}) threw {_error_of(thrown)}: {_lost_by_failure(call)}",
             "use a command coveo.analytics knows (init, set, send, svc:setAction, svc:setTicket, …); the exception is "
             "in the browser console",
             step=call.step,
@@ -140,7 +133,7 @@ def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
     for call in ctx.calls("headless-rejected"):
         name = call.args[0] if call.args else "?"
         yield Finding(
-            f"the Headless analytics action {name!r} ({step_text(ctx, call.step)}) was rejected: "
+            f"the Headless analytics action {name!r} ({ctx.step_text(call.step)}) was rejected: "
             f"{_error_of(call)}; its event was not sent",
             "check the engine's analytics configuration and the arguments the page passes to the controller",
             step=call.step,
@@ -173,7 +166,7 @@ def uncaught_errors(ctx: RuleContext) -> Iterable[Finding]:
         source = f" at {call.info['source']}" if call.info.get("source") else ""
         lost = f": {', '.join(map(str, missing))} expected in this step was not logged" if missing else ""
         yield Finding(
-            f"the page threw {text}{source} during {step_text(ctx, call.step)}{lost}",
+            f"the page threw {text}{source} during {ctx.step_text(call.step)}{lost}",
             "fix the exception (see the browser console); log the event before any code that may throw, or in a "
             "finally block",
             step=call.step,
@@ -207,8 +200,8 @@ def started_twice(ctx: RuleContext) -> Iterable[Finding]:
         elif event.action == FLOW_START:
             if open_start is not None and visit == visit_of_start:
                 yield Finding(
-                    f"ticket_create_start was logged again (event #{event.index}, {step_text(ctx, event.step)}) in "
-                    f"the visit that event #{open_start.index} ({step_text(ctx, open_start.step)}) started, with no "
+                    f"ticket_create_start was logged again (event #{event.index}, {ctx.step_text(event.step)}) in "
+                    f"the visit that event #{open_start.index} ({ctx.step_text(open_start.step)}) started, with no "
                     "ticket_create or ticket_cancel in between",
                     "log ticket_create_start once when the interface opens: one Case Assist interface (or engine) "
                     "per page, and a component that renders again must not log it again",
@@ -229,7 +222,7 @@ def started_twice(ctx: RuleContext) -> Iterable[Finding]:
 def field_update_noise(ctx: RuleContext) -> Iterable[Finding]:
     for (step, name), events in noisy_field_updates(ctx).items():
         yield Finding(
-            f"ticket_field_update for {name!r} was sent {len(events)} times during {step_text(ctx, step)} (more "
+            f"ticket_field_update for {name!r} was sent {len(events)} times during {ctx.step_text(step)} (more "
             f"than {ctx.config.field_update_limit}): once per keystroke instead of once per change",
             "log the update on the field's change (or blur) event, or debounce the input handler; "
             "rules.field_update_limit in the configuration sets the limit",
