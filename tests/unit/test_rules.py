@@ -163,6 +163,18 @@ def test_decode_errors_and_delivery():
     assert found.count("transport.decodable") == 1 and found.count("transport.delivered") == 1
 
 
+def test_a_beacon_whose_page_went_away_is_delivered_by_the_browser():
+    def aborted(resource_type: str) -> CapturedRequest:
+        url = "https://h/rest/v15/analytics/click"
+        return CapturedRequest(
+            id=0, kind="analytics", method="POST", url=url, resource_type=resource_type, failure="net::ERR_ABORTED"
+        )
+
+    assert "transport.delivered" not in [v.rule for v in findings(good_flow(), [aborted("ping")])]
+    refused = aborted("ping").model_copy(update={"failure": "net::ERR_FAILED"})
+    assert "transport.delivered" in [v.rule for v in findings(good_flow(), [refused])]
+
+
 def test_configuration_disables_and_reweights():
     events = good_flow()
     events[6].ticket = {}

@@ -30,6 +30,8 @@ def delivered(ctx: RuleContext) -> Iterable[Finding]:
     for req in ctx.result.requests:
         if req.kind != "analytics" or req.answered_locally or cancelled_by_navigation(req):
             continue  # a send the page's navigation cancelled has its own rule
+        if _beacon_outlived_its_page(req):
+            continue
         if req.failure or (req.status is not None and not 200 <= req.status < 300):
             problem = req.failure or f"HTTP {req.status}"
             yield Finding(
@@ -47,6 +49,12 @@ def cancelled_by_navigation(request: CapturedRequest) -> bool:
         and request.resource_type in ("fetch", "xhr")
         and "ERR_ABORTED" in (request.failure or "")
     )
+
+
+def _beacon_outlived_its_page(request: CapturedRequest) -> bool:
+    """A beacon whose document went away before its answer: the browser has already taken it over and delivers
+    it after the page is gone (that is what a beacon is for); the abort Playwright reports is the route's end."""
+    return request.resource_type in ("ping", "beacon") and "ERR_ABORTED" in (request.failure or "")
 
 
 def _kept_alive(ctx: RuleContext, request: CapturedRequest) -> bool:
