@@ -27,9 +27,13 @@ from checker.commands.audit import (
     cmd_serve_demo,
 )
 from checker.commands.authoring import KINDS, cmd_init, cmd_login, cmd_record, cmd_schema, cmd_validate
+from checker.commands.ci import PLATFORMS
 from checker.commands.tooling import cmd_rules, cmd_setup
+from checker.demo.server import SNIPPET_BUGS
 from checker.errors import CheckerError
 from checker.files import WRITE_ERRNOS, reason, take_unwritten
+from checker.report.analysis import FAIL_ON
+from checker.report.summary_md import ARTIFACTS_PLACEHOLDER
 
 
 def _variables(parser: argparse.ArgumentParser) -> None:
@@ -108,15 +112,6 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         help="keep a Playwright trace per scenario, linked from the report (open with `playwright show-trace`)",
     )
     parser.add_argument(
-        "--baseline", type=Path, metavar="RESULTS.json", help="show what changed since this earlier run"
-    )
-    parser.add_argument(
-        "--history",
-        type=Path,
-        metavar="DIR",
-        help="keep runs in this folder; compare with the last one and draw the trend",
-    )
-    parser.add_argument(
         "--step-timeout", type=float, default=10.0, metavar="S", help="seconds a step may take (default 10)"
     )
     parser.add_argument(
@@ -135,10 +130,44 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "way (timers, requests, a loading document) due within this long of the last step "
         "that acted on it; ends as soon as there is nothing (default 500; 0: sends only)",
     )
+    _verdict_options(parser)
     _map_host(parser)
     _config(parser)
     _variables(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")
+
+
+def _verdict_options(parser: argparse.ArgumentParser) -> None:
+    """Earlier runs to compare with, and what makes the exit code 1: shared by `run`, `demo` and `merge`."""
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="PATH",
+        help="show what changed since an earlier run: its results.json, its report folder, or a --history folder "
+        "(its last run; an empty folder means no earlier run yet)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help="keep runs in this folder; compare with the last one and draw the trend",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="errors",
+        help="exit 1 when: errors (default) a scenario failed or errored; any: warnings too; new: only an error "
+        "finding not in the baseline (same fingerprint: scenario, rule, action, field, step) or a scenario that "
+        "newly errors",
+    )
+    parser.add_argument(
+        "--summary-md", type=Path, metavar="FILE", help="also write a short Markdown summary (CI job summary, MR note)"
+    )
+    parser.add_argument(
+        "--artifacts-url",
+        metavar="URL",
+        help=f"where the report's files are published, for the summary's links (default: {ARTIFACTS_PLACEHOLDER})",
+    )
 
 
 def _map_host(parser: argparse.ArgumentParser) -> None:
@@ -168,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the demo scenarios against the bundled demo site")
     demo.add_argument("--broken", action="store_true", help="use the variant of the site with instrumentation bugs")
+    demo.add_argument(
+        "--bugs",
+        metavar="NAME,…",
+        help=f"with --broken: only these of its bugs ({', '.join(SNIPPET_BUGS)}); none: an empty value",
+    )
     demo.add_argument(
         "--quantic",
         action="store_true",
@@ -199,6 +233,20 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("folder", nargs="?", type=Path, default=Path("scenarios"))
     init.add_argument("--kind", choices=(*KINDS, "all"), default="all")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument(
+        "--ci",
+        choices=tuple(PLATFORMS),
+        help="instead: write a nightly CI job running the scenarios in FOLDER (sharded, merged, --fail-on new)",
+    )
+    init.add_argument("--shards", type=int, default=2, metavar="N", help="with --ci: CI machines side by side")
+    init.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="with --ci: where to write it (default: the platform's)"
+    )
+    init.add_argument(
+        "--install",
+        metavar="SPEC",
+        help="with --ci: what pip installs (default: this version of case-assist-check, from your package index)",
+    )
 
     login = commands.add_parser("login", help="log in once and save the session for nightly runs (--storage-state)")
     login.add_argument("url")
@@ -222,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--report", type=Path, required=True, metavar="DIR")
     merge.add_argument("--json", type=Path, metavar="FILE")
     merge.add_argument("--junit", type=Path, metavar="FILE")
+    _verdict_options(merge)
 
     report = commands.add_parser(
         "report", help="make the report again from a run's folder (results.json or its journals)"

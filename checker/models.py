@@ -262,7 +262,9 @@ class FindingChange(_Model):
     severity: Severity
     action: str | None = None
     field: str | None = None
+    step: int | None = None
     message: str = ""
+    fingerprint: str = ""  # see `checker.report.analysis.fingerprint`
 
 
 class StatusChange(_Model):

@@ -14,19 +14,22 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn, TypeVar
 
+from rich.console import Console
+
 from checker.capture.host_map import parse_host_map
 from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from checker.config import load_config, rule_config
 from checker.demo.quantic import HOW_TO_GET, quantic_ready
-from checker.demo.server import VARIANTS, DemoServer
+from checker.demo.server import SNIPPET_BUGS, VARIANTS, DemoServer
 from checker.errors import ConfigError, SetupError
 from checker.files import kept_going
 from checker.models import RunResult
 from checker.report import read_json, scrub_run, write_reports
-from checker.report.analysis import annotate, load_history, remember
+from checker.report.analysis import annotate, fails, load_history, remember
 from checker.report.console import ProgressPrinter, make_console, print_summary
 from checker.report.merge import copy_artefacts, merge_runs
 from checker.report.rebuild import rebuild
+from checker.report.summary_md import write_summary_md
 from checker.runner import RunOptions, run
 from checker.scenario import LoadOptions, load_scenarios
 from checker.scenario.variables import parse_vars as parse_vars  # re-exported: it lived here
@@ -121,16 +124,28 @@ def execute(args: argparse.Namespace, paths: list[Path], base_url: str | None) -
     console = make_console()
     with claim_report_dir(report_dir), stop_on_sigterm():
         result = run(scenarios, options, on_event=ProgressPrinter(console, args.verbose, redactor=options.redactor))
-    annotate(result, baseline, history)
+    annotate(result, baseline, history, partial=bool(args.shard))
     # what the summary, the history and every artefact show is masked with all the run learnt
     result = scrub_run(result, options.redactor, report_dir)
     report = write_reports(result, report_dir, args.json, args.junit, redactor=options.redactor)
+    return _conclude(args, console, result, report)
+
+
+def _conclude(args: argparse.Namespace, console: Console, result: RunResult, report: Path) -> int:
+    """After the reports: the history, the Markdown summary, the console's summary, the exit code."""
     if args.history:
         kept_going(remember, result, args.history)
+    if args.summary_md:
+        kept_going(write_summary_md, result, args.summary_md, args.fail_on, args.artifacts_url)
     print_summary(console, result, report)
     if result.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS
+    failing = fails(result, args.fail_on)
+    if args.fail_on == "new" and result.comparison is None:
+        console.print("--fail-on new: no earlier run to compare with, so every finding counts as new")
+    elif args.fail_on == "new" and not failing and result.status.value != "passed":
+        console.print("--fail-on new: nothing new since the baseline; the findings it already had do not fail")
+    return EXIT_FINDINGS if failing else EXIT_OK
 
 
 @contextlib.contextmanager
@@ -153,17 +168,24 @@ def stop_on_sigterm() -> Iterator[None]:
 
 
 def _earlier_runs(args: argparse.Namespace) -> tuple[RunResult | None, list[RunResult] | None]:
-    baseline = None
-    if args.baseline:
-        try:
-            baseline = read_json(args.baseline)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"--baseline {args.baseline}: not a results.json of this tool ({str(exc).splitlines()[0]})",
-                "pass the results.json (or --json file) of an earlier run",
-            ) from None
     history = load_history(args.history) if args.history else None
-    return baseline, history
+    return (_baseline(args.baseline) if args.baseline else None), history
+
+
+def _baseline(path: Path) -> RunResult | None:
+    """--baseline: a results.json, a report folder holding one, or a history folder (its last run). A folder with
+    neither is a first night: no baseline yet (None), not an error."""
+    if path.is_dir() and not (path / "results.json").is_file():
+        runs = load_history(path)
+        return runs[-1] if runs else None
+    target = path / "results.json" if path.is_dir() else path
+    try:
+        return read_json(target)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"--baseline {path}: not a results.json of this tool ({str(exc).splitlines()[0]})",
+            "pass the results.json (or report folder, or --history folder) of an earlier run",
+        ) from None
 
 
 def shard(scenarios: list[T], spec: str | None) -> list[T]:
@@ -191,7 +213,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     if args.quantic and not quantic_ready():
         raise SetupError("the Quantic demo is not built (Quantic's sources are not on npm)", HOW_TO_GET)
-    with DemoServer() as server:
+    with DemoServer(bugs=_demo_bugs(args)) as server:
         prefix = ("/quantic" if args.quantic else "") + ("-broken" if args.quantic and args.broken else "")
         prefix = prefix or ("/broken" if args.broken else "")
         base = server.base_url + prefix
@@ -199,6 +221,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if args.quantic:  # its pages call the production hosts; the demo server stands in for them
             args.map_host = [f"{host}={origin}" for host, origin in server.host_map().items()] + (args.map_host or [])
         return execute(args, [scenarios], base)
+
+
+def _demo_bugs(args: argparse.Namespace) -> list[str] | None:
+    """--bugs: some of the broken snippet page's bugs, each by its name."""
+    if args.bugs is None:
+        return None
+    names = [name.strip() for name in args.bugs.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SNIPPET_BUGS]
+    if unknown or args.quantic or not args.broken:
+        raise ConfigError(
+            f"--bugs {args.bugs!r}: "
+            + (f"no bug named {unknown[0]!r}" if unknown else "needs --broken, not --quantic"),
+            f"the broken snippet page's bugs: {', '.join(SNIPPET_BUGS)}",
+        )
+    return names
 
 
 def cmd_serve_demo(args: argparse.Namespace) -> int:
@@ -226,7 +263,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     """Join shards (or any runs) into one report: scenarios side by side, summary and coverage recomputed."""
     result = merge_runs(args.inputs)
+    baseline, history = _earlier_runs(args)
+    annotate(result, baseline, history)
     copy_artefacts(args.inputs, args.report)
     report = write_reports(result, args.report, args.json, args.junit)
-    print_summary(make_console(), result, report)
-    return EXIT_OK if result.status.value == "passed" else EXIT_FINDINGS
+    return _conclude(args, make_console(), result, report)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from checker.capture.host_map import parse_host_map
 from checker.commands import EXIT_OK
+from checker.commands.ci import ci_target, render_ci
 from checker.config import load_config
 from checker.drive.browser import find_browser, launch
 from checker.drive.steps import StepContext, StepError, perform
@@ -58,6 +59,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.ci:
+        return _init_ci(args)
     folder: Path = args.folder
     folder.mkdir(parents=True, exist_ok=True)
     kinds = KINDS if args.kind == "all" else (args.kind,)
@@ -69,6 +72,24 @@ def cmd_init(args: argparse.Namespace) -> int:
         shutil.copyfile(STARTERS / name, target)
         print(f"wrote {target}")
     print("Next: edit the selectors, then `case-assist-check validate` and `case-assist-check run`.")
+    return EXIT_OK
+
+
+def _init_ci(args: argparse.Namespace) -> int:
+    """`init --ci PLATFORM`: the nightly job for the scenarios in FOLDER (which must exist: the job runs them)."""
+    if not args.folder.exists():
+        raise ConfigError(
+            f"{args.folder}: no scenarios there for the CI job to run",
+            "write them first (`case-assist-check init`), or give the folder that holds them",
+        )
+    target = ci_target(args.ci, args.output)
+    if target.exists() and not args.force:
+        raise ConfigError(f"{target} already exists", "pass --force to overwrite it, or -o to write it elsewhere")
+    text = render_ci(args.ci, args.folder, args.shards, args.install)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}: a nightly audit of {args.folder} in {args.shards} shard(s), merged, --fail-on new")
+    print("Next: set the variables and secrets listed at the top of the file in the platform's settings.")
     return EXIT_OK
 
 

@@ -84,6 +84,16 @@ VARIANTS: dict[str, Variant] = {  # path prefix → variant
     "iframe": Variant("iframe", pages={"create-case": "iframe.html"}, instrumentation=None),  # frames /create-case
 }
 APP_SCRIPTS = {"snippet": "app.js", "headless": "headless-app.js"}
+SNIPPET_BUGS = (  # the broken snippet page's bugs, each a switch (`demo --broken --bugs …`); see site/app.js
+    "flowStartAsClick",
+    "descriptionWithoutFieldName",
+    "deprecatedSuggestionClick",
+    "noNextStage",
+    "clientIdReset",
+    "createWithoutId",
+    "inventedAction",
+    "handRolledBeacon",
+)
 API = re.compile(r"^/rest/organizations/[^/]+/caseassists/(?P<config>[^/]+)/(?P<endpoint>classify|documents/suggest)$")
 COLLECTOR = re.compile(r"^/rest(/ua)?/v15/analytics/|^/rest/organizations/[^/]+/events/v1")
 
@@ -247,8 +257,10 @@ class DemoServer(ThreadingHTTPServer):
         analytics_endpoint: str | None = None,
         collector_status: int = 200,
         api_latency_ms: float = 0,
+        bugs: list[str] | None = None,
     ) -> None:
         super().__init__(("127.0.0.1", port), DemoHandler)
+        self.bugs = bugs  # the broken variant ships only these of its bugs (None: all; see site/app.js, BUGS)
         self.api_latency_ms = api_latency_ms  # how long the Service API and case creation take to answer
         self.analytics_endpoint = analytics_endpoint or COVEO_ENDPOINT
         self.collector_status = collector_status  # what the stand-in collector answers (tests set 401, 500…)
@@ -288,6 +300,8 @@ class DemoServer(ThreadingHTTPServer):
             "caseAssistId": CASE_ASSIST_ID,
             "searchHub": SEARCH_HUB,
         }
+        if self.bugs is not None:
+            config["bugs"] = self.bugs
         if variant.analytics_mode:
             config["analyticsMode"] = variant.analytics_mode
             if variant.tracking_id:

@@ -3,6 +3,7 @@ runs (a baseline, or a history folder). Pure functions of `RunResult`s; their ou
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,8 @@ from checker.models import (
     HistoryPoint,
     RunResult,
     ScenarioResult,
+    Severity,
+    Status,
     StatusChange,
     Violation,
 )
@@ -81,17 +84,29 @@ def libraries(run: RunResult) -> dict[str, str]:
 # --- comparison with a previous run ----------------------------------------------------------------------------
 
 
-def _finding_key(scenario: str, v: Violation) -> tuple:
-    """What identifies a finding across runs: not its message (IDs change), not its event number."""
-    return (scenario, v.rule, v.action, v.field, v.step)
+def fingerprint(scenario: str, v: Violation) -> str:
+    """What identifies a finding from one night to the next: scenario name, rule id, action, field and step number
+    (1-based), and not its message (it holds IDs and times that change every run) nor its event's number (one more
+    event before it would renumber it). 12 hex digits of their SHA-1."""
+    step = "" if v.step is None else str(v.step + 1)
+    key = "\x1f".join((scenario, v.rule, v.action or "", v.field or "", step))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def _findings(run: RunResult) -> dict[tuple, FindingChange]:
+def _findings(run: RunResult, only: set[str] | None = None) -> dict[str, FindingChange]:
     return {
-        _finding_key(s.name, v): FindingChange(
-            scenario=s.name, rule=v.rule, severity=v.severity, action=v.action, field=v.field, message=v.message
+        fingerprint(s.name, v): FindingChange(
+            scenario=s.name,
+            rule=v.rule,
+            severity=v.severity,
+            action=v.action,
+            field=v.field,
+            step=v.step,
+            message=v.message,
+            fingerprint=fingerprint(s.name, v),
         )
         for s in run.scenarios
+        if only is None or s.name in only
         for v in s.violations
     }
 
@@ -100,15 +115,18 @@ def _event_counts(scenario: ScenarioResult) -> Counter:
     return Counter((e.action, e.step) for e in scenario.events)
 
 
-def compare(current: RunResult, baseline: RunResult) -> Comparison:
-    now, before = _findings(current), _findings(baseline)
+def compare(current: RunResult, baseline: RunResult, partial: bool = False) -> Comparison:
+    """What changed since `baseline`. `partial`: the current run is one part of the scenarios (a shard), so a
+    scenario it did not run is neither gone nor fixed."""
+    ran = {s.name for s in current.scenarios} if partial else None
+    now, before = _findings(current), _findings(baseline, only=ran)
     comparison = Comparison(
         baseline_started_at=baseline.started_at,
         baseline_status=baseline.status,
         new_findings=[now[k] for k in now if k not in before],
         fixed_findings=[before[k] for k in before if k not in now],
     )
-    old = {s.name: s for s in baseline.scenarios}
+    old = {s.name: s for s in baseline.scenarios if ran is None or s.name in ran}
     new = {s.name: s for s in current.scenarios}
     for name in sorted(set(old) | set(new), key=str):
         a, b = old.get(name), new.get(name)
@@ -179,13 +197,37 @@ def remember(run: RunResult, folder: Path, keep: int = HISTORY_KEEP) -> Path:
     return path
 
 
-def annotate(run: RunResult, baseline: RunResult | None = None, history: list[RunResult] | None = None) -> RunResult:
+def annotate(
+    run: RunResult,
+    baseline: RunResult | None = None,
+    history: list[RunResult] | None = None,
+    partial: bool = False,
+) -> RunResult:
     """Fill the comparison with the baseline (default: the last run of the history) and the trend."""
     earlier = list(history or [])
     if baseline is None and earlier:
         baseline = earlier[-1]
     if baseline is not None:
-        run.comparison = compare(run, baseline)
+        run.comparison = compare(run, baseline, partial)
     if history is not None:
         run.history = [point(r) for r in earlier] + [point(run)]
     return run
+
+
+# --- the exit code's policy ----------------------------------------------------------------------------------
+
+FAIL_ON = ("errors", "any", "new")
+
+
+def fails(run: RunResult, fail_on: str = "errors") -> bool:
+    """Whether the run fails the job. `errors`: a scenario failed (an error-severity finding, an expected event
+    missing) or errored. `any`: warnings too. `new`: only what the baseline did not have: an error-severity
+    finding with a new fingerprint, or a scenario that errors now and did not then (no baseline: as `errors`)."""
+    broken = run.status != Status.passed
+    if fail_on == "any":
+        return broken or any(v.severity != Severity.info for s in run.scenarios for v in s.violations)
+    if fail_on == "new" and run.comparison is not None:
+        c = run.comparison
+        new_errors = any(f.severity == Severity.error for f in c.new_findings)
+        return new_errors or any(ch.after == Status.error and ch.before != Status.error for ch in c.status_changes)
+    return broken

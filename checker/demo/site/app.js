@@ -8,16 +8,17 @@
   const ui = window.CaseAssistUI;
   const $ = ui.$;
   const broken = cfg.variant === 'broken';
+  const bug = (name) => broken && (!cfg.bugs || cfg.bugs.includes(name)); // `demo --broken --bugs …` picks some
   const multipage = cfg.variant === 'multipage';
   const BUGS = {
-    flowStartAsClick: broken,           // ticket_create_start sent as a 'click' event instead of 'flowStart'
-    descriptionWithoutFieldName: broken, // ticket_field_update for the description has no fieldName
-    deprecatedSuggestionClick: broken,   // opening an article logs the deprecated suggestion_click
-    noNextStage: broken,                 // moving to the review stage logs nothing
-    clientIdReset: broken,               // storage cleared and the library re-initialised before submit
-    createWithoutId: broken,             // ticket_create without the created case's id
-    inventedAction: broken,              // closing the quick view logs an action type the protocol doesn't have
-    handRolledBeacon: broken,            // a leftover hand-built beacon with a form body the collector can't read
+    flowStartAsClick: bug('flowStartAsClick'), // ticket_create_start sent as a 'click' event instead of 'flowStart'
+    descriptionWithoutFieldName: bug('descriptionWithoutFieldName'), // ticket_field_update for the description has no fieldName
+    deprecatedSuggestionClick: bug('deprecatedSuggestionClick'), // opening an article logs the deprecated suggestion_click
+    noNextStage: bug('noNextStage'), // moving to the review stage logs nothing
+    clientIdReset: bug('clientIdReset'), // storage cleared and the library re-initialised before submit
+    createWithoutId: bug('createWithoutId'), // ticket_create without the created case's id
+    inventedAction: bug('inventedAction'), // closing the quick view logs an action type the protocol doesn't have
+    handRolledBeacon: bug('handRolledBeacon'), // a leftover hand-built beacon with a form body the collector can't read
   };
   const TICKET_KEY = 'demoCaseAssistTicket'; // multipage: the ticket carried from the form to the review page
   const apiBase = `/rest/organizations/${cfg.organizationId}/caseassists/${cfg.caseAssistId}`;
