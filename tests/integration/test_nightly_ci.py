@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from checker.demo.server import DemoServer
 from tests.conftest import DEMO_SCENARIOS
-from tests.helpers import ROOT, cli
+from tests.helpers import cli
 
 BIN = os.path.dirname(sys.executable)  # the venv's case-assist-check, as `pip install` puts it on the job's PATH
 SHARDS = 2
