@@ -1,7 +1,9 @@
-"""Scaling: throughput of a suite with 1, 2 and 4 workers on this machine and through a remote browser endpoint
-(`playwright run-server` on loopback), peak memory per worker, and one scenario of 10,000 events.
+"""Scaling on this machine: 8 scenarios with 1, 2 and 4 workers, the Customer Service API answering at once or in
+150 ms as the cloud does; one browser per worker against one shared browser (a context per worker, over CDP); where
+the time goes (CPU of this Python process, of the Playwright drivers and of Chromium); peak memory per worker; then
+one scenario of 10,000 events.
 
-    .venv/bin/python benchmarks/scale.py [--copies 4] [--flood 10000]
+    .venv/bin/python benchmarks/scale.py [--scenarios 8] [--flood 10000]
 """
 
 from __future__ import annotations
@@ -17,65 +19,98 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.demo.server import DemoServer  # noqa: E402
 from checker.report import write_reports  # noqa: E402
 from checker.runner import RunOptions, run  # noqa: E402
 from checker.scenario import load_scenarios  # noqa: E402
 
 
-def suite(folder: Path, copies: int) -> Path:
-    """The demo scenarios `copies` times over, each copy under its own names."""
-    for copy in range(copies):
+def suite(folder: Path, count: int) -> Path:
+    """`count` of the demo's scenarios (copies of the three, each under its own name)."""
+    made = 0
+    for copy in range(count // 3 + 1):
         target = folder / f"copy{copy}"
         shutil.copytree(ROOT / "scenarios" / "demo", target)
-        for path in target.glob("0*.yaml"):
+        for path in sorted(target.glob("0*.yaml")):
+            made += 1
+            if made > count:
+                path.unlink()
+                continue
             path.write_text(re.sub(r"^name: ", f"name: copy {copy}, ", path.read_text(), count=1, flags=re.M))
     return folder
 
 
-def chromium_rss_mib() -> float:
-    """Resident memory of every Chromium process right now (all of them are this benchmark's)."""
-    total = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if b"chrom" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                status = Path(f"/proc/{pid}/status").read_text()
-                total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total / 1024
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _kind(pid: int) -> str:
+    command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    if pid == os.getpid():
+        return "python"
+    if b"chrom" in command:
+        return "chromium"
+    if b"node" in command or b"playwright" in command:
+        return "driver"
+    return "other"
 
 
 class Sampler(threading.Thread):
+    """Every 100 ms: CPU seconds used since the last look, by kind of process (Chromium's processes come and go with
+    each scenario, so they are sampled while alive), and the peak resident memory of Chromium."""
+
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.peak, self.stopped = 0.0, threading.Event()
+        self.seen: dict[tuple[str, str], tuple[str, float]] = {}
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.peak_mib, self.stopped = 0.0, threading.Event()
+        self.look()
+        self.cpu.clear()
+
+    def look(self) -> None:
+        rss = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                used = (int(fields[11]) + int(fields[12])) / TICK
+                key = (pid, fields[19])  # a pid with its start time: a reused pid is another process
+                kind, before = self.seen.get(key) or (_kind(int(pid)), 0.0 if self.cpu else used)
+                self.cpu[kind] += used - before
+                self.seen[key] = (kind, used)
+                if kind == "chromium":
+                    rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+        self.peak_mib = max(self.peak_mib, rss / 2**20)
 
     def run(self) -> None:
-        while not self.stopped.wait(0.25):
-            self.peak = max(self.peak, chromium_rss_mib())
+        while not self.stopped.wait(0.1):
+            self.look()
 
 
-def measure(label: str, scenarios, options: RunOptions) -> None:
+def measure(label: str, scenarios, options: RunOptions, one: float | None) -> float:
     sampler = Sampler()
     sampler.start()
     started = time.perf_counter()
     result = run(scenarios, options)
     elapsed = time.perf_counter() - started
     sampler.stopped.set()
-    per_minute = len(scenarios) / elapsed * 60
-    statuses = {s.status.value for s in result.scenarios}
+    sampler.join()
     workers = max(options.workers, 1)
+    cpu = sampler.cpu
+    speedup = f"×{one / elapsed:.2f}" if one else "×1.00"
     print(
-        f"  {label:28} {elapsed:6.1f} s  {per_minute:5.1f} scenarios/min  Chromium peak {sampler.peak:5.0f} MiB "
-        f"(≈{sampler.peak / workers:4.0f} MiB per worker)  statuses {sorted(statuses)}"
+        f"  {label:40} {elapsed:5.1f} s {speedup}  CPU: Chromium {cpu['chromium']:5.1f} s, drivers "
+        f"{cpu['driver']:4.1f} s, checker {cpu['python']:4.1f} s  Chromium peak {sampler.peak_mib:5.0f} MiB "
+        f"(≈{sampler.peak_mib / workers:4.0f} per worker)  {sorted({s.status.value for s in result.scenarios})}",
+        flush=True,
     )
+    return elapsed
 
 
 def free_port() -> int:
@@ -84,10 +119,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def remote_server() -> tuple[subprocess.Popen, str]:
+def site_process(latency_ms: int) -> tuple[subprocess.Popen, str]:
+    """The demo site in a process of its own, as a real site is: its threads do not compete with the checker's."""
+    code = (
+        f"import sys, time; sys.path.insert(0, {str(ROOT)!r}); from checker.demo.server import DemoServer; "
+        f"site = DemoServer(api_latency_ms={latency_ms}); site.start(); print(site.base_url, flush=True); "
+        "time.sleep(86400)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def shared_browser(executable: str, profile: Path) -> tuple[subprocess.Popen, str]:
+    """One Chromium for every worker, reached over CDP (each worker opens its contexts in it)."""
+    from checker.drive.browser import LAUNCH_ARGS
+
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "playwright", "run-server", "--port", str(port), "--host", "127.0.0.1", "--unsafe"],
+    process = subprocess.Popen(
+        [executable, "--headless", *LAUNCH_ARGS, f"--remote-debugging-port={port}", f"--user-data-dir={profile}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -96,7 +146,7 @@ def remote_server() -> tuple[subprocess.Popen, str]:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.1)
-    return server, f"ws://127.0.0.1:{port}/"
+    return process, f"http://127.0.0.1:{port}"
 
 
 def flood(events: int, tmp: Path) -> None:
@@ -141,41 +191,41 @@ def flood(events: int, tmp: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--scenarios", type=int, default=8)
     parser.add_argument("--flood", type=int, default=10_000)
     args = parser.parse_args()
     print(f"{platform.machine()} {platform.system()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    with DemoServer() as site, tempfile.TemporaryDirectory() as tmp:
-        scenarios = load_scenarios([suite(Path(tmp) / "suite", args.copies)])
-        print(f"suite: {len(scenarios)} scenarios (the demo's, {args.copies} times), demo site on 127.0.0.1")
-        for workers in (1, 2, 4):
-            measure(
-                f"{workers} worker(s)",
-                scenarios,
-                RunOptions(base_url=site.base_url, report_dir=Path(tmp) / f"w{workers}", workers=workers),
-            )
-        server, endpoint = remote_server()
-        try:
-            from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright
 
-            from checker.drive.browser import find_browser
+    from checker.drive.browser import find_browser
 
-            with sync_playwright() as pw:
-                executable = find_browser(pw)
-            for workers in (1, 2):
-                measure(
-                    f"remote endpoint, {workers} worker(s)",
-                    scenarios,
-                    RunOptions(
-                        base_url=site.base_url,
-                        report_dir=Path(tmp) / f"r{workers}",
-                        workers=workers,
-                        browser_endpoint=endpoint,
-                        browser_path=executable,
-                    ),
-                )
-        finally:
-            server.terminate()
+    with sync_playwright() as pw:
+        executable = find_browser(pw)
+    with tempfile.TemporaryDirectory() as tmp:
+        scenarios = load_scenarios([suite(Path(tmp) / "suite", args.scenarios)])
+        for latency in (0, 150):
+            site, base = site_process(latency)
+            print(f"{len(scenarios)} demo scenarios, Customer Service API answering in {latency} ms:")
+            try:
+                one = None
+                for workers in (1, 2, 4):
+                    options = RunOptions(base_url=base, report_dir=Path(tmp) / f"w{latency}-{workers}", workers=workers)
+                    elapsed = measure(f"{workers} worker(s), a browser each", scenarios, options, one)
+                    one = one or elapsed
+                browser, endpoint = shared_browser(executable or "chromium", Path(tmp) / f"profile{latency}")
+                try:
+                    for workers in (1, 2):
+                        options = RunOptions(
+                            base_url=base, report_dir=Path(tmp) / f"s{latency}-{workers}", workers=workers,
+                            browser_endpoint=endpoint,
+                        )  # fmt: skip
+                        measure(f"{workers} worker(s), one shared browser", scenarios, options, one)
+                finally:
+                    browser.terminate()
+                    browser.wait()
+            finally:
+                site.terminate()
+                site.wait()
         if args.flood:
             flood(args.flood, Path(tmp))
 

@@ -91,12 +91,16 @@ def ensure_browser(log: Callable[[str], None] = print) -> str:
 
 
 def connect(pw: Playwright, endpoint: str, executable: str | None = None) -> Browser:
-    """A browser on a remote Playwright server (`playwright run-server`, or a grid speaking its protocol). The launch
-    options travel in a header; a server started with --unsafe honours their executable path."""
+    """A browser on a remote Playwright server (`playwright run-server`, or a grid speaking its protocol; the launch
+    options travel in a header, and a server started with --unsafe honours their executable path), or a running
+    Chrome's DevTools endpoint (http://host:port, `--remote-debugging-port`): every worker then opens its contexts
+    in that one browser."""
     options: dict = {"args": LAUNCH_ARGS, "headless": True}
     if executable:
         options["executablePath"] = executable
     try:
+        if endpoint.startswith(("http://", "https://")):  # a running Chrome's DevTools endpoint: shared, not launched
+            return pw.chromium.connect_over_cdp(endpoint, timeout=30_000)
         return pw.chromium.connect(
             endpoint, headers={"x-playwright-launch-options": json.dumps(options)}, timeout=30_000
         )

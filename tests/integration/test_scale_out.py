@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from checker.drive.browser import find_browser
+from checker.drive.browser import LAUNCH_ARGS, find_browser
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
 from tests.conftest import DEMO_SCENARIOS
@@ -77,25 +77,90 @@ def test_shards_then_merge_equal_one_run(sequential, demo_server, tmp_path):
 
 
 @pytest.fixture
-def run_server(playwright):
-    """A local `playwright run-server` on loopback, as a fleet's browser host would run it."""
+def run_servers():
+    """Local `playwright run-server`s on loopback, as a fleet's browser hosts would run them; ended after the test."""
+    started: list[subprocess.Popen] = []
+
+    def start() -> str:
+        port = free_port()
+        # --unsafe (loopback only here) lets the client choose the browser executable: this machine's Chromium
+        command = [sys.executable, "-m", "playwright", "run-server", "--port", str(port), "--host", "127.0.0.1"]
+        # its own process group: `python -m playwright` runs the node driver as a child, which terminating the
+        # wrapper alone would leave running, orphaned
+        server = subprocess.Popen(
+            [*command, "--unsafe"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        started.append(server)
+        wait_for_port(port)
+        return f"ws://127.0.0.1:{port}/"
+
+    yield start
+    for server in started:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def run_server(run_servers):
+    return run_servers()
+
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    # --unsafe (loopback only here) lets the client choose the browser executable: this machine's Chromium
-    command = [sys.executable, "-m", "playwright", "run-server", "--port", str(port), "--host", "127.0.0.1", "--unsafe"]
-    # its own process group: `python -m playwright` runs the node driver as a child, which terminating the
-    # wrapper alone would leave running, orphaned
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int) -> None:
     deadline = time.time() + 20
     while time.time() < deadline:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
+                return
         time.sleep(0.2)
-    yield f"ws://127.0.0.1:{port}/"
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=10)
+
+
+def test_two_shards_on_two_remote_browsers_merge_into_one_report(run_servers, playwright, demo_server, tmp_path):
+    """Past one machine: each CI shard drives a browser host of its own; `merge` makes the one report."""
+    executable = find_browser(playwright, os.environ.get("CASE_ASSIST_CHECK_BROWSER"))
+    parts = []
+    for index in (1, 2):
+        out = cli(
+            "run", DEMO_SCENARIOS, "--base-url", demo_server.base_url, "--shard", f"{index}/2",
+            "--browser-endpoint", run_servers(), *(["--browser-path", executable] if executable else []),
+            "--report", tmp_path / f"shard{index}", "--no-screenshots",
+        )  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+        parts.append(tmp_path / f"shard{index}")
+    merged = cli("merge", *parts, "--report", tmp_path / "merged")
+    assert merged.returncode == 0 and "3 passed" in merged.stdout, merged.stdout + merged.stderr
+    data = json.loads((tmp_path / "merged" / "results.json").read_text())
+    assert len(data["scenarios"]) == 3 and {s["status"] for s in data["scenarios"]} == {"passed"}
+
+
+def test_one_shared_browser_over_cdp(playwright, demo_server, tmp_path):
+    """`--browser-endpoint http://…`: a running Chrome's DevTools endpoint; the run opens its contexts there."""
+    executable = (
+        find_browser(playwright, os.environ.get("CASE_ASSIST_CHECK_BROWSER")) or playwright.chromium.executable_path
+    )
+    port = free_port()
+    chrome = subprocess.Popen(
+        [executable, "--headless", *LAUNCH_ARGS, f"--remote-debugging-port={port}", f"--user-data-dir={tmp_path / 'p'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(port)
+        out = cli(
+            "run", DEMO_SCENARIOS / "03-quit-from-review.yaml", "--base-url", demo_server.base_url,
+            "--browser-endpoint", f"http://127.0.0.1:{port}", "--report", tmp_path / "r",
+        )  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+        (scenario,) = json.loads((tmp_path / "r" / "results.json").read_text())["scenarios"]
+        assert [e["action"] for e in scenario["events"]][-1] == "ticket_cancel"
+        assert chrome.poll() is None  # the browser is the caller's: the run leaves it running
+    finally:
+        os.killpg(chrome.pid, signal.SIGTERM)
+        chrome.wait(timeout=10)
 
 
 def test_remote_browser_endpoint(run_server, playwright, demo_server, tmp_path):
