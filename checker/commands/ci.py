@@ -26,11 +26,18 @@ def render_ci(platform: str, scenarios: Path, shards: int = 2, requirement: str 
     if not 1 <= shards <= 64:
         raise ConfigError(f"--shards {shards}: between 1 and 64", "one shard per CI machine, e.g. --shards 4")
     secrets, variables = scenario_variables(scenarios)
+    try:  # the job runs in a checkout of the repository: the folder as the repository sees it
+        relative = scenarios.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        raise ConfigError(
+            f"{scenarios} is not inside the current folder",
+            "run `init --ci` at the root of the repository that holds the scenarios",
+        ) from None
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True)
     return env.get_template(f"{platform}.yml.j2").render(
         shards=shards,
         shard_list=", ".join(str(i) for i in range(1, shards + 1)),
-        scenarios=PurePosixPath(scenarios).as_posix(),
+        scenarios=PurePosixPath(relative).as_posix() if relative.parts else ".",
         requirement=requirement or f"case-assist-check=={__version__}",
         playwright_version=_playwright_version(),
         secrets=secrets,

@@ -56,6 +56,9 @@ def test_the_ci_files_pass_the_platforms_schemas_and_keep_secrets_out(project, p
     again = cli("init", "scenarios", "--ci", platform, cwd=project)
     assert again.returncode == 2 and "--force" in again.stderr
     assert cli("init", "nowhere", "--ci", platform, "-o", project / "x.yml", cwd=project).returncode == 2
+    absolute = cli("init", project / "scenarios", "--ci", platform, "-o", project / "abs.yml", cwd=project)
+    assert absolute.returncode == 0 and "SCENARIOS: scenarios\n" in (project / "abs.yml").read_text()
+    assert cli("init", project.parent, "--ci", platform, "-o", project / "y.yml", cwd=project).returncode == 2
 
 
 # --- the jobs' commands, run here ----------------------------------------------------------------------------------
