@@ -38,10 +38,13 @@ def detect(result: ScenarioResult) -> Implementation:
 
 def _from_calls(found: Implementation, calls: list[JsCall]) -> None:
     for call in calls:
-        if call.fn == "library" and call.args and call.args[0] and not found.coveo_analytics:
+        fn = call.fn
+        if fn != "library" and fn != "headless-engine":
+            continue  # nearly every call (coveoua commands, fetches): one test each
+        if fn == "library" and call.args and call.args[0] and not found.coveo_analytics:
             found.coveo_analytics = str(call.args[0])
             found.evidence.append("coveoua('version')")
-        elif call.fn == "headless-engine" and not found.headless:
+        elif fn == "headless-engine" and not found.headless:
             version = call.args[0] if call.args and call.args[0] else None
             found.headless = str(version) if version else None
             found.analytics_mode = _mode(call.args[1] if len(call.args) > 1 else None)
@@ -59,7 +62,8 @@ def _mode(configured: object) -> Literal["legacy", "next"]:
 
 def _from_events(found: Implementation, events: list[Event]) -> None:
     for event in events:
-        source = HEADLESS_SOURCE.match(event.library or "")
+        library = event.library
+        source = HEADLESS_SOURCE.match(library) if library and library.startswith("@coveo/headless@") else None
         if source and not found.headless:
             found.headless, found.analytics_mode = source.group(1), "next"
             found.evidence.append("Event Protocol meta.source")
