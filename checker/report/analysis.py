@@ -94,21 +94,24 @@ def fingerprint(scenario: str, v: Violation) -> str:
 
 
 def _findings(run: RunResult, only: set[str] | None = None) -> dict[str, FindingChange]:
-    return {
-        fingerprint(s.name, v): FindingChange(
-            scenario=s.name,
-            rule=v.rule,
-            severity=v.severity,
-            action=v.action,
-            field=v.field,
-            step=v.step,
-            message=v.message,
-            fingerprint=fingerprint(s.name, v),
-        )
-        for s in run.scenarios
-        if only is None or s.name in only
-        for v in s.violations
-    }
+    """The run's findings by fingerprint (of the scenarios in `only`, when given)."""
+    found: dict[str, FindingChange] = {}
+    for s in run.scenarios:
+        if only is not None and s.name not in only:
+            continue
+        for v in s.violations:
+            key = fingerprint(s.name, v)
+            found[key] = FindingChange(
+                scenario=s.name,
+                rule=v.rule,
+                severity=v.severity,
+                action=v.action,
+                field=v.field,
+                step=v.step,
+                message=v.message,
+                fingerprint=key,
+            )
+    return found
 
 
 def _event_counts(scenario: ScenarioResult) -> Counter:
