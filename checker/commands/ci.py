@@ -61,7 +61,9 @@ def scenario_variables(folder: Path) -> tuple[list[str], list[str]]:
         names.update(m.group(2) for m in REFERENCE.finditer(text) if not m.group(1))
         top = _top_level(text)
         declared.update(str(n) for n in _as_list(top.get("secrets")))
-        defaults.update(str(n) for n in (top.get("vars") or {}) if isinstance(top.get("vars"), dict))
+        defaults_block = top.get("vars")
+        if isinstance(defaults_block, dict):
+            defaults.update(map(str, defaults_block))
     names -= BUILT_IN
     secrets = sorted(n for n in names if n in declared or SECRET_NAME.search(n))
     return secrets, sorted(names - set(secrets) - defaults)
