@@ -80,20 +80,6 @@ class ActionSpec:
     def restricted_types(self) -> tuple[tuple[str, FieldSpec], ...]:
         return tuple((path, spec) for path, spec in self.types.items() if spec.allowed)
 
-    # the typed fields split for the type rule: flat string fields (most; one lookup and one class test each), and
-    # the rest (dotted paths, other kinds) with whether the field is required (its absence is another rule's)
-    @cached_property
-    def flat_string_types(self) -> tuple[str, ...]:
-        return tuple(p for p, spec in self.types.items() if spec.kind == "string" and "." not in p)
-
-    @cached_property
-    def other_types(self) -> tuple[tuple[str, tuple[str, ...], FieldSpec, bool], ...]:
-        """(path, its parts, spec, required) of the other typed fields."""
-        flat = set(self.flat_string_types)
-        return tuple(
-            (p, tuple(p.split(".")), spec, p in self.required_data) for p, spec in self.types.items() if p not in flat
-        )
-
     @cached_property
     def deprecated_types(self) -> tuple[tuple[str, FieldSpec], ...]:
         return tuple((path, spec) for path, spec in self.types.items() if spec.deprecated_by)

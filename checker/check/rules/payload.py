@@ -184,9 +184,6 @@ def event_type(ctx: RuleContext) -> Iterable[Finding]:
             )
 
 
-_ABSENT = object()
-
-
 def _type_finding(event: Event, spec: ActionSpec, path: str, field_spec: FieldSpec, value: object) -> Finding:
     extra = (
         ' (the document\'s own example writes "false": use the boolean false)'
@@ -205,22 +202,12 @@ def _type_finding(event: Event, spec: ActionSpec, path: str, field_spec: FieldSp
 def field_type(ctx: RuleContext) -> Iterable[Finding]:
     yield from ep_findings(ctx, "type")
     for event, spec in _ua_case_events(ctx):
-        data = event.data
-        for path in spec.flat_string_types:
-            value = data.get(path, _ABSENT)
-            if value.__class__ is str or value is _ABSENT or value is None and path in spec.required_data:
-                continue  # a string; or absent, or a required one null: the required-fields rule's business
-            yield _type_finding(event, spec, path, spec.types[path], value)
-        for path, parts, field_spec, required in spec.other_types:
-            node: object = data
-            for part in parts:  # value_at, inline: thousands of events, several dotted fields each
-                node = node.get(part, _ABSENT) if node.__class__ is dict else _ABSENT
-                if node is _ABSENT:
-                    break
-            if node is _ABSENT or node is None and required or fits_plainly(node, field_spec):
-                continue  # absence is the required-fields rule's business
-            if type_problem(node, field_spec):
-                yield _type_finding(event, spec, path, field_spec, node)
+        for path, field_spec in spec.types.items():
+            present, value = value_at(event.data, path)
+            if not present or value is None and path in spec.required_data or fits_plainly(value, field_spec):
+                continue  # absence is the required-fields rule's business; a plain value of the right kind is fine
+            if type_problem(value, field_spec):
+                yield _type_finding(event, spec, path, field_spec, value)
         for key, value in event.ticket.items():
             ticket_spec = TICKET_TYPES.get(key)
             if ticket_spec is None or fits_plainly(value, ticket_spec):
@@ -229,7 +216,7 @@ def field_type(ctx: RuleContext) -> Iterable[Finding]:
             if problem:
                 yield Finding(
                     f"{_label(event)}: ticket.{key} {problem}",
-                    f"send ticket.{key} as {_kind_text(TICKET_TYPES[key])}",
+                    f"send ticket.{key} as {_kind_text(ticket_spec)}",
                     event=event,
                     field=f"ticket.{key}",
                 )
