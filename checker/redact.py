@@ -22,6 +22,9 @@ from checker.values import map_strings
 MASK = "[REDACTED]"
 USERINFO_MASK = "REDACTED"  # brackets are not allowed in a URL's user part: URL parsers would take them for IPv6
 LEARNT_MIN = 8  # a value learnt from a credential's name is masked everywhere only when it cannot be a common word
+# The capture redacts every string of every request and call, and a flow repeats most of them (URLs, the client ID,
+# field values, the user agent): short texts are remembered with their redacted form until a secret is learnt.
+MEMO_TEXT_MAX, MEMO_ENTRIES = 512, 50_000
 
 # A name is a credential's when one of its words is one of these (`access_token`, `X-Api-Key`, `sessionId`,
 # `clickSig`), or it ends like one (`csrftoken`). Words, not substrings: `keyword`, `design` and `author` are not.
@@ -96,6 +99,23 @@ TOKEN_IN_TEXT = re.compile(
 _JSON_QUOTES = ('"', "%22", "&#34;", "&quot;")
 _SCHEMES = ("Bearer", "Basic", "Digest", "Token")
 _TOKEN_NAMES = ("access_token", "accessToken", "apikey", "api_key", "apiKey")
+# what a text holds somewhere, in any case, when any name in it is a credential's (`is_credential_name`: each of its
+# words and endings contains one of these): a payload without any is spared the name=value and JSON pair patterns.
+# Looked for with `in` in the lowered text: a case-blind regex alternation is ten times slower.
+CREDENTIAL_HINTS = (
+    "token",
+    "secret",
+    "passw",
+    "pwd",
+    "key",
+    "auth",
+    "session",
+    "sig",
+    "cookie",
+    "credential",
+    "jwt",
+    "bearer",
+)
 # a character or word every match of USERINFO, PAIR, JSON_PAIR, NAME_VALUE, SCHEME_CREDENTIAL or TOKEN_IN_TEXT holds
 _CANDIDATE = re.compile(r"[=\":%&@]|Bearer|Basic|Digest|Token")
 
@@ -128,6 +148,7 @@ class Redactor:
         self.secrets: list[str] = []
         self.forms: list[str] = []  # each secret as written, and as a URL encodes or decodes it
         self._known: re.Pattern[str] | None = None  # the forms, longest first, as one pattern
+        self._memo: dict[str, str] = {}  # short text → its redacted form, with the secrets known so far
         for secret in secrets or []:
             self.add_secret(secret)
 
@@ -139,10 +160,26 @@ class Redactor:
         # assigned whole, never changed in place: the workers' threads read them while another scenario learns
         self._known = re.compile("|".join(map(re.escape, known)))
         self.forms, self.secrets = known, [*self.secrets, value]
+        self._memo = {}  # what was remembered did not mask this one
 
     def text(self, value: str | None) -> str | None:
         if not value:
             return value
+        if len(value) > MEMO_TEXT_MAX:
+            return self._redacted(value)
+        memo = self._memo
+        known = memo.get(value)
+        if known is None:
+            known = self._redacted(value)
+            # kept only if nothing was learnt meanwhile (the threads of other workers, or this very text): else a
+            # later call must mask the new secret wherever else in the text it is
+            if memo is self._memo:
+                if len(memo) >= MEMO_ENTRIES:
+                    memo.clear()
+                memo[value] = known
+        return known
+
+    def _redacted(self, value: str) -> str:
         if self._known is not None:
             value = self._known.sub(MASK, value)
         if _CANDIDATE.search(value) is None:  # nothing any pattern below needs: most strings (words, IDs, numbers)
@@ -151,11 +188,12 @@ class Redactor:
         # every string of every request and call: most are plain words and skip them all)
         if "@" in value and "://" in value:
             value = USERINFO.sub(self._userinfo, value)
-        if "=" in value:
+        named = _has_any(value.lower(), CREDENTIAL_HINTS)
+        if named and "=" in value:
             value = PAIR.sub(self._named, value)
-        if _has_any(value, _JSON_QUOTES) and (":" in value or "%3A" in value):
+        if named and _has_any(value, _JSON_QUOTES) and (":" in value or "%3A" in value):
             value = JSON_PAIR.sub(self._named, value)
-        if '"name"' in value:
+        if named and '"name"' in value:
             value = NAME_VALUE.sub(self._named, value)
         if _has_any(value, _SCHEMES):
             value = SCHEME_CREDENTIAL.sub(self._always, value)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from checker.capture.overhead import survivors_frozen
 from checker.check import analyze
 from checker.drive.browser import connect, find_browser, launch
 from checker.drive.session import ScenarioSession
@@ -270,7 +271,8 @@ def run_scenario(
     journal = _journal(options, scenario, session)
     interrupted = False
     try:
-        session.run()
+        with survivors_frozen():  # the capture grows all along: full collections would walk it again and again
+            session.run()
     except KeyboardInterrupt:
         interrupted = True
         result.error = "interrupted (Ctrl-C or SIGTERM) before the scenario finished; what it captured is kept"
@@ -286,7 +288,7 @@ def run_scenario(
         (options.report_dir / result.trace).unlink(missing_ok=True)
         result.trace = None
     if journal is not None:
-        journal.write("result", result)
+        journal.write("result", result, captured=("requests", "js_calls", "events"))
         journal.close()
     if interrupted:
         raise Interrupted(result)

@@ -144,7 +144,7 @@ class ContextCapture:
         deadline = time.monotonic() + max_s
         while self.network.answers_pending() and (left_ms := (deadline - time.monotonic()) * 1000) > 0:
             try:  # a failed request ends its wait too: look again at least every 100 ms
-                self._attached().wait_for_event("requestfinished", timeout=max(min(left_ms, 100), 1))
+                self._attached().wait_for_event("response", timeout=max(min(left_ms, 100), 1))
             except PlaywrightTimeout:
                 pass
 

@@ -48,6 +48,8 @@
   const weakMapGet = uncurry(WeakMap.prototype.get), weakMapSet = uncurry(WeakMap.prototype.set);
   const nativeQueueMicrotask = window.queueMicrotask;
   const queueMicrotask = (task) => apply(nativeQueueMicrotask, window, [task]);
+  const nativeTimeout = window.setTimeout;
+  const afterMs = (task, ms) => apply(nativeTimeout, window, [task, ms]); // ours: not counted as the page's timers
   const addListener = uncurry(EventTarget.prototype.addEventListener);
   const NodeCtor = typeof Node === 'function' ? Node : null;
   const documentQueryAll = uncurry(Document.prototype.querySelectorAll);
@@ -227,18 +229,24 @@
   const ACT_TYPES = ['pointermove', 'pointerdown', 'keydown', 'wheel', 'input', 'change'];
   for (let i = 0; i < ACT_TYPES.length; i++) addListener(window, ACT_TYPES[i], onAct, { capture: true, passive: true });
 
-  // Records are sent in batches, one binding call per task: a page that logs thousands of events must not
-  // pay a round trip to the checker for each of its calls. A batch travels as one JSON string.
+  // Records are sent in batches: a page that logs thousands of events must not pay a round trip to the checker
+  // (several Playwright messages and their dispatch, the checker's largest per-event cost) for each of its calls.
+  // The first record after a quiet spell goes at the end of its task, so a step's waits see it at once; while the
+  // page keeps logging, the records of the next COALESCE_MS go together. A page that leaves sends its batch on
+  // pagehide, and the checker collects what is held at the end of the run.
+  const COALESCE_MS = 25;
   let flushScheduled = false;
+  let lastFlush = -Infinity;
   const ignore = () => {};
   function flush() {
     flushScheduled = false;
     if (!binding && typeof window[BINDING] === 'function') binding = window[BINDING];
     if (!binding || !(pending.length || acts.length)) return;
+    lastFlush = dateNow();
     const extras = { acts: acts };
     acts = [];
     if (pending.length) {
-      const fields = formFields();
+      const fields = fieldsNow();
       const key = arrayJoin(fields, '\n');
       if (key !== fieldsSent) put(extras, 'fields', fields);
       fieldsSent = key;
@@ -253,15 +261,39 @@
     } catch (e) { /* the page is going away */ }
   }
   function schedule() {
-    if (!flushScheduled) {
-      flushScheduled = true;
-      queueMicrotask(flush);
-    }
+    if (flushScheduled) return;
+    flushScheduled = true;
+    const wait = lastFlush + COALESCE_MS - dateNow();
+    if (wait > 0) afterMs(flush, wait);
+    else queueMicrotask(flush);
+  }
+  // The form fields are those the page had when it logged: a batch held for later notes them at the end of each
+  // task that logged (as often as an unbatched flush would read them), since a field can be gone by the flush.
+  let heldFields = null; // name → true, for the batch being held
+  let noting = false;
+  function noteFields() {
+    noting = false;
+    if (!flushScheduled) return; // flushed in this very task
+    if (heldFields === null) heldFields = ObjectCreate(null);
+    const names = formFields();
+    for (let i = 0; i < names.length; i++) heldFields[names[i]] = true;
+  }
+  function fieldsNow() {
+    const names = formFields();
+    if (heldFields === null) return names;
+    for (let i = 0; i < names.length; i++) heldFields[names[i]] = true;
+    const all = arraySort(ObjectKeys(heldFields));
+    heldFields = null;
+    return all;
   }
   function deliver(record) {
     lastRecorded = dateNow();
     append(pending, record);
     schedule();
+    if (!noting) {
+      noting = true;
+      queueMicrotask(noteFields);
+    }
   }
   addListener(window, 'pagehide', flush);
   hide('__caCheckFlush', flush); // the checker's, at the end of the run

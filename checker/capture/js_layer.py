@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from checker.capture.overhead import handler
 from checker.endpoints import EP_PATH_JS, UA_PATH_JS, proxy_regex
 from checker.models import JsCall
 from checker.redact import MASK, Redactor
@@ -57,7 +58,7 @@ class JsCapture:
         self.tracking_allowed = True  # the page's Do Not Track / Global Privacy Control (the libraries obey them)
 
     def attach(self, context: BrowserContext) -> None:
-        context.expose_binding(BINDING, self._on_record)
+        context.expose_binding(BINDING, handler(self._on_record))
         context.add_init_script(hook_script(self.extra_patterns))
 
     def _on_record(self, source: Any, records: Any, extras: Any = None) -> None:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
+from checker.capture.overhead import handler
 from checker.endpoints import analytics_endpoint, analytics_route_pattern, matches_proxy, service_api_endpoint
 from checker.models import MAX_BODY, CapturedRequest
 from checker.redact import Redactor
@@ -21,12 +22,12 @@ if TYPE_CHECKING:
 
 
 def cors_headers(request: Request) -> dict[str, str]:
-    origin = request.headers.get("origin") or "*"
+    asked = request.headers  # Playwright builds this dict at each access: once
+    origin = asked.get("origin") or "*"
     headers = {
         "access-control-allow-origin": origin,
         "access-control-allow-methods": "GET, POST, OPTIONS",
-        "access-control-allow-headers": request.headers.get("access-control-request-headers")
-        or "content-type, authorization",
+        "access-control-allow-headers": asked.get("access-control-request-headers") or "content-type, authorization",
         "access-control-max-age": "600",
         "vary": "Origin",
     }
@@ -66,11 +67,10 @@ class NetworkCapture:
 
     # --- wiring -----------------------------------------------------------------------------------
     def attach(self, context: BrowserContext) -> None:
-        context.route(analytics_route_pattern(self.extra_patterns), self._on_route)
-        context.on("request", self._on_request)
-        context.on("response", self._on_response)
-        context.on("requestfinished", self._on_finished)
-        context.on("requestfailed", self._on_failed)
+        context.route(analytics_route_pattern(self.extra_patterns), handler(self._on_route))
+        context.on("request", handler(self._on_request))
+        context.on("response", handler(self._on_response))
+        context.on("requestfailed", handler(self._on_failed))
 
     def _is_analytics_url(self, url: str) -> bool:
         if service_api_endpoint(url):
@@ -180,24 +180,23 @@ class NetworkCapture:
             self.answering -= 1
 
     def _on_response(self, response: Response) -> None:
-        """The status as soon as the headers arrive: a body the page never reads may never finish loading (Headless
-        leaves a refused Service API answer unread), and the status is what a refusal is about."""
-        record = self._live.get(id(response.request))
-        if record is not None and not record.answered_locally:
-            record.status = response.status
-
-    def _on_finished(self, request: Request) -> None:
-        record = self._live.pop(id(request), None)
+        """The status as soon as the headers arrive, and the Service API's answer. Not on `requestfinished`: a body
+        the page never reads may never finish loading (Headless leaves a refused Service API answer unread), and
+        that event, sent for every request of the page, would double what the checker pays per request."""
+        request = response.request
+        record = self._live.get(id(request))
         if record is None or record.answered_locally:
+            self._live.pop(id(request), None)
             return
-        try:
-            response = request.response()
-            if response is not None:
-                record.status = response.status
-                if record.kind == "service_api":
-                    record.response_body = _truncate(self.redactor.text(response.text()))
-        except Exception as exc:  # the page navigated away and the body is gone
-            record.failure = record.failure or f"response unavailable: {exc}"
+        record.status = response.status
+        if record.kind == "service_api":
+            # this handler has a greenlet of its own (Playwright's sync API gives each one): waiting here for a
+            # body that never ends holds nothing else up
+            try:
+                record.response_body = _truncate(self.redactor.text(response.text()))
+            except Exception as exc:  # the page navigated away and the body is gone
+                record.failure = record.failure or f"response unavailable: {exc}"
+        self._live.pop(id(request), None)
 
     def _on_failed(self, request: Request) -> None:
         record = self._live.pop(id(request), None)

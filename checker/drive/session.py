@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 class RecordSink(Protocol):
     """Where the session appends what it captures as it happens (the runner's journal)."""
 
-    def write(self, kind: str, payload: Any) -> None: ...
+    def write(self, kind: str, payload: Any, redacted: bool = ...) -> None: ...
 
 
 PURE_WAITS = (WaitForStep, WaitStep, WaitForEventStep, ScreenshotStep)  # steps that do not act on the page
@@ -96,8 +96,8 @@ class ScenarioSession:
         journal.write(
             "scenario", {"name": self.result.name, "file": self.result.file, "started_at": self.capture.started_at}
         )
-        self.capture.listeners.append(lambda record: journal.write("request", record))
-        self.js.listeners.append(lambda call: journal.write("js_call", call))
+        self.capture.listeners.append(lambda record: journal.write("request", record, redacted=True))
+        self.js.listeners.append(lambda call: journal.write("js_call", call, redacted=True))
         self.on_step = lambda step: journal.write("step", step)
 
     def _context_options(self) -> dict[str, Any]:

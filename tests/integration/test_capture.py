@@ -8,7 +8,9 @@ import time
 
 import pytest
 
+from checker.capture.js_layer import JsCapture
 from checker.check.rules import RuleConfig
+from checker.redact import Redactor
 
 
 def run_one(run_scenarios, scenario_file, pages_server, text, **overrides):
@@ -386,3 +388,27 @@ def test_timers_and_requests_behave_as_without_the_hook(run_scenarios, scenario_
     )
     assert result.error is None, result.error
     assert any("Failed to fetch" in error for error in result.page_info.get("page_errors", [])), result.page_info
+
+
+def test_a_flood_of_calls_reaches_the_checker_in_few_batches_and_none_is_lost(pages_server, page):
+    """hook.js holds the records of a page that keeps logging for COALESCE_MS (25 ms) after each batch: far fewer
+    binding calls (each a round trip through Playwright, the checker's largest cost per event) than records."""
+    batches = []
+
+    class Counting(JsCapture):
+        def _on_record(self, source, records, extras=None):
+            batches.append(1)
+            super()._on_record(source, records, extras)
+
+    js = Counting(Redactor(), time.time(), lambda wall: 0)
+    js.attach(page.context)
+    page.goto(f"{pages_server}/pages/flood.html?n=300")
+    page.click("#flood")
+    page.locator("#done").wait_for(state="visible")
+    page.wait_for_timeout(100)  # the last sends
+    page.evaluate("() => window.__caCheckFlush()")
+    sends = [c for c in js.calls if c.fn == "coveoua" and c.args[:1] == ["send"]]
+    fetches = [c for c in js.calls if c.fn == "fetch"]
+    print(f"{len(js.calls)} records in {len(batches)} binding calls")
+    assert len(sends) == 301 and len(fetches) == 301  # the flow's start, then one update per iteration
+    assert len(batches) * 5 < len(js.calls)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from checker.commands import EXIT_FINDINGS, EXIT_INTERRUPTED
+from checker.report.journal import read_journal
 from tests.helpers import start_cli
 
 HARD_LIMIT_S = 120  # far past every bound below: only a run that hangs reaches it
@@ -167,7 +168,7 @@ def _wait_for_the_hang(report: Path, process: subprocess.Popen, stem: str) -> No
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         journals = list((report / "raw").glob(f"{stem}-*.jsonl")) if (report / "raw").is_dir() else []
-        if journals and '"kind": "wait"' in journals[0].read_text(errors="replace"):
+        if journals and any(r["kind"] == "step" and r["data"].get("kind") == "wait" for r in read_journal(journals[0])):
             return
         time.sleep(0.1)
     pytest.fail(f"the scenario {stem!r} did not reach its evaluate (exit code {process.poll()})")

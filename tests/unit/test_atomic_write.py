@@ -9,6 +9,7 @@ import io
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ import pytest
 from checker import cli, files
 from checker.commands import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT
 from checker.files import UnwrittenFile, kept_going, note_unwritten, take_unwritten, write_atomic
+from checker.models import CapturedRequest, JsCall, ScenarioResult
+from checker.redact import MASK, Redactor
 from checker.report.console import make_console
-from checker.report.journal import Journal, read_journal
+from checker.report.journal import FLUSH_AFTER_S, Journal, read_journal
 
 
 @pytest.fixture(autouse=True)
@@ -198,6 +201,44 @@ def test_a_journal_that_cannot_be_opened_does_not_stop_the_run(tmp_path):
     assert (
         line.startswith(f"could not write {tmp_path / 'raw' / 's.jsonl'}: ") and "no journal for this scenario" in line
     )
+
+
+def test_a_journal_holds_requests_and_calls_briefly_and_writes_steps_at_once(tmp_path):
+    path = tmp_path / "s.jsonl"
+    journal = Journal(path)
+    request = CapturedRequest(
+        id=0, kind="analytics", method="POST", url="https://x/rest/v15/analytics/collect", resource_type="fetch"
+    )
+    journal.write("request", request, redacted=True)
+    journal.write("js_call", JsCall(id=0, fn="coveoua", args=["send", "event"]), redacted=True)
+    assert path.read_bytes() == b""  # held: one write for a batch, not one per record
+    journal.write("step", {"index": 0, "description": "click #next"})  # with what is held before it
+    assert [r["kind"] for r in read_journal(path)] == ["request", "js_call", "step"]
+    journal.write("request", request.model_copy(update={"id": 1}), redacted=True)
+    deadline = time.monotonic() + 5
+    while len(list(read_journal(path))) < 4 and time.monotonic() < deadline:  # the page went quiet: written anyway
+        time.sleep(0.02)
+    assert time.monotonic() - (deadline - 5) >= FLUSH_AFTER_S * 0.9
+    assert [r["data"]["id"] for r in read_journal(path) if r["kind"] == "request"] == [0, 1]
+    journal.close()
+
+
+def test_a_journal_result_is_masked_except_what_the_capture_masked(tmp_path):
+    redactor = Redactor(["hunter2-the-secret"])
+    path = tmp_path / "s.jsonl"
+    journal = Journal(path, redactor)
+    result = ScenarioResult(
+        name="login as hunter2-the-secret",
+        file="s.yaml",
+        requests=[CapturedRequest(id=0, kind="analytics", method="POST", url="https://x/c?a=1", resource_type="ping")],
+        js_calls=[JsCall(id=0, fn="coveoua", args=["init", MASK])],
+    )
+    journal.write("result", result, captured=("requests", "js_calls", "events"))
+    journal.close()
+    (record,) = read_journal(path)
+    back = ScenarioResult.model_validate(record["data"])
+    assert back.name == f"login as {MASK}"
+    assert back.requests == result.requests and back.js_calls == result.js_calls and back.events == []
 
 
 # --- the terminal ---------------------------------------------------------------------------------------------------

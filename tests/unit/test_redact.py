@@ -1,4 +1,7 @@
+import itertools
+
 from checker.decode.redact import MASK, Redactor
+from checker.redact import CREDENTIAL_ENDINGS, CREDENTIAL_HINTS, CREDENTIAL_WORDS, KEY_KINDS, is_credential_name
 
 
 def test_url_tokens_and_credentials_masked():
@@ -111,3 +114,25 @@ def test_a_url_split_never_raises():
 
     assert split_url("https://[REDACTED]@h.example/p?q=1").path == "/p"
     assert split_url("http://[::1/x").scheme == "http"
+
+
+def test_a_credential_name_always_holds_a_hint():
+    """The name=value and JSON pair patterns are skipped for a text without any of CREDENTIAL_HINTS: that is only
+    safe if every name `is_credential_name` accepts holds one, whatever its case and separators."""
+    words = [*CREDENTIAL_WORDS, *KEY_KINDS, *CREDENTIAL_ENDINGS, "key", "id", "user", "x1"]
+    names = set()
+    for first, second in itertools.product(words, repeat=2):
+        for sep in ("", "_", "-", "."):
+            for case in (str.lower, str.upper, str.capitalize):
+                names.update({case(first), case(first) + sep + case(second), first + sep + case(second)})
+    credentials = [name for name in names if is_credential_name(name)]
+    assert len(credentials) > 1000
+    assert [name for name in credentials if not any(hint in name.lower() for hint in CREDENTIAL_HINTS)] == []
+
+
+def test_the_same_text_is_masked_again_once_a_secret_is_learnt():
+    redactor = Redactor()
+    text = "ref=abcdefgh12345678 and more"
+    assert redactor.text(text) == text  # remembered as it is
+    redactor.text("access_token=abcdefgh12345678")  # learnt under a credential's name
+    assert redactor.text(text) == f"ref={MASK} and more"
