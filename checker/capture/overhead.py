@@ -1,9 +1,9 @@
 """What capturing costs the checker's own process, per event, kept low (`benchmarks/per_event.py` measures it).
 
-Event handlers Playwright can call cheaply: Playwright's sync API asks `inspect.signature(handler)` on every event it dispatches, to pass only as many
-arguments as the handler takes. On a page that logs thousands of events, that is several events per request (the
-route, `request`, `response`, the JS layer's binding calls) and about a tenth of the checker's
-CPU on 2 cores. A handler whose signature is computed once, here, costs Playwright an attribute lookup instead.
+Event handlers Playwright can call cheaply: Playwright's sync API asks `inspect.signature(handler)` on every event
+it dispatches, to pass only as many arguments as the handler takes. On a page that logs thousands of events, that is
+several events per request (the route, `request`, `response`, the JS layer's binding calls) and about a tenth of the
+checker's CPU on 2 cores. A handler whose signature is computed once, here, costs Playwright an attribute lookup.
 
 A cycle collector that does not rescan the capture: see `survivors_frozen`.
 """

@@ -57,8 +57,8 @@ class Journal:
         self, kind: str, payload: BaseModel | dict[str, Any], redacted: bool = False, captured: tuple[str, ...] = ()
     ) -> None:
         """Append one record. `redacted`: the capture already masked it with this run's redactor (requests and
-        JS calls, thousands a scenario), so it is not masked twice; `captured`: the fields of a model that are
-        (a result's requests, calls and the events decoded from them). Other models (steps, the rest of a result)
+        JS calls, thousands a scenario), so it is not masked twice; `captured`: the fields of a model that the
+        capture masked in the same way (a result's requests, calls and the events decoded from them). Other models (steps, the rest of a result)
         are masked as JSON text; a dict, value by value. (At the end of the run `scrub_file` masks the journals
         again with every secret the run learnt.)"""
         if self._fd is None:
@@ -150,8 +150,11 @@ def _line(
     return b'{"kind": "' + kind.encode("ascii") + b'", "data": ' + data.encode("utf-8") + b"}\n"
 
 
+_ANY = TypeAdapter(Any)  # serializes a list of models as their own serializers would, in Rust
+
+
 def _json_of(value: Any) -> str:
-    return TypeAdapter(Any).dump_json(value).decode("utf-8")
+    return _ANY.dump_json(value).decode("utf-8")
 
 
 def _size(fd: int) -> int | None:
