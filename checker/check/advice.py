@@ -102,6 +102,15 @@ ADVICE: dict[str, dict[str, str]] = {
         "remove it (Quantic's originContext 'CaseAssist' and version tag go with it too)",
         "snippet": "set configuration.analytics.analyticsMode: 'legacy' in buildCaseAssistEngine",
     },
+    "cancelled-send": {
+        "snippet": "let the send finish before navigating (coveoua('send', …) returns a promise: await it), or send "
+        "with navigator.sendBeacon or fetch(url, {keepalive: true}), which outlive the page",
+        "headless": "navigate (or remove the frame or component whose engine logs) only once the analytics action "
+        "has settled: await engine.dispatch(…) of the log action; Headless sends with fetch, without keepalive",
+        "quantic": "in your host component, await the dispatch of the log action (logCreateCase(), logSolveCase(), …) "
+        f"on {ENGINE} before navigating to another page, and don't remove a frame or component that holds a Quantic "
+        "interface while it logs: Headless, loaded by Quantic, sends with fetch, without keepalive",
+    },
     "endpoint": {
         "snippet": "use https://ORG.analytics.org.coveo.com (or .orghipaa. for HIPAA), or declare your proxy under "
         "`proxies:` in case-assist-check.yaml",

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 import pytest
 
 from checker.check.rules import RuleConfig, RuleContext, all_rules, evaluate
-from checker.models import CapturedRequest, FieldDiff, JsCall, Pairing, ScenarioResult, Severity, Violation
+from checker.models import (
+    CapturedRequest,
+    FieldDiff,
+    JsCall,
+    Pairing,
+    ScenarioResult,
+    Severity,
+    Violation,
+)
 from tests.helpers import CID, HUB, ev
 
 OTHER_CID = "22222222-2222-4222-8222-222222222222"
@@ -819,3 +827,37 @@ def test_deviation_version_comes_from_the_engine():
     result.reconciliation.append(Pairing(outcome="paired", source="headless", event_index=3))
     (finding,) = findings(result)
     assert "known deviation of @coveo/headless 3.9.1" in finding.message
+
+
+def as_quantic_page(result: ScenarioResult) -> ScenarioResult:
+    """What the capture sees of a Quantic page: a case assist engine built, window.coveoQuanticVersion set."""
+    result.js_calls.append(JsCall(id=len(result.js_calls), fn="headless-engine", args=["3.37.0", "legacy"]))
+    result.page_info["quantic_version"] = "3.34.0"
+    return result
+
+
+def _calls_coveoua(breaks: Callable[[ScenarioResult], None]) -> bool:
+    result = base()
+    breaks(result)
+    return any(call.fn == "coveoua" for call in result.js_calls)
+
+
+OLDER_BREAKS = {  # the older rules (tests/unit/test_rules.py), broken the way a library or a page breaks them
+    "event.type": set_(0, "event_type", "click"),
+    "action.deprecated": set_(5, "action", "suggestion_click"),
+    "action.missing": set_(7, "action", None),
+}
+WITHOUT_COVEOUA = {  # the cases about a page's own coveoua calls rightly name them
+    **{c.id: c.breaks for c in CASES if not _calls_coveoua(c.breaks)},
+    **OLDER_BREAKS,
+}
+
+
+@pytest.mark.parametrize("breaks", WITHOUT_COVEOUA.values(), ids=WITHOUT_COVEOUA.keys())
+def test_a_quantic_page_is_never_told_to_call_coveoua(breaks):
+    """A Quantic page has no coveoua to call: every hint speaks of its components, its host or Headless."""
+    result = base()
+    breaks(result)  # first: a case may build an engine of its own (Headless in another analytics mode)
+    as_quantic_page(result)
+    assert findings(result), "the mutation breaks a rule"
+    assert [(v.rule, v.hint) for v in findings(result) if "coveoua(" in v.hint] == []

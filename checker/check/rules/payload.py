@@ -30,6 +30,12 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _page_or_library(ctx: RuleContext, event: Event, page_fix: str) -> str:
+    """The snippet's fix when the page's own coveoua calls sent the event; when Headless (or Quantic on it) did,
+    the page cannot shape the request: which library version sends it this way, and the upgrade."""
+    return ctx.advise("library-sends") if from_headless(ctx, event) else page_fix
+
+
 def _label(event: Event) -> str:
     ep_type = event.data.get("ep_type") if event.protocol == "ep" else None
     return f"{ep_type} ({event.action}, event #{event.index})" if ep_type else f"{event.action} (event #{event.index})"
@@ -90,9 +96,13 @@ def missing_action(ctx: RuleContext) -> Iterable[Finding]:
             yield Finding(
                 f"an svc event (#{event.index}, {event.event_type}) left without svc_action: Case Assist reports cannot "
                 "count it",
-                "call coveoua('svc:setAction', …) right before each send; coveo.analytics sends asynchronously and "
-                "clears the action after each send, so two logs in the same tick mix up: the first request carries "
-                "the second's action and ticket, the second none; let a task pass between two logs",
+                _page_or_library(
+                    ctx,
+                    event,
+                    "call coveoua('svc:setAction', …) right before each send; coveo.analytics sends asynchronously "
+                    "and clears the action after each send, so two logs in the same tick mix up: the first request "
+                    "carries the second's action and ticket, the second none; let a task pass between two logs",
+                ),
                 event=event,
             )
 
@@ -103,7 +113,12 @@ def deprecated_action(ctx: RuleContext) -> Iterable[Finding]:
         if spec.replaced_by:
             yield Finding(
                 f"{_label(event)} is deprecated since coveo.analytics 2.30.45",
-                f"send a {spec.replaced_by} click event instead: coveoua('send', 'click', {{actionCause: '{spec.replaced_by}', …}})",
+                _page_or_library(
+                    ctx,
+                    event,
+                    f"send a {spec.replaced_by} click event instead: "
+                    f"coveoua('send', 'click', {{actionCause: '{spec.replaced_by}', …}})",
+                ),
                 event=event,
             )
 
@@ -178,7 +193,7 @@ def event_type(ctx: RuleContext) -> Iterable[Finding]:
         if event.event_type != spec.event_type:
             yield Finding(
                 f"{_label(event)} was sent as {event.event_type!r}, the protocol requires {spec.event_type!r}",
-                f"coveoua('send', 'event', 'svc', '{spec.event_type}', {{searchHub: …}})",
+                _page_or_library(ctx, event, f"coveoua('send', 'event', 'svc', '{spec.event_type}', {{searchHub: …}})"),
                 event=event,
                 field="event_type",
             )
@@ -272,12 +287,20 @@ def transport_kind(ctx: RuleContext) -> Iterable[Finding]:
         if spec.transport == "click" and event.transport == "collect":
             yield Finding(
                 f"{_label(event)} was logged as an svc event; it is a Coveo Analytics click event",
-                f"coveoua('send', 'click', {{actionCause: '{event.action}', …}}) (coveo.analytics ≥ 2.30.45)",
+                _page_or_library(
+                    ctx,
+                    event,
+                    f"coveoua('send', 'click', {{actionCause: '{event.action}', …}}) (coveo.analytics ≥ 2.30.45)",
+                ),
                 event=event,
             )
         elif spec.transport == "svc" and event.transport == "click":
             yield Finding(
                 f"{_label(event)} was sent as a click event; it is an svc action",
-                f"coveoua('svc:setAction', '{event.action}', …) then coveoua('send', 'event', 'svc', 'click', …)",
+                _page_or_library(
+                    ctx,
+                    event,
+                    f"coveoua('svc:setAction', '{event.action}', …) then coveoua('send', 'event', 'svc', 'click', …)",
+                ),
                 event=event,
             )

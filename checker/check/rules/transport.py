@@ -98,10 +98,9 @@ def cancelled_sends(ctx: RuleContext) -> Iterable[Finding]:
         what = ", ".join(f"{e.action} (event #{e.index})" for e in events) or f"the request to {request.url}"
         transport = "fetch" if request.resource_type == "fetch" else "XMLHttpRequest"
         yield Finding(
-            f"{what} was sent with {transport}, without keepalive, and the page navigated away before the answer "
-            f"came: the browser cancelled it ({request.failure}), so it is never counted",
-            "let the send finish before navigating (coveoua('send', …) returns a promise: await it), or send with "
-            "navigator.sendBeacon or fetch(url, {keepalive: true}), which outlive the page",
+            f"{what} was sent with {transport}, without keepalive, and its page navigated away (or its frame was "
+            f"removed) before the answer came: the browser cancelled it ({request.failure}), so it is never counted",
+            ctx.advise("cancelled-send"),
             event=events[0] if events else None,
             step=request.step,
         )
@@ -142,7 +141,8 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
         reported.add(target)
         origin = _page_origin(req)
         bare = re.search(r"/([A-Za-z0-9_-]+)/rest$", target)
-        if origin and target.startswith(origin + "/") and bare:
+        snippet = ctx.result.implementation.kind not in ("headless", "quantic")  # Headless builds the URL itself
+        if snippet and origin and target.startswith(origin + "/") and bare:
             org = bare.group(1)
             yield Finding(
                 f"analytics go to the page's own origin ({target}): coveoua('init', token, '{org}') took the "
