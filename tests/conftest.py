@@ -105,7 +105,7 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
 
 
 class _PagesHandler(SimpleHTTPRequestHandler, DemoHandler):
-    """Serves tests/pages at /pages and coveo.analytics at /vendor; `csp-*` pages get a strict connect-src. POSTs to
+    """Serves tests/pages at /pages and Coveo's libraries (coveo.analytics, Headless' case-assist bundle) at /vendor; `csp-*` pages get a strict connect-src. POSTs to
     the Customer Service API (classify, documents/suggest) are answered by the demo site's own handler."""
 
     protocol_version = "HTTP/1.0"  # the static pages, as SimpleHTTPRequestHandler serves them
@@ -133,8 +133,9 @@ class _PagesHandler(SimpleHTTPRequestHandler, DemoHandler):
         super().do_GET()
 
     def translate_path(self, path):
-        if path.split("?")[0] == "/vendor/coveoua.js":
-            return str(VENDOR_FILES["coveoua.js"])
+        vendor = path.split("?")[0].removeprefix("/vendor/")
+        if vendor in VENDOR_FILES:  # coveoua.js, headless-case-assist.js: Coveo's real libraries
+            return str(VENDOR_FILES[vendor])
         return super().translate_path(path)
 
     def do_POST(self):

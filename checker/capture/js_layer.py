@@ -54,6 +54,7 @@ class JsCapture:
         self.transports = 0
         self.last_transport_ms = float("-inf")
         self.last_send_ms = float("-inf")
+        self._send_before = float("-inf")  # last_send_ms before the latest send was asked for
         self.library_loaded = False
         self.tracking_allowed = True  # the page's Do Not Track / Global Privacy Control (the libraries obey them)
 
@@ -101,7 +102,10 @@ class JsCapture:
             self.transports += 1
             self.last_transport_ms = max(self.last_transport_ms, call.time_ms)
         elif (call.fn == "coveoua" and call.args[:1] == ["send"]) or call.fn == "headless":
+            self._send_before = self.last_send_ms
             self.last_send_ms = max(self.last_send_ms, call.time_ms)  # a Headless action's send follows its thunk
+        elif call.fn == "headless-rejected":
+            self.last_send_ms = self._send_before  # the action threw before sending: nothing to wait for
         elif call.fn in ("page", "library"):
             self.tracking_allowed = call.info.get("dnt") not in ("1", "yes") and not call.info.get("gpc")
         if call.fn in ("library", "headless-engine") and self.tracking_allowed:

@@ -120,11 +120,28 @@ def failed_coveoua_calls(calls: list[JsCall]) -> list[tuple[JsCall, JsCall]]:
     return failed
 
 
+def rejected_headless_calls(calls: list[JsCall]) -> set[int]:
+    """Ids of the Headless analytics actions whose thunk was rejected (the hook records the action when it starts,
+    then `headless-rejected` with its name when it throws, in the same frame): they sent nothing."""
+    if not any(call.fn == "headless-rejected" for call in calls):
+        return set()
+    started: dict[tuple[str | None, object], list[int]] = {}
+    rejected: set[int] = set()
+    for call in sorted(calls, key=lambda c: c.id):
+        key = (call.frame_url, call.args[0] if call.args else None)
+        if call.fn == "headless":
+            started.setdefault(key, []).append(call.id)
+        elif call.fn == "headless-rejected" and started.get(key):
+            rejected.add(started[key].pop())
+    return rejected
+
+
 def _intents(calls: list[JsCall]) -> list[Intent]:
     states: dict[str | None, _FrameState] = {}
     modes: dict[str | None, str] = {}  # Headless analytics mode per page
     intents: list[Intent] = []
-    failed = {call.id for call, _ in failed_coveoua_calls(calls)}  # a call that threw asked for nothing
+    # a call that threw, or a Headless action that was rejected, asked for nothing
+    failed = {call.id for call, _ in failed_coveoua_calls(calls)} | rejected_headless_calls(calls)
     for call in sorted(calls, key=lambda c: c.id):
         if call.id in failed:
             continue

@@ -6,7 +6,8 @@ import json
 from urllib.parse import quote
 
 from checker.decode import decode_all, decode_request
-from checker.models import CapturedRequest
+from checker.decode.intents import intents_from_calls, rejected_headless_calls
+from checker.models import CapturedRequest, JsCall
 
 COLLECT = "https://org.analytics.org.coveo.com/rest/v15/analytics/collect"
 CLICK = "https://org.analytics.org.coveo.com/rest/ua/v15/analytics/click?access_token=x&visitorId=cid-q"
@@ -168,3 +169,17 @@ def test_an_intent_is_on_its_way_until_its_wire_event_is_seen():
     )  # a Headless click may be either
     assert [i.action for i in unsent_intents(calls, events, 2)] == ["ticket_create"]
     assert unsent_intents(calls, events, 3) == []
+
+
+def test_a_rejected_headless_action_asked_for_no_event():
+    """The hook records a Headless analytics action when it starts and `headless-rejected` when its thunk throws:
+    that action sent nothing, so it is no intent (and never "called but not sent")."""
+    click = "analytics/caseAssist/classification/click"
+    calls = [
+        JsCall(id=0, fn="headless-engine", args=["4.0.0", "legacy"], frame_url="p"),
+        JsCall(id=1, fn="headless", args=[click, "c1"], frame_url="p"),
+        JsCall(id=2, fn="headless", args=[click, "Electrical"], frame_url="p"),
+        JsCall(id=3, fn="headless-rejected", args=[click], frame_url="p", info={"error": "not found"}),
+    ]
+    assert rejected_headless_calls(calls) == {2}
+    assert [i.call_ids for i in intents_from_calls(calls)] == [[1]]

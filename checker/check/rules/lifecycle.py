@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from checker.check.context import RuleContext
 from checker.check.protocol import FLOW_END, FLOW_START
 from checker.check.rules.registry import Finding, rule
-from checker.decode.intents import failed_coveoua_calls
+from checker.decode.intents import HEADLESS_ACTIONS, failed_coveoua_calls
 from checker.models import Event, JsCall, Severity
 
 REGISTER = "1: Register a Case Assist action"
@@ -132,10 +132,14 @@ def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
         )
     for call in ctx.calls("headless-rejected"):
         name = call.args[0] if call.args else "?"
+        lost = " or ".join(HEADLESS_ACTIONS.get(str(name), ())) or "its event"
         yield Finding(
             f"the Headless analytics action {name!r} ({ctx.step_text(call.step)}) was rejected: "
-            f"{_error_of(call)}; its event was not sent",
-            "check the engine's analytics configuration and the arguments the page passes to the controller",
+            f"{_error_of(call)}; {lost} was not sent",
+            "pass the action what Headless expects (an ID from the engine's state — a classification's or document's "
+            "`id`/`uniqueId`, not its value or title — from the current suggestions), and check the engine's "
+            "analytics configuration; the exception is in the browser console",
+            action=lost if lost != "its event" and " or " not in lost else None,
             step=call.step,
         )
 
