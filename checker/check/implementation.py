@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from checker.models import CapturedRequest, Event, Implementation, JsCall, ScenarioResult
@@ -22,9 +23,12 @@ from checker.models import CapturedRequest, Event, Implementation, JsCall, Scena
 HEADLESS_SOURCE = re.compile(r"^@coveo/headless@(.+)$")
 
 
-def detect(result: ScenarioResult) -> Implementation:
+def detect(result: ScenarioResult, calls_by_fn: Mapping[str, list[JsCall]] | None = None) -> Implementation:
+    """`calls_by_fn`: the JS layer's records grouped by kind, when the caller has them (the rules' context does):
+    only three kinds say anything here, out of thousands of records."""
+    groups = calls_by_fn if calls_by_fn is not None else _grouped(result.js_calls)
     found = Implementation()
-    _from_calls(found, result.js_calls)
+    _from_calls(found, [*groups.get("library", ()), *groups.get("headless-engine", ())])
     _from_events(found, result.events)
     _from_service_api(found, result.requests)
     if not found.quantic and isinstance(result.page_info.get("quantic_version"), str):
@@ -32,15 +36,21 @@ def detect(result: ScenarioResult) -> Implementation:
         found.evidence.append("window.coveoQuanticVersion")
     if not found.coveo_analytics and result.page_info.get("coveo_analytics_version"):
         found.coveo_analytics = str(result.page_info["coveo_analytics_version"])
-    found.kind = _kind(found, result.js_calls)
+    found.kind = _kind(found, bool(groups.get("coveoua")))
     return found
 
 
+def _grouped(calls: list[JsCall]) -> dict[str, list[JsCall]]:
+    groups: dict[str, list[JsCall]] = {}
+    for call in calls:
+        groups.setdefault(call.fn, []).append(call)
+    return groups
+
+
 def _from_calls(found: Implementation, calls: list[JsCall]) -> None:
+    """`calls`: the `library` records, then the `headless-engine` ones, each in call order."""
     for call in calls:
         fn = call.fn
-        if fn != "library" and fn != "headless-engine":
-            continue  # nearly every call (coveoua commands, fetches): one test each
         if fn == "library" and call.args and call.args[0] and not found.coveo_analytics:
             found.coveo_analytics = str(call.args[0])
             found.evidence.append("coveoua('version')")
@@ -95,11 +105,11 @@ def _from_service_api(found: Implementation, requests: list[CapturedRequest]) ->
             return
 
 
-def _kind(found: Implementation, calls: list[JsCall]) -> Literal["snippet", "headless", "quantic", "unknown"]:
+def _kind(found: Implementation, calls_coveoua: bool) -> Literal["snippet", "headless", "quantic", "unknown"]:
     if found.quantic:
         return "quantic"
     if found.headless or found.analytics_mode:
         return "headless"
-    if found.coveo_analytics or any(call.fn == "coveoua" for call in calls):
+    if found.coveo_analytics or calls_coveoua:
         return "snippet"
     return "unknown"

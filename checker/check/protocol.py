@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 DOC_URL = "https://docs.coveo.com/en/3437/"
 
@@ -83,6 +84,28 @@ class ActionSpec:
     @cached_property
     def deprecated_types(self) -> tuple[tuple[str, FieldSpec], ...]:
         return tuple((path, spec) for path, spec in self.types.items() if spec.deprecated_by)
+
+    @cached_property
+    def type_checks(self) -> tuple[TypeCheck, ...]:
+        """The typed fields, prepared once for the type rule (which reads every typed field of every event)."""
+        return tuple(
+            TypeCheck(
+                path,
+                None if "." in path else path,
+                PLAIN_CLASSES[spec.kind] if spec.minimum is None and spec.maximum is None else (),
+                spec,
+                path in self.required_data,
+            )
+            for path, spec in self.types.items()
+        )
+
+
+class TypeCheck(NamedTuple):
+    path: str  # dotted path in the action payload
+    key: str | None  # the path when it is one top-level key (most fields), else None
+    plain: tuple[type, ...]  # value classes that fit at once (none when bounds must be checked)
+    spec: FieldSpec
+    required: bool  # a null there is the required-fields rule's business
 
 
 ACTIONS: dict[str, ActionSpec] = {

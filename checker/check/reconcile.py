@@ -249,7 +249,7 @@ def _duplicates(
     def frame(event: Event) -> str | None:
         return requests[event.request_id].frame_url if event.request_id < len(requests) else None
 
-    asked = _intent_counts(intents)
+    asked: dict[tuple[str | None, str], int] | None = None  # counted at the first duplicate: most runs have none
     last_seen: dict[str, Event] = {}
     pairings: list[Pairing] = []
     for later in events:
@@ -260,6 +260,7 @@ def _duplicates(
         last_seen[key] = later
         if earlier is None or later.time_ms - earlier.time_ms > DUPLICATE_WINDOW_MS:
             continue
+        asked = _intent_counts(intents) if asked is None else asked
         asked_twice = asked.get((later.action, _canonical(_comparable(later.data))), 0) > 1
         cause = (
             f"the same {later.action} as event #{earlier.index}, {later.time_ms - earlier.time_ms:.0f} ms apart; "
@@ -279,8 +280,11 @@ def _duplicates(
     return pairings
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str)  # built once: json.dumps builds one per call
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    return _CANONICAL.encode(value)
 
 
 def _event_key(event: Event, frame: str | None) -> str:

@@ -68,7 +68,7 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
 
 def evaluate(context: RuleContext) -> list[Violation]:
     """Run the enabled rules; first say which implementation the page runs, since their advice speaks it."""
-    context.result.implementation = detect(context.result)
+    context.result.implementation = detect(context.result, context.calls_by_fn)
     violations: list[Violation] = []
     for item in RULES.values():
         if item.id in context.config.disabled:

@@ -217,12 +217,20 @@ def _type_finding(event: Event, spec: ActionSpec, path: str, field_spec: FieldSp
 def field_type(ctx: RuleContext) -> Iterable[Finding]:
     yield from ep_findings(ctx, "type")
     for event, spec in _ua_case_events(ctx):
-        for path, field_spec in spec.types.items():
-            present, value = value_at(event.data, path)
-            if not present or value is None and path in spec.required_data or fits_plainly(value, field_spec):
-                continue  # absence is the required-fields rule's business; a plain value of the right kind is fine
-            if type_problem(value, field_spec):
-                yield _type_finding(event, spec, path, field_spec, value)
+        data = event.data
+        for check in spec.type_checks:  # every typed field of every event: the common case costs two lookups
+            if check.key is not None:
+                if check.key not in data:
+                    continue  # absence is the required-fields rule's business
+                value = data[check.key]
+            else:
+                present, value = value_at(data, check.path)
+                if not present:
+                    continue
+            if value.__class__ in check.plain or value is None and check.required:
+                continue  # a plain value of the right kind is fine; a null required field is reported as missing
+            if type_problem(value, check.spec):
+                yield _type_finding(event, spec, check.path, check.spec, value)
         for key, value in event.ticket.items():
             ticket_spec = TICKET_TYPES.get(key)
             if ticket_spec is None or fits_plainly(value, ticket_spec):
