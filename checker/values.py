@@ -27,3 +27,8 @@ def split_url(url: str) -> SplitResult:
         return urlsplit(url)
     except ValueError:
         return urlsplit(url.replace("[", "%5B").replace("]", "%5D"))
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """'3.20.0' → (3, 20, 0); what is not a number counts as 0 ('4.0.0-alpha.3' → (4, 0, 0, 0))."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.replace("-", ".").split("."))

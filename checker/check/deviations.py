@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from checker.check.advice import library_name
+from checker.values import version_key
 
 if TYPE_CHECKING:
     from checker.check.context import RuleContext
@@ -32,18 +33,16 @@ class Deviation:
 
     def applies_to(self, headless: str | None) -> bool:
         """Whether a page on this Headless version can have it (an unknown version: assume it can)."""
-        return self.since is None or headless is None or version_key(headless) >= version_key(self.since)
+        if headless is None:
+            return True
+        started = self.since is None or version_key(headless) >= version_key(self.since)
+        return started and (self.fixed_in is None or version_key(headless) < version_key(self.fixed_in))
 
     def history(self) -> str:
         """'Headless' code, since 3.20.0, not fixed (checked in 2.80.7, 3.50.1 and 4.0.0)'."""
-        since = f"since {self.since}" if self.since else "in every release"
+        since = f"since {self.since}" if self.since else ("before that" if self.fixed_in else "in every release")
         fixed = f"fixed in {self.fixed_in}" if self.fixed_in else "not fixed"
         return f"{self.code}'s code, {since}, {fixed} (checked in @coveo/headless {CHECKED})"
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """'3.20.0' → (3, 20, 0); what is not a number counts as 0 ('4.0.0-alpha.3' → (4, 0, 0, 0))."""
-    return tuple(int(part) if part.isdigit() else 0 for part in version.replace("-", ".").split("."))
 
 
 HEADLESS = "@coveo/headless"
@@ -56,7 +55,8 @@ DEVIATIONS: dict[str, Deviation] = {
         ),
         Deviation(
             "headless.suggestion-id-unique-id",
-            "suggestion_rate's suggestionId is the document's uniqueId, not its permanentid (sent as permanentId)",
+            "suggestion_rate (and, before 3.20.0, suggestion_click) carries the document's uniqueId as suggestionId, "
+            "not its permanentid (sent as permanentId)",
         ),
         Deviation(
             "headless.ticket-id-from-case-inputs",
@@ -71,6 +71,19 @@ DEVIATIONS: dict[str, Deviation] = {
             "headless.origin-context-search",
             "document suggestion click events carry originContext 'Search', not 'CaseAssist'",
             since="3.20.0",  # 2.x logs a document click as an svc suggestion_click
+        ),
+        Deviation(
+            "headless.svc-suggestion-click",
+            "a document suggestion click or quick view is logged as the deprecated svc action suggestion_click, "
+            "not as a documentSuggestionClick / documentSuggestionQuickview click event",
+            code="coveo.analytics",  # older than 2.30.45, which Headless bundles before 3.20.0
+            fixed_in="3.20.0",
+        ),
+        Deviation(
+            "headless.next-pre-release-types",
+            "in next mode, events carry the Event Protocol's pre-release Case Assist types (caseAssist.start, "
+            "caseAssist.selectFieldClassification, …) and payloads, not Coveo's published CaseAssist.* types",
+            fixed_in="3.2.0",  # the earliest 3.x release checked; it sends the published types
         ),
         Deviation(
             "headless.next-no-next-stage", "in next mode (Event Protocol) there is no event for ticket_next_stage"

@@ -78,6 +78,34 @@ EP_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[dict, dict]]]] =
 }
 
 
+def _suggestion(p: dict[str, Any]) -> dict[str, Any]:
+    """2.x's `documentSuggestion: {id, responseId}` in the published shape (`responseId`; the id is a uniqueId)."""
+    suggestion = _object_at(p, "documentSuggestion")
+    return {"responseId": suggestion.get("responseId"), **({"liked": p["liked"]} if "liked" in p else {})}
+
+
+def _pre_release_classification(p: dict[str, Any]) -> tuple[dict, dict]:
+    chosen = _object_at(p, "fieldClassification")
+    shaped = {"classificationId": chosen.get("id"), "responseId": chosen.get("responseId")}
+    return _classification({**shaped, **({"autoselected": p["autoselected"]} if "autoselected" in p else {})})
+
+
+# What @coveo/headless 2.x sends in next mode: the Event Protocol's pre-release Case Assist types, lower-case, with
+# payloads of their own (checked in 2.80.7; 3.2.0 sends the published CaseAssist.* types). Decoded to the same
+# actions, so flows and expectations read the same; the rules say the types are not the published ones.
+PRE_RELEASE_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[dict, dict]]]] = {
+    "caseAssist.start": EP_TYPES["CaseAssist.Start"],
+    "caseAssist.updateField": EP_TYPES["CaseAssist.UpdateField"],
+    "caseAssist.selectFieldClassification": ("ticket_classification_click", _pre_release_classification),
+    "caseAssist.documentSuggestionClick": ("documentSuggestionClick", lambda p: _document_click(_suggestion(p))),
+    "caseAssist.documentSuggestionFeedback": ("suggestion_rate", lambda p: _feedback(_suggestion(p))),
+    "caseAssist.createTicket": EP_TYPES["CaseAssist.CreateTicket"],
+    "caseAssist.cancel": EP_TYPES["CaseAssist.Cancel"],
+}
+PUBLISHED_TYPE = {name: "CaseAssist." + name[11].upper() + name[12:] for name in PRE_RELEASE_TYPES}  # caseAssist.x
+ALL_TYPES = {**EP_TYPES, **PRE_RELEASE_TYPES}
+
+
 def decode_ep(req: CapturedRequest) -> list[Event]:
     try:
         body = json.loads(full_body(req) or "")
@@ -98,7 +126,7 @@ def _decode_item(item: Any) -> Event:
     meta = item["meta"]
     ep_type = text_or_none(meta.get("type"))  # a page may put anything there
     payload = {k: v for k, v in item.items() if k != "meta"}
-    action, convert = EP_TYPES.get(ep_type or "", (None, lambda p: (dict(p), {})))
+    action, convert = ALL_TYPES.get(ep_type or "", (None, lambda p: (dict(p), {})))
     data, ticket = convert(payload)
     data = {k: v for k, v in data.items() if v is not None}
     data["ep_payload"] = payload

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from checker.decode.ua import text_or_none
 from checker.models import Event, JsCall
+from checker.values import version_key
 
 T = TypeVar("T")
 
@@ -43,6 +44,9 @@ HEADLESS_ACTIONS: dict[str, tuple[str, ...]] = {
     "analytics/caseAssist/case/abandon": ("ticket_cancel",),
 }
 CLICK_ACTIONS = ("documentSuggestionClick", "documentSuggestionQuickview")
+# Headless before 3.20.0 bundles a coveo.analytics older than 2.30.45: in legacy mode a document click (or quick
+# view) is the svc action suggestion_click, sent as a collect event (checked in 2.80.7)
+SVC_SUGGESTION_CLICK_BEFORE = (3, 20, 0)
 
 
 @dataclass
@@ -139,6 +143,7 @@ def rejected_headless_calls(calls: list[JsCall]) -> set[int]:
 def _intents(calls: list[JsCall]) -> list[Intent]:
     states: dict[str | None, _FrameState] = {}
     modes: dict[str | None, str] = {}  # Headless analytics mode per page
+    versions: dict[str | None, str] = {}  # Headless version per page
     intents: list[Intent] = []
     # a call that threw, or a Headless action that was rejected, asked for nothing
     failed = {call.id for call, _ in failed_coveoua_calls(calls)} | rejected_headless_calls(calls)
@@ -148,8 +153,9 @@ def _intents(calls: list[JsCall]) -> list[Intent]:
         page = _page_of(call.frame_url)
         if call.fn == "headless-engine":
             modes[page] = call.args[1] if len(call.args) > 1 and call.args[1] else "next"  # 4.0.0's default
+            versions[page] = str(call.args[0]) if call.args and call.args[0] else ""
         elif call.fn == "headless":
-            intent = _headless(call, modes.get(page, "next"))
+            intent = _headless(call, modes.get(page, "next"), versions.get(page, ""))
             intents.extend([intent] if intent else [])
         elif call.fn == "coveoua":
             intent = _apply(states.setdefault(page, _FrameState()), call)
@@ -157,10 +163,12 @@ def _intents(calls: list[JsCall]) -> list[Intent]:
     return intents
 
 
-def _headless(call: JsCall, mode: str) -> Intent | None:
+def _headless(call: JsCall, mode: str, version: str) -> Intent | None:
     actions = HEADLESS_ACTIONS.get(call.args[0] if call.args and isinstance(call.args[0], str) else "")
     if not actions:
         return None
+    if actions == CLICK_ACTIONS and mode == "legacy" and version and version_key(version) < SVC_SUGGESTION_CLICK_BEFORE:
+        actions = ("suggestion_click",)
     transport = "event_protocol" if mode == "next" else ("click" if actions[0] in CLICK_ACTIONS else "collect")
     return Intent(
         action=actions[0],

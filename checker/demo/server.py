@@ -10,6 +10,7 @@
     /static/FILE              site/: style.css, ui.js (the form), app.js (snippet), headless-app.js (Headless)
     /vendor/coveoua.js        node_modules/coveo.analytics/dist/coveoua.js (served locally, never a CDN)
     /vendor/headless-case-assist.js   @coveo/headless' case-assist browser bundle (window.CoveoHeadlessCaseAssist)
+    /vendor/headless-v2-case-assist.js   the same bundle of @coveo/headless 2.80.7 (the previous major)
     /rest/organizations/ORG/caseassists/ID/{classify,documents/suggest}   fake Customer Service API (404 for an
                               ID other than the demo's, as the cloud answers for an unknown configuration)
     /rest/search/v2/html      a suggested document's quick view (Headless builds the URL: ?uniqueId=…)
@@ -52,6 +53,14 @@ VENDOR_FILES = {
     / "headless"
     / "dist"
     / "quantic"
+    / "case-assist"
+    / "headless.js",
+    # Headless' previous major (2.x), for the library attributions that depend on the version (tests/pages)
+    "headless-v2-case-assist.js": NODE_MODULES
+    / "@coveo"
+    / "headless-v2"
+    / "dist"
+    / "browser"
     / "case-assist"
     / "headless.js",
 }

@@ -1,7 +1,13 @@
-"""A Headless analytics action that fails inside the page, with Coveo's real Headless (case-assist bundle 4.0.0) in
-real Chromium, through the command line: tests/pages/headless-calls.html logs a classification click itself with
-`logClassificationClick(id)`; `?by=value` passes the chip's value instead of the suggestion's ID, Headless cannot
-find it, the thunk is rejected and ticket_classification_click is never sent."""
+"""Coveo's real Headless case-assist bundles (4.0.0, and 2.80.7 for the previous major) in real Chromium, through
+the command line: tests/pages/headless-calls.html logs a classification click and a document click itself
+(`logClassificationClick(id)`, `logDocumentSuggestionClick(uniqueId)`).
+
+- `?by=value` passes the chip's value instead of the suggestion's ID: Headless cannot find it, the thunk is
+  rejected and ticket_classification_click is never sent (a call that fails inside the page);
+- `?v=2` runs the same page on Headless 2.80.7, whose bundled coveo.analytics logs a document click as the
+  deprecated svc suggestion_click: a deviation attributed to that version, fixed in 3.20.0 (library attribution
+  by version); with `&mode=next` it sends the Event Protocol's pre-release types (caseAssist.start, …), fixed in
+  3.2.0. 2.x calls the organization's production hosts; the run maps the Customer Service API's with --map-host."""
 
 from __future__ import annotations
 
@@ -19,10 +25,30 @@ CLICK = "analytics/caseAssist/classification/click"
 @pytest.fixture(scope="module")
 def runs(pages_server, tmp_path_factory) -> dict[str, ScenarioResult]:
     folder = tmp_path_factory.mktemp("headless-calls")
-    for name, query in (("broken", "?by=value"), ("clean", "")):
-        steps = [{"goto": f"/pages/headless-calls.html{query}"}, {"click": "#chips .chip >> nth=0"}, {"wait": 300}]
+    for name, query in (
+        ("broken", "?by=value"),
+        ("clean", ""),
+        ("headless-2", "?v=2"),
+        ("headless-2-next", "?v=2&mode=next"),
+    ):
+        steps = [
+            {"goto": f"/pages/headless-calls.html{query}"},
+            {"click": "#chips .chip >> nth=0"},
+            {"click": "#documents .document >> nth=0"},
+            {"wait": 300},
+        ]
         (folder / f"{name}.yaml").write_text(json.dumps({"name": name, "steps": steps}))
-    done = cli("run", folder, "--base-url", pages_server, "--report", folder / "report", "--no-screenshots")
+    done = cli(
+        "run",
+        folder,
+        "--base-url",
+        pages_server,
+        "--map-host",
+        f"demoorg.org.coveo.com={pages_server}",
+        "--report",
+        folder / "report",
+        "--no-screenshots",
+    )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]  # the broken page's finding
     return {s.name: s for s in read_json(folder / "report" / "results.json").scenarios}
 
@@ -42,7 +68,49 @@ def test_a_rejected_headless_action_is_an_error_naming_the_lost_event(runs):
 
 def test_the_same_call_with_the_suggestion_id_logs_the_click(runs):
     result = runs["clean"]
-    assert [e.action for e in result.events].count("ticket_classification_click") == 1
+    assert [(e.action, e.transport) for e in result.events][2:] == [
+        ("ticket_classification_click", "collect"),
+        ("documentSuggestionClick", "click"),
+    ]
     assert not [v for v in result.violations if v.severity == Severity.error], result.violations
     assert {v.rule for v in result.violations} <= {"payload.required-action-fields"}  # Headless' own, labelled
     assert all(v.deviation for v in result.violations)
+
+
+def test_headless_2_deviations_are_attributed_to_its_version(runs):
+    """2.80.7's bundled coveo.analytics logs the document click as the deprecated svc action suggestion_click: the
+    page cannot change it, so the finding names the release and the one that fixed it."""
+    result = runs["headless-2"]
+    assert (result.implementation.headless, result.implementation.analytics_mode) == ("2.80.7", "legacy")
+    assert [(e.action, e.transport) for e in result.events][2:] == [
+        ("ticket_classification_click", "collect"),
+        ("suggestion_click", "collect"),
+    ]
+    (deprecated,) = [v for v in result.violations if v.rule == "action.deprecated"]
+    assert deprecated.severity == Severity.warning
+    assert deprecated.deviation.startswith("@coveo/headless 2.80.7: a document suggestion click or quick view")
+    assert "fixed in 3.20.0" in deprecated.deviation and "3.20.0 and later do not" in deprecated.hint
+    # the Headless action is paired with the svc event 2.x sends: not "called but not sent", nor "sent without call"
+    assert not [v for v in result.violations if v.rule.startswith("reconcile.")]
+    assert result.status == Status.passed and all(v.deviation for v in result.violations)
+
+
+def test_headless_2_next_mode_sends_pre_release_types_attributed_to_its_version(runs):
+    """2.80.7 in next mode sends caseAssist.start, caseAssist.selectFieldClassification…: decoded to the same actions
+    (a scenario reads the same), reported once as the library's, with the release that sends the published types."""
+    result = runs["headless-2-next"]
+    assert (result.implementation.headless, result.implementation.analytics_mode) == ("2.80.7", "next")
+    assert [(e.action, e.data["ep_type"]) for e in result.events] == [
+        ("ticket_create_start", "caseAssist.start"),
+        ("ticket_field_update", "caseAssist.updateField"),
+        ("ticket_classification_click", "caseAssist.selectFieldClassification"),
+        ("documentSuggestionClick", "caseAssist.documentSuggestionClick"),
+    ]
+    (types,) = [v for v in result.violations if v.rule == "event.type"]
+    assert "(and 3 more events)" in types.message and "CaseAssist.SelectFieldClassification" in types.message
+    assert types.deviation.startswith("@coveo/headless 2.80.7: in next mode") and "fixed in 3.2.0" in types.deviation
+    (click,) = [v for v in result.violations if v.rule == "causal.document-click"]  # 2.x names it by uniqueId only
+    assert click.severity == Severity.warning and click.deviation == types.deviation
+    # Headless' own statement that next mode does not serve Case Assist stays the one error; every action paired
+    assert [v.rule for v in result.violations if v.severity == Severity.error] == ["library.analytics-mode"]
+    assert not [v for v in result.violations if v.rule.startswith("reconcile.")]

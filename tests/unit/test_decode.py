@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+import pytest
+
 from checker.decode import decode_all, decode_request
 from checker.decode.intents import intents_from_calls, rejected_headless_calls
 from checker.models import CapturedRequest, JsCall
@@ -183,3 +185,53 @@ def test_a_rejected_headless_action_asked_for_no_event():
     ]
     assert rejected_headless_calls(calls) == {2}
     assert [i.call_ids for i in intents_from_calls(calls)] == [[1]]
+
+
+@pytest.mark.parametrize(
+    ("version", "mode", "actions"),
+    [
+        ("2.80.7", "legacy", ("suggestion_click",)),  # its coveo.analytics predates the click event (2.30.45)
+        ("3.20.0", "legacy", ("documentSuggestionClick", "documentSuggestionQuickview")),
+        ("2.80.7", "next", ("documentSuggestionClick", "documentSuggestionQuickview")),
+    ],
+)
+def test_a_headless_document_click_asks_for_what_its_version_sends(version, mode, actions):
+    calls = [
+        JsCall(id=0, fn="headless-engine", args=[version, mode], frame_url="p"),
+        JsCall(id=1, fn="headless", args=["analytics/caseAssist/documentSuggestion/click", "doc"], frame_url="p"),
+    ]
+    (intent,) = intents_from_calls(calls)
+    assert intent.actions == actions
+
+
+def test_headless_2_pre_release_event_protocol_types_decode_to_the_same_actions():
+    body = [
+        {
+            "autoselected": False,
+            "fieldClassification": {"id": "c1", "responseId": "r1"},
+            "meta": {
+                "type": "caseAssist.selectFieldClassification",
+                "clientId": "cid",
+                "source": ["@coveo/headless@2.80.7"],
+            },
+        }
+    ]
+    request = CapturedRequest(
+        id=0,
+        kind="analytics",
+        method="POST",
+        url="https://org.analytics.org.coveo.com/rest/organizations/org/events/v1",
+        resource_type="ping",
+        body=json.dumps(body),
+    )
+    (event,) = decode_request(request)
+    assert (event.action, event.protocol, event.data["ep_type"]) == (
+        "ticket_classification_click",
+        "ep",
+        "caseAssist.selectFieldClassification",
+    )
+    assert (event.data["classificationId"], event.data["responseId"], event.data["autoSelection"]) == (
+        "c1",
+        "r1",
+        False,
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from checker.check.deviations import DEVIATIONS
 from checker.check.rules import RuleConfig, RuleContext, all_rules, evaluate
 from checker.models import (
     CapturedRequest,
@@ -861,3 +862,15 @@ def test_a_quantic_page_is_never_told_to_call_coveoua(breaks):
     as_quantic_page(result)
     assert findings(result), "the mutation breaks a rule"
     assert [(v.rule, v.hint) for v in findings(result) if "coveoua(" in v.hint] == []
+
+
+def test_a_fixed_deviation_applies_only_to_the_releases_before_the_fix():
+    fixed = DEVIATIONS["headless.svc-suggestion-click"]
+    assert [fixed.applies_to(v) for v in ("2.80.7", "3.19.9", "3.20.0", "4.0.0", None)] == [
+        True,
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert "before that, fixed in 3.20.0" in fixed.history()

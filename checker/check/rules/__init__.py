@@ -50,7 +50,12 @@ def to_violation(item: Rule, finding: Finding, context: RuleContext) -> Violatio
                 return None
             severity = Severity.error if config.deviations == "error" else Severity.warning
             message = f"{message} (a known deviation of {library})"
-            hint = "the library does this, not your page: report it to Coveo"
+            hint = "the library does this, not your page: " + (
+                f"@coveo/headless {known.fixed_in} and later do not, upgrade "
+                + ("the Quantic package" if context.result.implementation.quantic else "Headless")
+                if known.fixed_in
+                else "report it to Coveo"
+            )
     event = finding.event
     return Violation(
         rule=item.id,

@@ -11,6 +11,7 @@ from checker.check.context import RuleContext
 from checker.check.deviations import from_headless
 from checker.check.protocol import KNOWN_TICKET_FIELDS, value_at
 from checker.check.rules.registry import Finding, rule
+from checker.decode.ep import PUBLISHED_TYPE
 from checker.decode.service_api import ServiceApiIndex, SuggestedDocument, index_service_api
 from checker.models import Event, Severity
 
@@ -21,6 +22,8 @@ INDEX_HINT = (
     "by it; check the source's mapping (permanentid is set by the index for every item it crawls)"
 )
 RATING_ACTIONS = ("suggestion_rate", "suggestion_click")
+
+PRE_RELEASE = "headless.next-pre-release-types"
 
 
 def _index(ctx: RuleContext) -> ServiceApiIndex:
@@ -267,13 +270,14 @@ def _document_findings(ctx: RuleContext, check: _DocumentCheck) -> Iterable[Find
                 f"{_label(event)}: {text}", INDEX_HINT, event=event, field=check.id_field, severity=Severity.warning
             )
         elif problems:
-            headless = check.deviation and deviation and from_headless(ctx, event)
+            # Headless 2.x's pre-release Event Protocol payload names the document by its uniqueId alone
+            known = PRE_RELEASE if event.data.get("ep_type") in PUBLISHED_TYPE else (deviation and check.deviation)
             yield Finding(
                 f"{_label(event)}: {text}",
                 check.wrong_hint,
                 event=event,
                 field=problems[0].field or check.id_field,
-                deviation=check.deviation if headless else None,
+                deviation=known if known and from_headless(ctx, event) else None,
             )
 
 

@@ -10,6 +10,7 @@ from checker.check.deviations import from_headless
 from checker.check.protocol import ACTIONS, TICKET_TYPES, ActionSpec, FieldSpec, fits_plainly, type_problem, value_at
 from checker.check.rules.ep_payload import ep_findings
 from checker.check.rules.registry import Finding, rule
+from checker.decode.ep import PUBLISHED_TYPE
 from checker.models import Event, Severity
 
 TABLE = "Summary table"
@@ -120,6 +121,7 @@ def deprecated_action(ctx: RuleContext) -> Iterable[Finding]:
                     f"coveoua('send', 'click', {{actionCause: '{spec.replaced_by}', …}})",
                 ),
                 event=event,
+                deviation="headless.svc-suggestion-click" if from_headless(ctx, event) else None,
             )
 
 
@@ -197,6 +199,24 @@ def event_type(ctx: RuleContext) -> Iterable[Finding]:
                 event=event,
                 field="event_type",
             )
+    yield from _pre_release_types(ctx)
+
+
+def _pre_release_types(ctx: RuleContext) -> Iterable[Finding]:
+    """Event Protocol events sent with the pre-release Case Assist types (Headless 2.x): one finding for them all."""
+    sent = [e for e in ctx.case_events if e.protocol == "ep" and e.data.get("ep_type") in PUBLISHED_TYPE]
+    if sent:
+        first, types = sent[0], sorted({str(e.data["ep_type"]) for e in sent})
+        others = f" (and {len(sent) - 1} more events)" if len(sent) > 1 else ""
+        published = ", ".join(PUBLISHED_TYPE[t] for t in types)
+        yield Finding(
+            f"{first.data['ep_type']} ({first.action}, event #{first.index}){others} uses the Event Protocol's "
+            f"pre-release types ({', '.join(types)}), not Coveo's published ones ({published})",
+            _page_or_library(ctx, first, f"send the events as {published}, with their published payloads"),
+            event=first,
+            field="ep_type",
+            deviation="headless.next-pre-release-types" if from_headless(ctx, first) else None,
+        )
 
 
 def _type_finding(event: Event, spec: ActionSpec, path: str, field_spec: FieldSpec, value: object) -> Finding:
