@@ -31,6 +31,9 @@ def detect(result: ScenarioResult, calls_by_fn: Mapping[str, list[JsCall]] | Non
     _from_calls(found, [*groups.get("library", ()), *groups.get("headless-engine", ())])
     _from_events(found, result.events)
     _from_service_api(found, result.requests)
+    if found.headless and found.analytics_mode is None:  # a bundle that hides its global: what it sent says
+        protocols = {e.protocol for e in result.events if e.action}
+        found.analytics_mode = "next" if "ep" in protocols else "legacy" if "ua" in protocols else None
     if not found.quantic and isinstance(result.page_info.get("quantic_version"), str):
         found.quantic = result.page_info["quantic_version"]
         found.evidence.append("window.coveoQuanticVersion")

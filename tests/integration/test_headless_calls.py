@@ -7,7 +7,9 @@ the command line: tests/pages/headless-calls.html logs a classification click an
 - `?v=2` runs the same page on Headless 2.80.7, whose bundled coveo.analytics logs a document click as the
   deprecated svc suggestion_click: a deviation attributed to that version, fixed in 3.20.0 (library attribution
   by version); with `&mode=next` it sends the Event Protocol's pre-release types (caseAssist.start, …), fixed in
-  3.2.0. 2.x calls the organization's production hosts; the run maps the Customer Service API's with --map-host."""
+  3.2.0. 2.x calls the organization's production hosts; the run maps the Customer Service API's with --map-host;
+- `?load=bundled` includes the bundle as a bundler does (CommonJS in a function scope): no global for the JS layer
+  to wrap, yet the page is still identified as Headless 4.0.0 and its deviations attributed."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ def runs(pages_server, tmp_path_factory) -> dict[str, ScenarioResult]:
         ("clean", ""),
         ("headless-2", "?v=2"),
         ("headless-2-next", "?v=2&mode=next"),
+        ("bundled", "?load=bundled"),
     ):
         steps = [
             {"goto": f"/pages/headless-calls.html{query}"},
@@ -114,3 +117,16 @@ def test_headless_2_next_mode_sends_pre_release_types_attributed_to_its_version(
     # Headless' own statement that next mode does not serve Case Assist stays the one error; every action paired
     assert [v.rule for v in result.violations if v.severity == Severity.error] == ["library.analytics-mode"]
     assert not [v for v in result.violations if v.rule.startswith("reconcile.")]
+
+
+def test_a_headless_bundle_that_hides_its_global_is_still_attributed(runs):
+    """No window.CoveoHeadlessCaseAssist, no engine seen being built: the version comes from the `analytics.source`
+    Headless puts in its documents/suggest requests, the mode from what it sent, and the deviations are its own."""
+    result = runs["bundled"]
+    found = result.implementation
+    assert (found.kind, found.headless, found.analytics_mode) == ("headless", "4.0.0", "legacy")
+    assert found.evidence == ["documents/suggest analytics.source"] and found.headless_source is None
+    assert not [c for c in result.js_calls if c.fn.startswith("headless")]  # the JS layer saw no engine
+    assert [e.action for e in result.events][2:] == ["ticket_classification_click", "documentSuggestionClick"]
+    assert result.status == Status.passed and result.violations
+    assert all(v.deviation and v.deviation.startswith("@coveo/headless 4.0.0") for v in result.violations)
