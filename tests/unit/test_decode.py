@@ -216,15 +216,9 @@ def test_headless_2_pre_release_event_protocol_types_decode_to_the_same_actions(
             },
         }
     ]
-    request = CapturedRequest(
-        id=0,
-        kind="analytics",
-        method="POST",
-        url="https://org.analytics.org.coveo.com/rest/organizations/org/events/v1",
-        resource_type="ping",
-        body=json.dumps(body),
+    (event,) = decode_request(
+        req("https://org.analytics.org.coveo.com/rest/organizations/org/events/v1", json.dumps(body))
     )
-    (event,) = decode_request(request)
     assert (event.action, event.protocol, event.data["ep_type"]) == (
         "ticket_classification_click",
         "ep",
