@@ -59,26 +59,21 @@ def implementations(run: RunResult) -> list[str]:
 
 
 def libraries(run: RunResult) -> dict[str, str]:
-    """Versions of Coveo's libraries detected on the pages (coveoua('version'), the Headless engine's state,
-    Quantic's version global)."""
-    found: dict[str, str] = {}
+    """Versions of Coveo's libraries detected on the pages (coveoua('version'), the Headless engine's state or its
+    requests, Quantic's version global), each version once, in the order the scenarios met them: a run over pages of
+    several releases lists them all."""
+    found: dict[str, list[str]] = {}
     for scenario in run.scenarios:
-        if scenario.implementation.quantic:
-            found["Quantic"] = scenario.implementation.quantic
-        if scenario.implementation.headless:
-            found["@coveo/headless"] = scenario.implementation.headless
-        if scenario.implementation.analytics_mode:
-            found["@coveo/headless analytics mode"] = scenario.implementation.analytics_mode
-        if scenario.page_info.get("coveo_analytics_version"):
-            found["coveo.analytics"] = str(scenario.page_info["coveo_analytics_version"])
-        for call in scenario.js_calls:
-            if call.fn == "library" and call.args and call.args[0]:
-                found.setdefault("coveo.analytics", str(call.args[0]))
-            if call.fn == "headless-engine" and call.args and call.args[0]:
-                found["@coveo/headless"] = str(call.args[0])
-                if len(call.args) > 1 and call.args[1]:
-                    found["@coveo/headless analytics mode"] = str(call.args[1])
-    return found
+        seen = scenario.implementation
+        for name, value in (
+            ("Quantic", seen.quantic),
+            ("@coveo/headless", seen.headless),
+            ("@coveo/headless analytics mode", seen.analytics_mode),
+            ("coveo.analytics", seen.coveo_analytics),
+        ):
+            if value and value not in found.setdefault(name, []):
+                found[name].append(value)
+    return {name: ", ".join(values) for name, values in found.items() if values}
 
 
 # --- comparison with a previous run ----------------------------------------------------------------------------

@@ -8,7 +8,17 @@ from __future__ import annotations
 import json
 
 from checker.check.implementation import detect
-from checker.models import Event, ExpectationResult, FieldDiff, JsCall, ScenarioResult, Severity
+from checker.models import (
+    Event,
+    ExpectationResult,
+    FieldDiff,
+    Implementation,
+    JsCall,
+    RunResult,
+    ScenarioResult,
+    Severity,
+)
+from checker.report.analysis import libraries
 from tests.unit.test_rulebook import HUB, base, findings, set_
 
 
@@ -183,3 +193,14 @@ def test_headless_known_by_its_suggest_request_when_the_global_is_hidden():
     found = detect(result)
     assert (found.kind, found.headless) == ("headless", "3.50.1")
     assert "documents/suggest analytics.source" in found.evidence
+
+
+def test_a_run_over_several_releases_lists_each_version_once():
+    def page(version: str, mode: str) -> ScenarioResult:
+        result = ScenarioResult(name=version + mode, file="x.yaml")
+        result.implementation = Implementation(kind="headless", headless=version, analytics_mode=mode)
+        return result
+
+    pages = [page("2.80.7", "next"), page("2.80.7", "legacy"), page("4.0.0", "legacy")]
+    run = RunResult(tool_version="0", started_at="now", scenarios=pages)
+    assert libraries(run) == {"@coveo/headless": "2.80.7, 4.0.0", "@coveo/headless analytics mode": "next, legacy"}
