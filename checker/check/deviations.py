@@ -40,9 +40,12 @@ class Deviation:
 
     def history(self) -> str:
         """'Headless' code, since 3.20.0, not fixed (checked in 2.80.7, 3.50.1 and 4.0.0)'."""
-        since = f"since {self.since}" if self.since else ("before that" if self.fixed_in else "in every release")
+        checked = f"(checked in @coveo/headless {CHECKED})"
+        if self.fixed_in and not self.since:
+            return f"{self.code}'s code in every release before {self.fixed_in}, which fixes it {checked}"
+        since = f"since {self.since}" if self.since else "in every release"
         fixed = f"fixed in {self.fixed_in}" if self.fixed_in else "not fixed"
-        return f"{self.code}'s code, {since}, {fixed} (checked in @coveo/headless {CHECKED})"
+        return f"{self.code}'s code, {since}, {fixed} {checked}"
 
 
 HEADLESS = "@coveo/headless"

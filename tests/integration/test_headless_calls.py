@@ -92,7 +92,7 @@ def test_headless_2_deviations_are_attributed_to_its_version(runs):
     (deprecated,) = [v for v in result.violations if v.rule == "action.deprecated"]
     assert deprecated.severity == Severity.warning
     assert deprecated.deviation.startswith("@coveo/headless 2.80.7: a document suggestion click or quick view")
-    assert "fixed in 3.20.0" in deprecated.deviation and "3.20.0 and later do not" in deprecated.hint
+    assert "before 3.20.0, which fixes it" in deprecated.deviation and "3.20.0 and later do not" in deprecated.hint
     # the Headless action is paired with the svc event 2.x sends: not "called but not sent", nor "sent without call"
     assert not [v for v in result.violations if v.rule.startswith("reconcile.")]
     assert result.status == Status.passed and all(v.deviation for v in result.violations)
@@ -111,7 +111,10 @@ def test_headless_2_next_mode_sends_pre_release_types_attributed_to_its_version(
     ]
     (types,) = [v for v in result.violations if v.rule == "event.type"]
     assert "(and 3 more events)" in types.message and "CaseAssist.SelectFieldClassification" in types.message
-    assert types.deviation.startswith("@coveo/headless 2.80.7: in next mode") and "fixed in 3.2.0" in types.deviation
+    assert (
+        types.deviation.startswith("@coveo/headless 2.80.7: in next mode")
+        and "before 3.2.0, which fixes it" in types.deviation
+    )
     (click,) = [v for v in result.violations if v.rule == "causal.document-click"]  # 2.x names it by uniqueId only
     assert click.severity == Severity.warning and click.deviation == types.deviation
     # Headless' own statement that next mode does not serve Case Assist stays the one error; every action paired

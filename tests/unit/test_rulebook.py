@@ -873,4 +873,4 @@ def test_a_fixed_deviation_applies_only_to_the_releases_before_the_fix():
         False,
         True,
     ]
-    assert "before that, fixed in 3.20.0" in fixed.history()
+    assert "in every release before 3.20.0, which fixes it" in fixed.history()
