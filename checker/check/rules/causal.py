@@ -23,8 +23,6 @@ INDEX_HINT = (
 )
 RATING_ACTIONS = ("suggestion_rate", "suggestion_click")
 
-PRE_RELEASE = "headless.next-pre-release-types"
-
 
 def _index(ctx: RuleContext) -> ServiceApiIndex:
     return ctx.once("service_api", lambda: index_service_api(ctx.result.requests))
@@ -271,7 +269,8 @@ def _document_findings(ctx: RuleContext, check: _DocumentCheck) -> Iterable[Find
             )
         elif problems:
             # Headless 2.x's pre-release Event Protocol payload names the document by its uniqueId alone
-            known = PRE_RELEASE if event.data.get("ep_type") in PUBLISHED_TYPE else (deviation and check.deviation)
+            pre_release = event.data.get("ep_type") in PUBLISHED_TYPE
+            known = "headless.next-pre-release-types" if pre_release else (deviation and check.deviation)
             yield Finding(
                 f"{_label(event)}: {text}",
                 check.wrong_hint,
