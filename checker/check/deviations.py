@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from checker.check.advice import library_name
+from checker.decode.intents import SVC_SUGGESTION_CLICK_FIXED_IN
 from checker.values import version_key
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ DEVIATIONS: dict[str, Deviation] = {
             "a document suggestion click or quick view is logged as the deprecated svc action suggestion_click, "
             "not as a documentSuggestionClick / documentSuggestionQuickview click event",
             code="coveo.analytics",  # older than 2.30.45, which Headless bundles before 3.20.0
-            fixed_in="3.20.0",
+            fixed_in=SVC_SUGGESTION_CLICK_FIXED_IN,  # where decoding stops expecting suggestion_click
         ),
         Deviation(
             "headless.next-pre-release-types",

@@ -46,7 +46,7 @@ HEADLESS_ACTIONS: dict[str, tuple[str, ...]] = {
 CLICK_ACTIONS = ("documentSuggestionClick", "documentSuggestionQuickview")
 # Headless before 3.20.0 bundles a coveo.analytics older than 2.30.45: in legacy mode a document click (or quick
 # view) is the svc action suggestion_click, sent as a collect event (checked in 2.80.7)
-SVC_SUGGESTION_CLICK_BEFORE = (3, 20, 0)
+SVC_SUGGESTION_CLICK_FIXED_IN = "3.20.0"  # also the fixed_in of that deviation (check.deviations)
 
 
 @dataclass
@@ -167,7 +167,12 @@ def _headless(call: JsCall, mode: str, version: str) -> Intent | None:
     actions = HEADLESS_ACTIONS.get(call.args[0] if call.args and isinstance(call.args[0], str) else "")
     if not actions:
         return None
-    if actions == CLICK_ACTIONS and mode == "legacy" and version and version_key(version) < SVC_SUGGESTION_CLICK_BEFORE:
+    if (
+        actions == CLICK_ACTIONS
+        and mode == "legacy"
+        and version
+        and version_key(version) < version_key(SVC_SUGGESTION_CLICK_FIXED_IN)
+    ):
         actions = ("suggestion_click",)
     transport = "event_protocol" if mode == "next" else ("click" if actions[0] in CLICK_ACTIONS else "collect")
     return Intent(
