@@ -112,6 +112,9 @@ class Pairing(_Model):
     diffs: list[FieldDiff] = Field(default_factory=list)
     cause: str = ""  # why it was not sent, or who sent it
     source: str | None = None  # coveoua | headless: who asked for the event
+    # called_not_sent: the `page` record (JS call id) of the top-level document that replaced the caller's before
+    # any request left it: the navigation cut the send short
+    replaced_by: int | None = None
 
 
 class Event(_Model):

@@ -83,7 +83,7 @@ class BrowserOpener:
                 self.executable = (
                     None
                     if options.browser_endpoint and not options.browser_path
-                    else find_browser(self.pw, options.browser_path)
+                    else find_browser(self.pw, options.browser_path, options.headed)
                 )
                 browser = self._open()
             except BaseException:

@@ -108,6 +108,8 @@ class JsCapture:
             self.last_send_ms = self._send_before  # the action threw before sending: nothing to wait for
         elif call.fn in ("page", "library"):
             self.tracking_allowed = call.info.get("dnt") not in ("1", "yes") and not call.info.get("gpc")
+            if call.fn == "page" and call.info.get("top") is not False and call.time_ms >= self.last_send_ms:
+                self.last_send_ms = float("-inf")  # a new top-level document: the old one's unsent sends never leave
         if call.fn in ("library", "headless-engine") and self.tracking_allowed:
             self.library_loaded = True  # coveo.analytics, or Headless with the copy inside it
 

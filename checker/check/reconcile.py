@@ -9,6 +9,7 @@ sent_without_call (another integration), duplicate (the same event twice within 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
@@ -54,9 +55,15 @@ def reconcile(result: ScenarioResult) -> list[Pairing]:
 def _api_level(intents: list[Intent], events: list[Event], calls: list[JsCall]) -> list[Pairing]:
     pairings: list[Pairing] = []
     used: set[int] = set()
+    navigations: _Navigations | None = None
     for intent, event in pair_intents(intents, events):
         if event is None:
-            pairings.append(_pairing("called_not_sent", intent, None, cause=_why_not_sent(intent, calls)))
+            navigations = navigations or _Navigations(calls)
+            replaced = navigations.replaced_before_sending(intent)
+            cause = _why_not_sent(intent, calls) if replaced is None else _navigated_away(replaced)
+            pairing = _pairing("called_not_sent", intent, None, cause=cause)
+            pairing.replaced_by = replaced.id if replaced is not None else None
+            pairings.append(pairing)
             continue
         used.add(event.index)
         diffs = _diffs(intent, event)
@@ -135,6 +142,43 @@ def _why_not_sent(intent: Intent, calls: list[JsCall]) -> str:
     if later:
         return "the library handed a request to the browser but it never left (see the transport-level rows)"
     return "no request followed the call (the library refused it: check the browser console)"
+
+
+class _Navigations:
+    """When a top-level document replaced the one that asked for an event before that one handed any request to
+    the browser: the page navigated away while the library was still preparing the send (coveo.analytics sends
+    after a timer; a fast navigation, to a cached or nearby page, commits first). Built once per reconciliation:
+    a page whose library never loaded has thousands of unsent intents."""
+
+    def __init__(self, calls: list[JsCall]) -> None:
+        self.pages = sorted((c for c in calls if c.fn == "page"), key=lambda c: c.time_ms)  # documents report late
+        self.page_times = [c.time_ms for c in self.pages]
+        self.tops = [c for c in self.pages if c.info.get("top") is not False]
+        self.top_times = [c.time_ms for c in self.tops]
+        self.sends: dict[str | None, list[float]] = {}  # transport calls' times, by the URL of their document
+        for call in calls:
+            if call.fn in TRANSPORTS:
+                self.sends.setdefault(call.frame_url, []).append(call.time_ms)
+        for times in self.sends.values():
+            times.sort()
+
+    def replaced_before_sending(self, intent: Intent) -> JsCall | None:
+        caller = bisect.bisect_right(self.page_times, intent.time_ms)
+        if caller and self.pages[caller - 1].info.get("top") is False:
+            return None  # a frame: its removal or navigation cannot be told apart from another frame's here
+        following = bisect.bisect_left(self.top_times, intent.time_ms)
+        if following == len(self.tops):
+            return None
+        replaced_at = self.top_times[following]
+        sends = self.sends.get(intent.frame_url, [])
+        sent = bisect.bisect_left(sends, intent.time_ms)
+        if sent < len(sends) and sends[sent] <= replaced_at:
+            return None  # a request left first: what happened to it is the transport level's business
+        return self.tops[following]
+
+
+def _navigated_away(page: JsCall) -> str:
+    return f"the page navigated away (to {page.frame_url or 'another document'}) before the library sent it"
 
 
 def _diffs(intent: Intent, event: Event) -> list[FieldDiff]:

@@ -99,7 +99,8 @@ def cmd_login(args: argparse.Namespace) -> int:
 
     steps = load_steps(args.steps, parse_vars(args.var)) if args.steps else []
     with sync_playwright() as pw:
-        browser = launch(pw, find_browser(pw, args.browser_path), headed=not steps or args.headed)
+        headed = not steps or args.headed
+        browser = launch(pw, find_browser(pw, args.browser_path, headed), headed=headed)
         context = browser.new_context()
         page = context.new_page()
         page.goto(args.url)

@@ -220,7 +220,7 @@ class _SystemChromium:
             return args
         if managed_chromium(playwright):
             return args
-        system = system_chromium()
+        system = system_chromium(headed=args.get("headless") is False)
         if system is None:
             return args  # let pytest-playwright say what is missing
         args["executable_path"] = system

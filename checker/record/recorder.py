@@ -442,7 +442,7 @@ def record_to_file(
     if storage_state:
         options["storage_state"] = str(storage_state)
     with sync_playwright() as pw:
-        browser = launch(pw, find_browser(pw, browser_path), headed=headed)
+        browser = launch(pw, find_browser(pw, browser_path, headed), headed=headed)
         try:
             with Recorder(
                 browser,

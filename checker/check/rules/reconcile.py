@@ -23,6 +23,8 @@ def _event(ctx: RuleContext, pairing: Pairing) -> Event | None:
 @rule("reconcile.called-not-sent", Severity.error, "Logged in JS, never sent", SECTION)
 def called_not_sent(ctx: RuleContext) -> Iterable[Finding]:
     for p in _pairings(ctx, "called_not_sent"):
+        if p.replaced_by is not None:
+            continue  # the page navigated away first: transport.cancelled-by-navigation says so
         what = (
             f"{p.action} was logged with coveoua"
             if p.level == "api"

@@ -69,15 +69,15 @@ def _kept_alive(ctx: RuleContext, request: CapturedRequest) -> bool:
 WAITS = ("wait", "wait_for", "wait_for_event", "screenshot")  # steps that leave the page to itself
 
 
-def _cut_by_a_later_action(ctx: RuleContext, request: CapturedRequest) -> bool:
-    """The navigation that aborted it came from a later step that acted on the page (a click that navigates, a
-    goto), sooner after the send than a person would act: the robot's doing, not the page's."""
-    step = request.failure_step
-    if step is None or not 0 <= step < len(ctx.result.steps):
+def _cut_by_a_later_action(ctx: RuleContext, sent_at: int | None, cut_at: int | None) -> bool:
+    """The navigation that cut a send short (made during step `sent_at`, cut during step `cut_at`) came from a later
+    step that acted on the page (a click that navigates, a goto), sooner after the send than a person would act:
+    the robot's doing, not the page's."""
+    if cut_at is None or not 0 <= cut_at < len(ctx.result.steps):
         return False
-    while step > 0 and ctx.result.steps[step].kind in WAITS:
-        step -= 1  # the abort came while waiting: the navigation is the doing of the last step that acted
-    return request.step is not None and step > request.step
+    while cut_at > 0 and ctx.result.steps[cut_at].kind in WAITS:
+        cut_at -= 1  # the cut came while waiting: the navigation is the doing of the last step that acted
+    return sent_at is not None and cut_at > sent_at
 
 
 @rule(
@@ -85,14 +85,15 @@ def _cut_by_a_later_action(ctx: RuleContext, request: CapturedRequest) -> bool:
     Severity.error,
     "Analytics request cancelled by navigation",
     "Use the Coveo UA library",
-    why="a fetch or XHR still in flight when the page navigates is cancelled by the browser: the event (often "
-    "ticket_create, right before a confirmation page) never reaches Coveo, while the page looks fine",
+    why="a fetch or XHR still in flight when the page navigates is cancelled by the browser, and a send the library "
+    "had not started yet never leaves: the event (often ticket_create, right before a confirmation page) never "
+    "reaches Coveo, while the page looks fine",
 )
 def cancelled_sends(ctx: RuleContext) -> Iterable[Finding]:
     for request in ctx.result.requests:
         if not cancelled_by_navigation(request) or _kept_alive(ctx, request):
             continue
-        if _cut_by_a_later_action(ctx, request):
+        if _cut_by_a_later_action(ctx, request.step, request.failure_step):
             continue
         events = [e for e in ctx.events if e.request_id == request.id]
         what = ", ".join(f"{e.action} (event #{e.index})" for e in events) or f"the request to {request.url}"
@@ -103,6 +104,26 @@ def cancelled_sends(ctx: RuleContext) -> Iterable[Finding]:
             ctx.advise("cancelled-send"),
             event=events[0] if events else None,
             step=request.step,
+        )
+    yield from _never_left(ctx)
+
+
+def _never_left(ctx: RuleContext) -> Iterable[Finding]:
+    """Sends the page asked for whose document was replaced before the library handed their request to the
+    browser: the same defect, caught earlier (on a fast navigation the request never even starts)."""
+    for pairing in ctx.result.reconciliation:
+        if pairing.outcome != "called_not_sent" or pairing.replaced_by is None:
+            continue
+        page = ctx.result.js_calls[pairing.replaced_by]
+        if _cut_by_a_later_action(ctx, pairing.step, page.step):
+            continue
+        library = "Headless" if pairing.source == "headless" else "coveo.analytics"
+        yield Finding(
+            f"{pairing.action} was asked for, and its page navigated away (to {page.frame_url or 'another page'}) "
+            f"before {library} had sent it: no request ever left, so it is never counted",
+            ctx.advise("cancelled-send"),
+            action=pairing.action,
+            step=pairing.step,
         )
 
 
