@@ -201,7 +201,7 @@ def own_browser(playwright, browser_type_launch_args):
         pytest.skip("needs /proc to find the browser's processes")
     before = _browser_processes()
     browser = playwright.chromium.launch(**browser_type_launch_args)
-    (pid,) = _browser_processes() - before
+    pid = _launched_browser(before)
     yield browser, pid
     try:
         browser.close()
@@ -353,6 +353,28 @@ def _browser_processes() -> set[int]:
     }
 
 
+def _launched_browser(before: set[int]) -> int:
+    """The PID of the browser launched since `before` was taken. A child the browser is forking at that moment
+    shows the browser's own command line until it runs its own (`--type=…`): the browser is the one whose parent
+    is not among them, and a look a little later settles it."""
+    mine: set[int] = set()
+    for _ in range(20):
+        mine = _browser_processes() - before
+        if len(mine) == 1:
+            return mine.pop()
+        time.sleep(0.1)
+    mains = {pid for pid in mine if _parent(pid) not in mine}
+    assert len(mains) == 1, f"not one browser launched: {mine}"
+    return mains.pop()
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(
     playwright, browser_type_launch_args, pages_server, tmp_path
 ):
@@ -360,9 +382,7 @@ def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(
         pytest.skip("needs /proc to find the browser's process")
     before = _browser_processes()
     own = playwright.chromium.launch(**browser_type_launch_args)
-    mine = _browser_processes() - before
-    assert len(mine) == 1, mine
-    (pid,) = mine
+    pid = _launched_browser(before)
     start = f"{pages_server}/pages/start.html"
     for index, name in enumerate(["first", "killed", "after"]):
         # a step waits for the first click's event on the wire: the browser is killed once it has surely left
