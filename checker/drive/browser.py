@@ -102,7 +102,8 @@ def ensure_browser(log: Callable[[str], None] = print) -> str:
     managed = managed_chromium()
     if managed:
         return f"Playwright-managed Chromium ({managed})"
-    if system_chromium(headed=True) and system_chromium() == system_chromium(headed=True) and _can_apt():
+    lacks_shell = not any(shutil.which(name) for name in HEADLESS_SHELLS)
+    if lacks_shell and system_chromium(headed=True) and _can_apt():
         log("Installing Chromium's headless shell (a third of the full browser's CPU per scenario)…")
         _apt_install(["chromium-headless-shell"])  # optional: the full browser still runs headless without it
     system = system_chromium()

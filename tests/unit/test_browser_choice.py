@@ -45,3 +45,17 @@ def test_the_shells_launcher_script_is_looked_through(monkeypatch: pytest.Monkey
     (bin_dir / "chromium-headless-shell").write_text(f'#!/bin/sh -e\n\n{bin_dir / "real-shell"} "$@"\n')
     (bin_dir / "chromium-headless-shell").chmod(0o755)
     assert browser.find_browser() == str(bin_dir / "real-shell")
+
+
+@pytest.mark.parametrize(
+    ("installed", "installs"), [(("chromium",), True), (("chromium", "chromium-headless-shell"), False)]
+)
+def test_setup_adds_the_shell_beside_a_full_browser_that_lacks_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, installed: tuple[str, ...], installs: bool
+) -> None:
+    _path_with(monkeypatch, tmp_path, *installed)
+    asked: list[list[str]] = []
+    monkeypatch.setattr(browser, "_can_apt", lambda: True)
+    monkeypatch.setattr(browser, "_apt_install", asked.append)
+    assert "system Chromium" in browser.ensure_browser(log=lambda _: None)
+    assert asked == ([["chromium-headless-shell"]] if installs else [])
