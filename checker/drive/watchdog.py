@@ -304,7 +304,7 @@ def _ask_browser_pid(browser: Browser) -> int | None:
     return next((p.get("id") for p in info.get("processInfo", []) if p.get("type") == "browser"), None)
 
 
-def _parent(pid: int) -> int | None:
+def parent_pid(pid: int) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
@@ -313,10 +313,10 @@ def _parent(pid: int) -> int | None:
 
 def ancestors(pid: int) -> list[int]:
     found: list[int] = []
-    parent = _parent(pid)
+    parent = parent_pid(pid)
     while parent and parent not in found:
         found.append(parent)
-        parent = _parent(parent)
+        parent = parent_pid(parent)
     return found
 
 
@@ -324,7 +324,7 @@ def descendants(root: int, marker: bytes) -> list[int]:
     """Processes under `root` whose command line holds `marker`."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
-        if entry.name.isdigit() and (parent := _parent(int(entry.name))) is not None:
+        if entry.name.isdigit() and (parent := parent_pid(int(entry.name))) is not None:
             children.setdefault(parent, []).append(int(entry.name))
     found, todo = [], [root]
     while todo:

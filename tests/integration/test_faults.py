@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.drive.watchdog import parent_pid
 from checker.models import Status, StepStatus
 from checker.report import write_reports
 from checker.runner import RunOptions, run
@@ -363,16 +364,9 @@ def _launched_browser(before: set[int]) -> int:
         if len(mine) == 1:
             return mine.pop()
         time.sleep(0.1)
-    mains = {pid for pid in mine if _parent(pid) not in mine}
+    mains = {pid for pid in mine if parent_pid(pid) not in mine}
     assert len(mains) == 1, f"not one browser launched: {mine}"
     return mains.pop()
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def test_a_browser_killed_mid_run_ends_the_run_with_what_was_captured(
