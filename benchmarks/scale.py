@@ -3,14 +3,19 @@
 the time goes (CPU of this Python process, of the Playwright drivers and of Chromium); peak memory per worker; then
 one scenario of 10,000 events.
 
+For scale, the same 8 scenarios' steps through bare Playwright (no capture, screenshots, waits or checks; a thread
+and a browser per worker, as the checker's workers): what two workers can gain on this machine at all.
+
     .venv/bin/python benchmarks/scale.py [--scenarios 8] [--flood 10000]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
+import queue
 import re
 import shutil
 import socket
@@ -94,23 +99,61 @@ class Sampler(threading.Thread):
 
 
 def measure(label: str, scenarios, options: RunOptions, one: float | None) -> float:
+    statuses: set[str] = set()
+
+    def checker() -> None:
+        statuses.update(s.status.value for s in run(scenarios, options).scenarios)
+
+    return sampled(label, checker, max(options.workers, 1), one, lambda: sorted(statuses))
+
+
+def sampled(label: str, work, workers: int, one: float | None, outcome=lambda: "") -> float:
+    """Run `work()` with the CPU sampler on; print its wall time, speed-up against `one`, CPU and memory."""
     sampler = Sampler()
     sampler.start()
     started = time.perf_counter()
-    result = run(scenarios, options)
+    work()
     elapsed = time.perf_counter() - started
     sampler.stopped.set()
     sampler.join()
-    workers = max(options.workers, 1)
     cpu = sampler.cpu
     speedup = f"×{one / elapsed:.2f}" if one else "×1.00"
     print(
         f"  {label:40} {elapsed:5.1f} s {speedup}  CPU: Chromium {cpu['chromium']:5.1f} s, drivers "
         f"{cpu['driver']:4.1f} s, checker {cpu['python']:4.1f} s  Chromium peak {sampler.peak_mib:5.0f} MiB "
-        f"(≈{sampler.peak_mib / workers:4.0f} per worker)  {sorted({s.status.value for s in result.scenarios})}",
+        f"(≈{sampler.peak_mib / workers:4.0f} per worker)  {outcome()}",
         flush=True,
     )
     return elapsed
+
+
+def bare_playwright(scenarios, base: str, executable: str | None, workers: int) -> None:
+    """The scenarios' steps through bare Playwright, `workers` threads with a browser each taking them from a queue."""
+    from overhead import bare
+    from playwright.sync_api import sync_playwright
+
+    from checker.drive.browser import launch
+
+    todo: queue.Queue = queue.Queue()
+    for scenario in scenarios:
+        todo.put(scenario)
+
+    def worker() -> None:
+        with sync_playwright() as pw:
+            browser = launch(pw, executable)
+            while True:
+                try:
+                    scenario = todo.get_nowait()
+                except queue.Empty:
+                    break
+                bare(browser, scenario, base)
+            browser.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def free_port() -> int:
@@ -223,6 +266,11 @@ def main() -> None:
                 finally:
                     browser.terminate()
                     browser.wait()
+                bare_one = None
+                for workers in (1, 2):
+                    work = functools.partial(bare_playwright, scenarios, base, executable, workers)
+                    elapsed = sampled(f"{workers} worker(s), bare Playwright", work, workers, bare_one)
+                    bare_one = bare_one or elapsed
             finally:
                 site.terminate()
                 site.wait()

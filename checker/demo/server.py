@@ -30,6 +30,7 @@ import itertools
 import json
 import mimetypes
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -294,6 +295,12 @@ class DemoServer(ThreadingHTTPServer):
             "caseAssistId": CASE_ASSIST_ID,
             "searchHub": SEARCH_HUB,
         }
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that closes its tab while a request is under way resets the connection: that is the browser's
+        right, not the site's fault, so it is not printed as a traceback; anything else is."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def next_case_id(self) -> str:
         with self._lock:
