@@ -670,6 +670,39 @@
     return { dnt: navigator.doNotTrack || window.doNotTrack || null, gpc: navigator.globalPrivacyControl === true };
   }
 
+  // A snippet whose stub was given another name (its `a='coveoua'` changed): coveo.analytics replays the queue of
+  // window.coveoua only, so every call the page makes through the other name waits in that queue for ever, and
+  // nothing of it reaches this layer's coveoua hook. Found by the stub's shape: a global function whose own `q`
+  // holds argument lists with a coveo.analytics command (init, an svc: command, or send('event', 'svc', …)). Read
+  // from own data properties only: none of the page's getters runs.
+  function isCoveoCommand(args) {
+    if (!args || typeof args[0] !== 'string') return false;
+    const command = args[0];
+    return command === 'init' || command === 'initForProxy' || stringSlice(command, 0, 4) === 'svc:' ||
+      (command === 'send' && args[1] === 'event' && args[2] === 'svc');
+  }
+  function strayQueues() {
+    const found = [];
+    const names = ObjectKeys(window);
+    for (let i = 0, n = names.length; i < n && found.length < 5; i++) {
+      if (names[i] === 'coveoua') continue;
+      const own = getOwnPropertyDescriptor(window, names[i]);
+      const stub = own && own.value;
+      const q = typeof stub === 'function' ? getOwnPropertyDescriptor(stub, 'q') : null;
+      const queue = q && q.value;
+      if (!isArray(queue)) continue;
+      const commands = [];
+      let coveo = false;
+      for (let j = 0, m = queue.length; j < m; j++) {
+        const args = queue[j];
+        coveo = coveo || isCoveoCommand(args);
+        if (commands.length < 6) append(commands, args && typeof args[0] === 'string' ? stringSlice(args[0], 0, 40) : '?');
+      }
+      if (coveo) append(found, put(put(put({}, 'name', stringSlice(names[i], 0, 60)), 'count', queue.length), 'commands', commands));
+    }
+    return found;
+  }
+
   // The checker's read of the page at the end of the run (PAGE_STATE_JS): the form fields, the client ID the
   // library stored, the Quantic and coveo.analytics versions. Its coveoua('version') is not recorded as the page's.
   hide('__caCheckPageState', () => {
@@ -680,6 +713,10 @@
       if (storage && storageGetItem) put(out, 'visitorId', storageGetItem(storage, 'visitorId'));
     } catch (e) { /* storage denied (an opaque origin, a sandboxed frame) */ }
     try { if (typeof window.coveoQuanticVersion === 'string') put(out, 'quantic_version', window.coveoQuanticVersion); } catch (e) { /* none */ }
+    try {
+      const stray = strayQueues();
+      if (stray.length) put(out, 'stray_queues', stray);
+    } catch (e) { /* a proxy of a global that throws: nothing to say */ }
     quiet = true;
     try {
       const coveoua = window.coveoua;

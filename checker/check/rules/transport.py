@@ -193,6 +193,27 @@ def analytics_mode(ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
+@rule(
+    "library.snippet-renamed",
+    Severity.error,
+    "coveoua calls queued under another name",
+    "Use the Coveo UA library",
+    why="coveo.analytics replays the snippet's queue from window.coveoua only: a stub given another name keeps "
+    "every call the page makes through it, and no event of the flow is ever sent",
+)
+def snippet_renamed(ctx: RuleContext) -> Iterable[Finding]:
+    for stub in ctx.result.page_info.get("stray_queues") or []:
+        name, count = str(stub.get("name", "?")), stub.get("count", 0)
+        shown = list(map(str, stub.get("commands") or []))
+        commands = ", ".join(dict.fromkeys(shown)) + (", …" if isinstance(count, int) and count > len(shown) else "")
+        yield Finding(
+            f"{count} coveo.analytics call(s) ({commands}) wait in the queue of window.{name} and were never run: "
+            "the library replays the queue of window.coveoua only, so none of them logged anything",
+            f"keep the snippet's stub named coveoua (its `a='coveoua'`); to call it under another name, forward to "
+            f"it: window.{name} = (...args) => window.coveoua(...args)",
+        )
+
+
 SERVICE_API_LOSS = {
     "classify": "classifications (no ticket_classification_click can follow)",
     "documents/suggest": "document suggestions (no suggestion click, quick view or rating can follow)",
