@@ -426,10 +426,21 @@
 
   // --- Headless: a pass-through redux middleware records the analytics actions every engine runs --------------
   const HEADLESS_ANALYTICS = /^(analytics\/caseAssist\/.*)\/(pending|rejected)$/;
-  function headlessRecorder() {
+  // Analytics turned off in the engine (configuration.analytics.enabled false, or engine.disableAnalytics(), as a
+  // consent banner does): Headless still runs its analytics actions and sends nothing
+  function analyticsOff(store) {
+    try {
+      const analytics = store.getState().configuration.analytics;
+      return analytics.enabled === false;
+    } catch (e) { return false; }
+  }
+  function headlessRecorder(store) {
     return (next) => (action) => {
       const match = action && typeof action.type === 'string' && regexpExec(HEADLESS_ANALYTICS, action.type);
-      if (match && match[2] === 'pending') record('headless', [match[1], action.meta ? action.meta.arg : null], { queued: false });
+      if (match && match[2] === 'pending') {
+        record('headless', [match[1], action.meta ? action.meta.arg : null],
+          analyticsOff(store) ? { queued: false, disabled: true } : { queued: false });
+      }
       if (match && match[2] === 'rejected') {  // the thunk threw: its event is not sent
         const error = action.error || {};
         record('headless-rejected', [match[1]], { error: errorText(error.message || error.name || 'rejected') });

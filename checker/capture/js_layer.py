@@ -145,7 +145,7 @@ class JsCapture:
             returned=record.get("returned"),
             info={
                 k: self.redactor.value(record[k])
-                for k in ("dnt", "gpc", "quantic", "src", "top", "error", "source")
+                for k in ("dnt", "gpc", "quantic", "src", "top", "error", "source", "disabled")
                 if record.get(k) is not None
             },
         )

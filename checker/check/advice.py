@@ -111,6 +111,24 @@ ADVICE: dict[str, dict[str, str]] = {
         f"on {ENGINE} before navigating to another page, and don't remove a frame or component that holds a Quantic "
         "interface while it logs: Headless, loaded by Quantic, sends with fetch, without keepalive",
     },
+    "not-sent": {
+        "snippet": "make sure coveo.analytics loads (CSP script-src/connect-src must allow Coveo), and that "
+        "nothing blocks or cancels the request",
+        "headless": "make sure nothing blocks or cancels the engine's request: a Content-Security-Policy whose "
+        "connect-src does not allow the analytics endpoint, an ad blocker, a navigation; the browser console says "
+        "which",
+        "quantic": "make sure nothing blocks or cancels the request of the engine Quantic loads: the site's CSP "
+        "Trusted Sites must allow the analytics endpoint (connect-src), and no navigation may cut it short; the "
+        "browser console says which",
+    },
+    "analytics-off": {
+        "snippet": "turn the engine's analytics on: drop analytics: {enabled: false} from buildCaseAssistEngine's "
+        "configuration, and where the page turns them off (engine.disableAnalytics(), e.g. until a visitor "
+        "consents), call engine.enableAnalytics() once it may log",
+        "quantic": f"the analytics of {ENGINE} are turned off: look for engine.disableAnalytics() (or a configuration "
+        "with analytics.enabled false) in your host component and the Apex HeadlessController configuration, and "
+        "call engine.enableAnalytics() once the visitor may be tracked",
+    },
     "endpoint": {
         "snippet": "use https://ORG.analytics.org.coveo.com (or .orghipaa. for HIPAA), or declare your proxy under "
         "`proxies:` in case-assist-check.yaml",

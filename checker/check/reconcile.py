@@ -122,6 +122,8 @@ def _intended(intent: Intent) -> dict[str, Any]:
 
 def _why_not_sent(intent: Intent, calls: list[JsCall]) -> str:
     if intent.source == "headless":
+        if intent.analytics_off:
+            return "the engine's analytics are turned off: Headless ran the action and sent nothing"
         if intent.protocol == "ep" and intent.action == "ticket_next_stage":
             return "Headless in next mode (Event Protocol) has no event for the next stage"
         return "Headless ran the analytics action but no request left the browser"

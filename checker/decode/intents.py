@@ -67,6 +67,7 @@ class Intent:
     source: str = "coveoua"  # coveoua | headless
     protocol: str = "ua"  # ua | ep (Headless in next mode)
     actions: tuple[str, ...] = ()  # the actions the wire event may carry (defaults to `action`)
+    analytics_off: bool = False  # a Headless action run while the engine's analytics were turned off
 
     def accepts(self, event: Event) -> bool:
         return (
@@ -190,6 +191,7 @@ def _headless(call: JsCall, mode: str, version: str) -> Intent | None:
         source="headless",
         protocol="ep" if mode == "next" else "ua",
         actions=actions,
+        analytics_off=bool(call.info.get("disabled")),
     )
 
 

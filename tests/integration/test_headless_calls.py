@@ -9,7 +9,9 @@ the command line: tests/pages/headless-calls.html logs a classification click an
   by version); with `&mode=next` it sends the Event Protocol's pre-release types (caseAssist.start, …), fixed in
   3.2.0. 2.x calls the organization's production hosts; the run maps the Customer Service API's with --map-host;
 - `?load=bundled` includes the bundle as a bundler does (CommonJS in a function scope): no global for the JS layer
-  to wrap, yet the page is still identified as Headless 4.0.0 and its deviations attributed."""
+  to wrap, yet the page is still identified as Headless 4.0.0 and its deviations attributed;
+- `?analytics=off` builds the engine with its analytics turned off, `?consent=click` turns them off until the
+  visitor's first click: Headless runs every analytics action and sends nothing meanwhile."""
 
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ def runs(pages_server, tmp_path_factory) -> dict[str, ScenarioResult]:
         ("headless-2", "?v=2"),
         ("headless-2-next", "?v=2&mode=next"),
         ("bundled", "?load=bundled"),
+        ("analytics-off", "?analytics=off"),
+        ("consent-on-click", "?consent=click"),
     ):
         steps = [
             {"goto": f"/pages/headless-calls.html{query}"},
@@ -133,3 +137,23 @@ def test_a_headless_bundle_that_hides_its_global_is_still_attributed(runs):
     assert [e.action for e in result.events][2:] == ["ticket_classification_click", "documentSuggestionClick"]
     assert result.status == Status.passed and result.violations
     assert all(v.deviation and v.deviation.startswith("@coveo/headless 4.0.0") for v in result.violations)
+
+
+def test_an_engine_with_its_analytics_turned_off_is_one_error_naming_what_it_lost(runs):
+    result = runs["analytics-off"]
+    assert result.events == [] and result.status == Status.failed
+    (found,) = result.violations  # one cause, said once: not also every action as called but never sent
+    assert found.rule == "library.analytics-off" and found.severity == Severity.error
+    lost = "ticket_create_start, ticket_field_update, ticket_classification_click, documentSuggestionClick"
+    assert f"ran 4 analytics action(s) ({lost})" in found.message and "step #1" in found.message
+    assert "enabled: false" in found.hint and "engine.enableAnalytics()" in found.hint
+    causes = {p.cause for p in result.reconciliation if p.outcome == "called_not_sent"}
+    assert causes == {"the engine's analytics are turned off: Headless ran the action and sent nothing"}
+
+
+def test_analytics_turned_on_at_the_first_click_lose_only_what_came_before(runs):
+    result = runs["consent-on-click"]
+    assert [e.action for e in result.events] == ["ticket_classification_click", "documentSuggestionClick"]
+    (found,) = [v for v in result.violations if v.rule == "library.analytics-off"]
+    assert "ran 2 analytics action(s) (ticket_create_start, ticket_field_update)" in found.message
+    assert "reconcile.called-not-sent" not in {v.rule for v in result.violations}

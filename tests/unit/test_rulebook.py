@@ -15,6 +15,7 @@ import pytest
 
 from checker.check.deviations import DEVIATIONS
 from checker.check.rules import RuleConfig, RuleContext, all_rules, evaluate
+from checker.decode.intents import HEADLESS_ACTIONS
 from checker.models import (
     CapturedRequest,
     FieldDiff,
@@ -199,6 +200,18 @@ def pairing(outcome: str, **kw) -> Callable[[ScenarioResult], None]:
 
 def headless_engine(mode: str) -> Callable[[ScenarioResult], None]:
     return lambda r: r.js_calls.append(JsCall(id=len(r.js_calls), fn="headless-engine", args=["4.0.0", mode]))
+
+
+def unsent_headless_action(name: str, **info) -> Callable[[ScenarioResult], None]:
+    """A Headless analytics action the page ran that sent nothing, as reconciliation pairs it."""
+
+    def apply(result: ScenarioResult) -> None:
+        js("headless", name, None, step=7, **info)(result)
+        action = HEADLESS_ACTIONS[name][0]
+        pairing = Pairing(outcome="called_not_sent", call_ids=[result.js_calls[-1].id], action=action, step=7)
+        result.reconciliation.append(pairing)
+
+    return apply
 
 
 def stray_queue(name: str | None) -> Callable[[ScenarioResult], None]:
@@ -666,6 +679,15 @@ CASES = [
     Case(
         "headless-next-mode", "library.analytics-mode", headless_engine("next"), headless_engine("legacy"), None, None
     ),
+    # a Headless engine whose analytics are turned off: its actions run and send nothing
+    Case(
+        "analytics-off",
+        "library.analytics-off",
+        both(headless_engine("legacy"), unsent_headless_action("analytics/caseAssist/case/nextStage", disabled=True)),
+        headless_engine("legacy"),
+        None,
+        None,
+    ),
     # the snippet's stub renamed: the library never replays that queue
     Case("snippet-renamed", "library.snippet-renamed", stray_queue("caLog"), stray_queue(None), None, None),
     # an unknown Case Assist configuration: the API answers 404 and the page shows nothing
@@ -709,6 +731,15 @@ def test_near_miss_keeps_the_rule(case: Case):
     result = base()
     case.keeps(result)
     assert findings(result) == []
+
+
+@pytest.mark.parametrize("off", [True, False])
+def test_an_unsent_headless_action_is_said_once_by_the_rule_that_knows_why(off):
+    result = base()
+    headless_engine("legacy")(result)
+    unsent_headless_action("analytics/caseAssist/case/nextStage", **({"disabled": True} if off else {}))(result)
+    rules = [v.rule for v in findings(result)]
+    assert rules == (["library.analytics-off"] if off else ["reconcile.called-not-sent"])
 
 
 def test_every_newer_rule_has_a_case():

@@ -22,9 +22,12 @@ def _event(ctx: RuleContext, pairing: Pairing) -> Event | None:
 
 @rule("reconcile.called-not-sent", Severity.error, "Logged in JS, never sent", SECTION)
 def called_not_sent(ctx: RuleContext) -> Iterable[Finding]:
+    calls = ctx.result.js_calls
     for p in _pairings(ctx, "called_not_sent"):
         if p.replaced_by is not None:
             continue  # the page navigated away first: transport.cancelled-by-navigation says so
+        if p.call_ids and calls[p.call_ids[0]].info.get("disabled"):
+            continue  # the engine's analytics were turned off: library.analytics-off says so, once
         what = (
             f"{p.action} was logged with coveoua"
             if p.level == "api"
@@ -39,8 +42,7 @@ def called_not_sent(ctx: RuleContext) -> Iterable[Finding]:
         )
         yield Finding(
             f"{what} but no matching request left the browser: {p.cause}",
-            "make sure coveo.analytics loads (CSP script-src/connect-src must allow Coveo), and that "
-            "nothing blocks or cancels the request",
+            ctx.advise("not-sent"),
             action=p.action,
             step=p.step,
             deviation=deviation,

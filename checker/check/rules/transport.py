@@ -10,7 +10,7 @@ from checker.check.context import RuleContext
 from checker.check.deviations import next_mode
 from checker.check.rules.registry import Finding, rule
 from checker.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
-from checker.models import CapturedRequest, Severity
+from checker.models import CapturedRequest, Pairing, Severity
 from checker.values import split_url
 
 
@@ -211,6 +211,37 @@ def snippet_renamed(ctx: RuleContext) -> Iterable[Finding]:
             "the library replays the queue of window.coveoua only, so none of them logged anything",
             f"keep the snippet's stub named coveoua (its `a='coveoua'`); to call it under another name, forward to "
             f"it: window.{name} = (...args) => window.coveoua(...args)",
+        )
+
+
+def _analytics_off(ctx: RuleContext) -> list[Pairing]:
+    """The Headless actions a page ran while its engine's analytics were turned off: sent nothing, by design."""
+    calls = ctx.result.js_calls
+    return [
+        p
+        for p in ctx.result.reconciliation
+        if p.outcome == "called_not_sent" and p.call_ids and calls[p.call_ids[0]].info.get("disabled")
+    ]
+
+
+@rule(
+    "library.analytics-off",
+    Severity.error,
+    "Engine analytics turned off",
+    "Use the Coveo UA library",
+    why="a Headless engine whose analytics are turned off (configuration.analytics.enabled false, or "
+    "engine.disableAnalytics()) runs every analytics action and sends nothing: the page works and no event of the "
+    "flow is ever counted",
+)
+def analytics_off(ctx: RuleContext) -> Iterable[Finding]:
+    lost = _analytics_off(ctx)
+    if lost:
+        actions = ", ".join(dict.fromkeys(str(p.action) for p in lost))
+        yield Finding(
+            f"the Case Assist engine's analytics are turned off: Headless ran {len(lost)} analytics action(s) "
+            f"({actions}) from {ctx.step_text(lost[0].step)} on, and sent none of them",
+            ctx.advise("analytics-off"),
+            step=lost[0].step,
         )
 
 
