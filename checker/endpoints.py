@@ -25,6 +25,25 @@ COVEO_ANALYTICS_HOST = re.compile(
 )
 
 
+# the organization in a URL: an organization's own host (ORG.analytics.org.coveo.com, ORG.org.coveo.com, …) or a
+# /rest/organizations/ORG/ path (the Event Protocol's, the Customer Service API's)
+ORG_HOST = re.compile(r"^(?P<org>[a-z0-9-]+?)(?:\.analytics)?\.org(?:dev|stg|hipaa|eu|au|ca)?\.coveo\.com$")
+SERVICE_API_ORG = re.compile(r"/rest/organizations/(?P<org>[^/]+)/caseassists/")
+
+
+def analytics_organization(url: str) -> str | None:
+    """The organization an analytics request goes to, when its URL says (analytics.cloud.coveo.com and a proxy do
+    not: the token decides there)."""
+    parts = split_url(url)
+    match = EP_PATH.search(parts.path + "/") or ORG_HOST.match((parts.hostname or "").lower())
+    return match.group("org").lower() if match else None
+
+
+def service_api_organization(url: str) -> str | None:
+    match = SERVICE_API_ORG.search(split_url(url).path)
+    return match.group("org").lower() if match else None
+
+
 def analytics_endpoint(url: str) -> str | None:
     """'collect', 'click', … for a UA request, 'event_protocol' for EP, None when not analytics."""
     path = split_url(url).path

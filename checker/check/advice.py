@@ -121,6 +121,14 @@ ADVICE: dict[str, dict[str, str]] = {
         "Trusted Sites must allow the analytics endpoint (connect-src), and no navigation may cut it short; the "
         "browser console says which",
     },
+    "organization": {
+        "snippet": "log to the organization of this Case Assist interface: coveoua('init', <an API key of "
+        "{expected}>, 'https://{expected}.analytics.org.coveo.com')",
+        "headless": "build the engine for one organization: organizationId '{expected}' with an access token of that "
+        "organization (Headless derives the analytics endpoint from them; check analytics.proxyBaseUrl too)",
+        "quantic": "the Apex HeadlessController configuration (getHeadlessConfiguration) must give organizationId "
+        "'{expected}' and a token of that organization, the one whose Case Assist configuration the page uses",
+    },
     "analytics-off": {
         "snippet": "turn the engine's analytics on: drop analytics: {enabled: false} from buildCaseAssistEngine's "
         "configuration, and where the page turns them off (engine.disableAnalytics(), e.g. until a visitor "

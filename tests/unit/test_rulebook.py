@@ -676,6 +676,16 @@ CASES = [
         None,
         None,
     ),
+    # the sandbox organization's endpoint on a page whose Case Assist API is the production organization's; the
+    # global host names no organization (the token decides there)
+    Case(
+        "another-organization",
+        "transport.organization",
+        lambda r: add_analytics_request(r, "https://testorgsandbox.analytics.org.coveo.com/rest/v15/analytics/collect"),
+        lambda r: add_analytics_request(r, "https://analytics.cloud.coveo.com/rest/v15/analytics/collect"),
+        None,
+        None,
+    ),
     Case(
         "headless-next-mode", "library.analytics-mode", headless_engine("next"), headless_engine("legacy"), None, None
     ),

@@ -9,7 +9,13 @@ from checker.check.advice import library_name
 from checker.check.context import RuleContext
 from checker.check.deviations import next_mode
 from checker.check.rules.registry import Finding, rule
-from checker.endpoints import is_coveo_analytics_host, matches_proxy, service_api_endpoint
+from checker.endpoints import (
+    analytics_organization,
+    is_coveo_analytics_host,
+    matches_proxy,
+    service_api_endpoint,
+    service_api_organization,
+)
 from checker.models import CapturedRequest, Pairing, Severity
 from checker.values import split_url
 
@@ -178,6 +184,39 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
                 ctx.advise("endpoint"),
                 step=req.step,
             )
+
+
+@rule(
+    "transport.organization",
+    Severity.error,
+    "Events sent to another organization",
+    "(Prerequisite) Initialize the library",
+    why="Case Assist reports, case deflection figures and the models are those of the organization whose Case "
+    "Assist configuration the page uses: events logged to another one (a sandbox, a former organization) never "
+    "reach them",
+)
+def organization(ctx: RuleContext) -> Iterable[Finding]:
+    requests = ctx.result.requests
+    api = sorted({org for r in requests if r.kind == "service_api" and (org := service_api_organization(r.url))})
+    if not api:
+        return  # no Customer Service API call says which organization the page works with
+    elsewhere: dict[str, list[CapturedRequest]] = {}
+    for req in requests:
+        org = analytics_organization(req.url) if req.kind == "analytics" else None
+        if org is not None and org not in api:
+            elsewhere.setdefault(org, []).append(req)
+    for org, sent in elsewhere.items():
+        ids = {r.id for r in sent}
+        events = [e for e in ctx.events if e.request_id in ids]
+        actions = ", ".join(dict.fromkeys(str(e.action) for e in events)) or "requests"
+        yield Finding(
+            f"{len(events) or len(sent)} event(s) ({actions}) went to organization {org!r}, while the Case Assist "
+            f"API this page uses belongs to {' and '.join(map(repr, api))}: that organization's Case Assist reports "
+            "and models never see them",
+            ctx.advise("organization", expected=api[0]),
+            event=events[0] if events else None,
+            step=sent[0].step,
+        )
 
 
 @rule("library.analytics-mode", Severity.error, "Headless in next analytics mode", "Use the Coveo UA library")

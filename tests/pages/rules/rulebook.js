@@ -76,6 +76,8 @@
     // --- transport -----------------------------------------------------------------------------------------------
     'transport.decodable': { handBuiltBeacon: true }, // a leftover hand-built beacon with a form body
     'transport.endpoint': { endpoint: 'testorg' }, // the bare organization ID as coveoua('init')'s 2nd argument
+    // the sandbox organization's endpoint left in the production page: the events go to the sandbox
+    'transport.organization': { endpoint: 'https://testorgsandbox.analytics.org.coveo.com' },
     // a tag manager renamed the snippet's stub to dodge a name clash: the library never replays that queue
     'library.snippet-renamed': { stub: 'caLog' },
   };
