@@ -752,6 +752,20 @@ def test_an_unsent_headless_action_is_said_once_by_the_rule_that_knows_why(off):
     assert rules == (["library.analytics-off"] if off else ["reconcile.called-not-sent"])
 
 
+@pytest.mark.parametrize("expected", [None, "default"])
+def test_a_flow_logged_for_the_default_search_hub_is_a_warning_unless_that_is_the_hub(expected):
+    result = base()
+    for event in result.events:
+        event.search_hub = "default"  # Headless' and Quantic's own value when the page gives none
+    found = findings(result, RuleConfig(expected_search_hub=expected))
+    if expected:
+        assert found == []
+    else:
+        (warning,) = found
+        assert (warning.rule, warning.severity, warning.event_index) == ("flow.search-hub", Severity.warning, 0)
+        assert "search hub 'default'" in warning.message and "search_hub: default" in warning.hint
+
+
 def test_every_newer_rule_has_a_case():
     older = {
         "payload.required-action-fields",

@@ -261,6 +261,9 @@ def service_api_client_id(request: CapturedRequest) -> str | None:
     return values[0] if values and values[0] else None
 
 
+DEFAULT_HUB = "default"
+
+
 @rule("flow.search-hub", Severity.error, "Search hub missing, inconsistent or unexpected", "3: Send an event")
 def search_hub(ctx: RuleContext) -> Iterable[Finding]:
     events = [e for e in _case_flow_events(ctx) if e.protocol == "ua"]
@@ -287,6 +290,18 @@ def search_hub(ctx: RuleContext) -> Iterable[Finding]:
                 event=first,
                 field="search_hub",
             )
+    elif hubs == {DEFAULT_HUB}:  # Headless' and Quantic's own value when the page gives none
+        first = next(e for e in events if e.search_hub)
+        yield Finding(
+            f"every event of the flow is logged for search hub {DEFAULT_HUB!r}, the value Headless and Quantic use "
+            f"when none is given (first: {first.action}, event #{first.index}): the interface's own search hub was "
+            "not set",
+            ctx.advise("search-hub-missing") + "; if 'default' is really this interface's hub, say so with "
+            "search_hub: default in case-assist-check.yaml",
+            event=first,
+            field="search_hub",
+            severity=Severity.warning,
+        )
     elif len(hubs) > 1:
         first_hub = events[0].search_hub
         odd = next(e for e in events if e.search_hub and e.search_hub != first_hub)
