@@ -55,6 +55,11 @@ class RuleContext:
             return "outside the steps"
         return f"step #{step + 1} ({self.result.steps[step].description})"
 
+    def during(self, step: int | None) -> str:
+        """'during step #3 (click #next)', or 'outside the steps' (the words `step_text` needs after "during")."""
+        text = self.step_text(step)
+        return text if text == "outside the steps" else f"during {text}"
+
     @cached_property
     def case_events(self) -> list[Event]:
         """Events that name an action (Case Assist or not); undecodable requests are left to their own rule."""

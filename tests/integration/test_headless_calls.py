@@ -145,7 +145,7 @@ def test_an_engine_with_its_analytics_turned_off_is_one_error_naming_what_it_los
     (found,) = result.violations  # one cause, said once: not also every action as called but never sent
     assert found.rule == "library.analytics-off" and found.severity == Severity.error
     lost = "ticket_create_start, ticket_field_update, ticket_classification_click, documentSuggestionClick"
-    assert f"ran 4 analytics action(s) ({lost})" in found.message and "step #1" in found.message
+    assert f"ran 4 analytics action(s) ({lost}), the first during step #1" in found.message
     assert "enabled: false" in found.hint and "engine.enableAnalytics()" in found.hint
     causes = {p.cause for p in result.reconciliation if p.outcome == "called_not_sent"}
     assert causes == {"the engine's analytics are turned off: Headless ran the action and sent nothing"}

@@ -766,6 +766,21 @@ def test_a_flow_logged_for_the_default_search_hub_is_a_warning_unless_that_is_th
         assert "search hub 'default'" in warning.message and "search_hub: default" in warning.hint
 
 
+@pytest.mark.parametrize("asked", [True, False])
+def test_a_flow_whose_start_was_asked_for_but_lost_points_at_the_loss_not_at_the_page(asked):
+    result = base()
+    drop_event(0)(result)
+    if asked:
+        cause = "the engine's analytics are turned off: Headless ran the action and sent nothing"
+        pairing("called_not_sent", action="ticket_create_start", step=0, cause=cause)(result)
+    (found,) = [v for v in findings(result) if v.rule == "flow.starts-with-start"]
+    if asked:
+        assert "the page asked for ticket_create_start outside the steps, but" in found.message
+        assert "analytics are turned off" in found.message and "the page's own call is right" in found.hint
+    else:
+        assert found.message.endswith("not ticket_create_start") and "the page's own call" not in found.hint
+
+
 def test_every_newer_rule_has_a_case():
     older = {
         "payload.required-action-fields",

@@ -164,9 +164,20 @@ def starts_with_start(ctx: RuleContext) -> Iterable[Finding]:
     events = _case_flow_events(ctx)
     if events and events[0].action != FLOW_START:
         first = events[0]
-        yield Finding(
-            f"the flow starts with {first.action} (event #{first.index}), not ticket_create_start",
-            ctx.advise("start"),
+        lost = next(
+            (p for p in ctx.result.reconciliation if p.outcome == "called_not_sent" and p.action == FLOW_START), None
+        )
+        if lost is None:
+            yield Finding(
+                f"the flow starts with {first.action} (event #{first.index}), not ticket_create_start",
+                ctx.advise("start"),
+                event=first,
+            )
+            return
+        yield Finding(  # the page did ask for it: the fix is where it got lost, not in logging it
+            f"the flow starts with {first.action} (event #{first.index}): the page asked for ticket_create_start "
+            f"{ctx.during(lost.step)}, but it was never sent ({lost.cause})",
+            "fix what stopped the send (the finding about that step says why); the page's own call is right",
             event=first,
         )
 

@@ -170,7 +170,7 @@ def uncaught_errors(ctx: RuleContext) -> Iterable[Finding]:
         source = f" at {call.info['source']}" if call.info.get("source") else ""
         lost = f": {', '.join(map(str, missing))} expected in this step was not logged" if missing else ""
         yield Finding(
-            f"the page threw {text}{source} during {ctx.step_text(call.step)}{lost}",
+            f"the page threw {text}{source} {ctx.during(call.step)}{lost}",
             "fix the exception (see the browser console); log the event before any code that may throw, or in a "
             "finally block",
             step=call.step,
@@ -226,7 +226,7 @@ def started_twice(ctx: RuleContext) -> Iterable[Finding]:
 def field_update_noise(ctx: RuleContext) -> Iterable[Finding]:
     for (step, name), events in noisy_field_updates(ctx).items():
         yield Finding(
-            f"ticket_field_update for {name!r} was sent {len(events)} times during {ctx.step_text(step)} (more "
+            f"ticket_field_update for {name!r} was sent {len(events)} times {ctx.during(step)} (more "
             f"than {ctx.config.field_update_limit}): once per keystroke instead of once per change",
             "log the update on the field's change (or blur) event, or debounce the input handler; "
             "rules.field_update_limit in the configuration sets the limit",

@@ -278,7 +278,7 @@ def analytics_off(ctx: RuleContext) -> Iterable[Finding]:
         actions = ", ".join(dict.fromkeys(str(p.action) for p in lost))
         yield Finding(
             f"the Case Assist engine's analytics are turned off: Headless ran {len(lost)} analytics action(s) "
-            f"({actions}) from {ctx.step_text(lost[0].step)} on, and sent none of them",
+            f"({actions}), the first {ctx.during(lost[0].step)}, and sent none of them",
             ctx.advise("analytics-off"),
             step=lost[0].step,
         )
