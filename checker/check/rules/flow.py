@@ -11,7 +11,7 @@ from checker.check.deviations import explain_difference, from_headless, next_mod
 from checker.check.protocol import ACTIONS, FLOW_END, FLOW_START
 from checker.check.rules.registry import Finding, rule
 from checker.endpoints import service_api_endpoint
-from checker.models import CapturedRequest, Event, ExpectationResult, FieldDiff, Severity
+from checker.models import CapturedRequest, Event, ExpectationResult, FieldDiff, Pairing, Severity
 from checker.redact import MASK
 from checker.values import split_url
 
@@ -63,6 +63,10 @@ def expected_events(ctx: RuleContext) -> Iterable[Finding]:
         elif result.event_index is None:
             message = f"{where} expected {action} but no such event was sent"
             hint = _missing_hint(ctx, action)
+            lost = _lost_on_the_way(ctx, action, result.step)
+            if lost is not None:  # the page did ask for it: the fix is where it got lost
+                message += f": the page asked for it {ctx.during(lost.step)}, but it never left ({lost.cause})"
+                hint = LOST_HINT
         else:
             fields = ", ".join(
                 f"{d.path} = {d.observed!r} (expected {d.expected!r}{': ' + d.note if d.note else ''})" for d in wrong
@@ -70,6 +74,21 @@ def expected_events(ctx: RuleContext) -> Iterable[Finding]:
             message = f"{where} expected {action}; the closest event #{result.event_index} differs: {fields}"
             hint = _differs_hint(ctx, action, wrong)
         yield Finding(message, hint, action=action, step=result.step, deviation=_expectation_deviation(ctx, result))
+
+
+LOST_HINT = "fix what stopped the send (the finding about that step says why); the page's own call is right"
+
+
+def _lost_on_the_way(ctx: RuleContext, action: str | None, step: int | None) -> Pairing | None:
+    """The page's request for `action` (in `step`, or anywhere for a scenario-level expectation) that never left."""
+    return next(
+        (
+            p
+            for p in ctx.result.reconciliation
+            if p.outcome == "called_not_sent" and p.action == action and (step is None or p.step == step)
+        ),
+        None,
+    )
 
 
 def _missing_hint(ctx: RuleContext, action: str | None) -> str:
@@ -164,9 +183,7 @@ def starts_with_start(ctx: RuleContext) -> Iterable[Finding]:
     events = _case_flow_events(ctx)
     if events and events[0].action != FLOW_START:
         first = events[0]
-        lost = next(
-            (p for p in ctx.result.reconciliation if p.outcome == "called_not_sent" and p.action == FLOW_START), None
-        )
+        lost = _lost_on_the_way(ctx, FLOW_START, None)
         if lost is None:
             yield Finding(
                 f"the flow starts with {first.action} (event #{first.index}), not ticket_create_start",
@@ -177,7 +194,7 @@ def starts_with_start(ctx: RuleContext) -> Iterable[Finding]:
         yield Finding(  # the page did ask for it: the fix is where it got lost, not in logging it
             f"the flow starts with {first.action} (event #{first.index}): the page asked for ticket_create_start "
             f"{ctx.during(lost.step)}, but it was never sent ({lost.cause})",
-            "fix what stopped the send (the finding about that step says why); the page's own call is right",
+            LOST_HINT,
             event=first,
         )
 
