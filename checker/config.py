@@ -1,6 +1,7 @@
 """Project configuration: `case-assist-check.yaml` (or `[tool.case-assist-check]` in pyproject.toml).
 
     search_hub: case_assist_interface        # the search hub / originLevel1 every event must carry
+    organization: acmeproduction             # the Coveo organization the page must use (API calls and events)
     proxies:                                 # your own analytics endpoints (URL prefixes, * matches anything)
       - https://support.example.com/coveo-analytics/*
     custom_ticket_fields: [visitorAge]       # extra ticket fields your page may log
@@ -43,6 +44,7 @@ class RulesConfig(BaseModel):
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     search_hub: str | None = None
+    organization: str | None = Field(None, pattern=r"^[A-Za-z0-9-]+$")
     proxies: list[str] = Field(default_factory=list)
     custom_ticket_fields: list[str] = Field(default_factory=list)
     custom_actions: list[str] = Field(default_factory=list)
@@ -115,6 +117,7 @@ def rule_config(config: ProjectConfig, search_hub: str | None = None) -> RuleCon
         disabled=set(config.rules.disable),
         severities=dict(config.rules.severity),
         expected_search_hub=search_hub or config.search_hub,
+        expected_organization=config.organization.lower() if config.organization else None,
         proxies=list(config.proxies),
         custom_ticket_fields=list(config.custom_ticket_fields),
         deviations=config.rules.deviations,

@@ -21,6 +21,7 @@ class RuleConfig:
     disabled: set[str] = field(default_factory=set)
     severities: dict[str, Severity] = field(default_factory=dict)
     expected_search_hub: str | None = None
+    expected_organization: str | None = None  # the Coveo organization the page must use (lower case)
     proxies: list[str] = field(default_factory=list)
     custom_ticket_fields: list[str] = field(default_factory=list)
     deviations: str = "warning"  # warning | error | ignore: how known library deviations count

@@ -54,3 +54,13 @@ def test_unknown_rule_id_suggests(tmp_path):
 def test_explicit_missing_file(tmp_path):
     with pytest.raises(ConfigError):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_the_organization_is_checked_and_given_to_the_rules_in_lower_case(tmp_path):
+    path = tmp_path / "case-assist-check.yaml"
+    path.write_text("organization: AcmeProduction\n")
+    assert rule_config(load_config(folder=tmp_path)).expected_organization == "acmeproduction"
+    path.write_text("search_hub: hub\norganization: acme production!\n")
+    with pytest.raises(ScenarioError) as info:
+        load_config(folder=tmp_path)
+    assert [p.line for p in info.value.problems] == [2]

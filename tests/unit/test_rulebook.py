@@ -781,6 +781,22 @@ def test_a_flow_whose_start_was_asked_for_but_lost_points_at_the_loss_not_at_the
         assert found.message.endswith("not ticket_create_start") and "the page's own call" not in found.hint
 
 
+@pytest.mark.parametrize("configured", ["testorg", "acmeproduction", None])
+def test_the_configured_organization_is_the_one_the_page_must_use(configured):
+    result = base()
+    add_analytics_request(result, COLLECT)  # testorg's analytics host, as the page's Case Assist API
+    found = [
+        v for v in findings(result, RuleConfig(expected_organization=configured)) if v.rule.endswith("organization")
+    ]
+    if configured != "acmeproduction":
+        assert found == []
+        return
+    api, events = found
+    assert "Case Assist configuration of organization(s) 'testorg', not 'acmeproduction'" in api.message
+    assert "went to organization 'testorg', not to 'acmeproduction' (the configured organization)" in events.message
+    assert "https://acmeproduction.analytics.org.coveo.com" in api.hint
+
+
 def test_every_newer_rule_has_a_case():
     older = {
         "payload.required-action-fields",

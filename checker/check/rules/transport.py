@@ -197,23 +197,38 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
 )
 def organization(ctx: RuleContext) -> Iterable[Finding]:
     requests = ctx.result.requests
+    expected = ctx.config.expected_organization
     api = sorted({org for r in requests if r.kind == "service_api" and (org := service_api_organization(r.url))})
-    if not api:
-        return  # no Customer Service API call says which organization the page works with
+    if expected and any(org != expected for org in api):
+        first = next(r for r in requests if r.kind == "service_api" and service_api_organization(r.url) != expected)
+        yield Finding(
+            f"the page uses the Case Assist configuration of organization(s) {', '.join(map(repr, api))}, not "
+            f"{expected!r} (the configured organization): its classifications, suggestions and events all belong "
+            "to another organization",
+            ctx.advise("organization", expected=expected),
+            step=first.step,
+        )
+    owners = [expected] if expected else api
+    if owners:  # else no Customer Service API call says which organization the page works with
+        yield from _events_elsewhere(ctx, owners, "the configured organization" if expected else "the Case Assist API")
+
+
+def _events_elsewhere(ctx: RuleContext, owners: list[str], whose: str) -> Iterable[Finding]:
     elsewhere: dict[str, list[CapturedRequest]] = {}
-    for req in requests:
+    for req in ctx.result.requests:
         org = analytics_organization(req.url) if req.kind == "analytics" else None
-        if org is not None and org not in api:
+        if org is not None and org not in owners:
             elsewhere.setdefault(org, []).append(req)
     for org, sent in elsewhere.items():
         ids = {r.id for r in sent}
         events = [e for e in ctx.events if e.request_id in ids]
-        actions = ", ".join(dict.fromkeys(str(e.action) for e in events)) or "requests"
+        actions = ", ".join(dict.fromkeys(str(e.action) for e in events))
+        what = f"{len(events)} event(s) ({actions})" if events else f"{len(sent)} analytics request(s)"
         yield Finding(
-            f"{len(events) or len(sent)} event(s) ({actions}) went to organization {org!r}, while the Case Assist "
-            f"API this page uses belongs to {' and '.join(map(repr, api))}: that organization's Case Assist reports "
-            "and models never see them",
-            ctx.advise("organization", expected=api[0]),
+            f"{what} went to organization {org!r}, not to "
+            f"{' or '.join(map(repr, owners))} ({whose}): that organization's Case Assist reports and models never "
+            "see them",
+            ctx.advise("organization", expected=owners[0]),
             event=events[0] if events else None,
             step=sent[0].step,
         )
