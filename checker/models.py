@@ -84,7 +84,8 @@ class JsCall(_Model):
     """One call the page made in JavaScript: `coveoua(...)`, or a fetch/sendBeacon/XHR/<img> to an analytics URL."""
 
     id: int
-    # coveoua | coveoua-error (that call threw) | headless | headless-rejected | headless-engine | library |
+    # coveoua | coveoua-error (that call threw) | coveoua-swallowed (the page's own window.coveoua did not pass it
+    # on) | headless | headless-rejected | headless-engine | library |
     # fetch | sendBeacon | xhr | image | page (a document loaded) | page-error (an exception the page did not catch)
     fn: str
     args: list[Any] = Field(default_factory=list)  # JSON-safe copy taken at call time (redacted)

@@ -380,19 +380,36 @@
   }
 
   // --- coveoua: wrap whatever is assigned to window.coveoua (the snippet's stub, then the library) --------
+  // A page may also put a function of its own there once the library loaded (a consent gate, a logging wrapper)
+  // that passes calls on to the library's function it kept, which is our wrapper too. Its calls are recorded where
+  // they reach the library (what the library was asked, once, not twice); a call it did not pass on, synchronously,
+  // is recorded as `coveoua-swallowed`: the page asked, the library never heard of it.
   const wrappers = new WeakSetCtor();
+  const libraryFunctions = new WeakSetCtor(); // the functions coveo.analytics itself put in window.coveoua
+  let depth = 0; // our wrappers under way, one inside another
+  let reached = false; // whether the page function's call under way reached another wrapper
   function wrapCoveoua(original) {
     if (typeof original !== 'function' || weakSetHas(wrappers, original)) return original;
+    const afterLoad = !!window.coveoanalytics; // the stub comes before; the library's own function is noted below
     const wrapper = function coveoua() {
+      const pageFunction = afterLoad && !weakSetHas(libraryFunctions, original) && depth === 0;
+      if (depth > 0) reached = true;
       // queued: the snippet's stub only stores the call until coveo.analytics loads and replays it
-      record('coveoua', listOf(arguments), { queued: !window.coveoanalytics });
+      if (!pageFunction) record('coveoua', listOf(arguments), { queued: !window.coveoanalytics });
+      const outer = reached;
+      reached = false;
+      depth++;
       try {
         return apply(original, this, arguments);
       } catch (error) {
         // a command the library does not know, or one that throws: nothing is logged for it, even when the page
         // catches the exception (it goes on unchanged)
-        record('coveoua-error', listOf(arguments), { error: errorText(error) });
+        if (!pageFunction) record('coveoua-error', listOf(arguments), { error: errorText(error) });
         throw error;
+      } finally {
+        depth--;
+        if (pageFunction && !reached) record('coveoua-swallowed', listOf(arguments), null);
+        reached = outer || depth > 0;
       }
     };
     weakSetAdd(wrappers, wrapper);
@@ -403,6 +420,7 @@
 
   let current = wrapCoveoua(window.coveoua);
   let libraryNoted = false;
+  let lastLibrary = null; // the window.coveoanalytics of the last coveo.analytics that ran (a page may load two)
   try {
     defineProperty(window, 'coveoua', {
       __proto__: null,
@@ -411,9 +429,15 @@
       get() { return current; },
       set(value) {
         current = wrapCoveoua(value);
-        // coveo.analytics sets window.coveoanalytics right after it replaces the stub: note that it loaded
+        // coveo.analytics sets window.coveoanalytics (an object of each run) right after it replaces the stub: a
+        // function put there by a library that just ran is the library's, any other one after it is the page's
         if (typeof value === 'function') queueMicrotask(() => {
-          if (window.coveoanalytics && !libraryNoted) {
+          const library = window.coveoanalytics;
+          if (library && library !== lastLibrary) {
+            lastLibrary = library;
+            weakSetAdd(libraryFunctions, value);
+          }
+          if (library && !libraryNoted) {
             libraryNoted = true;
             let version = null;
             try { version = value('version'); } catch (e) { /* older builds */ }

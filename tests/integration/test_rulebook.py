@@ -219,6 +219,10 @@ ELSEWHERE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("test_quantic::test_an_unknown_case_assist_id_is_reported",),
         ("test_quantic::test_clean_page_keeps_the_service_api_rule",),
     ),
+    "page.call-swallowed": (
+        ("test_coveoua_wrapped::test_a_consent_gate_that_drops_calls_is_named_as_the_cause",),
+        ("test_coveoua_wrapped::test_a_wrapper_that_passes_calls_on_changes_nothing",),
+    ),
     "library.analytics-off": (
         ("test_headless_calls::test_an_engine_with_its_analytics_turned_off_is_one_error_naming_what_it_lost",),
         ("test_headless_calls::test_the_same_call_with_the_suggestion_id_logs_the_click",),

@@ -214,6 +214,14 @@ def unsent_headless_action(name: str, **info) -> Callable[[ScenarioResult], None
     return apply
 
 
+def swallowed_start(passed_on: bool) -> list[Callable[[ScenarioResult], None]]:
+    """The start's three coveoua calls dropped by the page's own window.coveoua (step 0); `passed_on`: it passed
+    them on from a timer, so the library got them afterwards (and sent the start, kept in the base flow)."""
+    calls = [("svc:setAction", "ticket_create_start"), ("svc:setTicket", {"subject": "x"}), ("send", "event")]
+    dropped = [js("coveoua-swallowed", *args, step=0) for args in calls]
+    return dropped + ([js("coveoua", *args, step=0) for args in calls] if passed_on else [])
+
+
 def stray_queue(name: str | None) -> Callable[[ScenarioResult], None]:
     """What the page-state read found: a snippet stub under `name` whose calls were never replayed (None: none)."""
 
@@ -695,6 +703,15 @@ CASES = [
         "library.analytics-off",
         both(headless_engine("legacy"), unsent_headless_action("analytics/caseAssist/case/nextStage", disabled=True)),
         headless_engine("legacy"),
+        None,
+        None,
+    ),
+    # the page's own window.coveoua (a consent gate) dropped the start's calls; a near miss passes them on later
+    Case(
+        "call-swallowed",
+        "page.call-swallowed",
+        both(drop_event(0), *swallowed_start(passed_on=False)),
+        both(*swallowed_start(passed_on=True)),
         None,
         None,
     ),

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from checker.check.context import RuleContext
 from checker.check.deviations import explain_difference, from_headless, next_mode
 from checker.check.protocol import ACTIONS, FLOW_END, FLOW_START
+from checker.check.rules.lifecycle import swallowed_action
 from checker.check.rules.registry import Finding, rule
 from checker.endpoints import service_api_endpoint
 from checker.models import CapturedRequest, Event, ExpectationResult, FieldDiff, Pairing, Severity
@@ -80,8 +81,9 @@ LOST_HINT = "fix what stopped the send (the finding about that step says why); t
 
 
 def _lost_on_the_way(ctx: RuleContext, action: str | None, step: int | None) -> Pairing | None:
-    """The page's request for `action` (in `step`, or anywhere for a scenario-level expectation) that never left."""
-    return next(
+    """The page's request for `action` (in `step`, or anywhere for a scenario-level expectation) that never left:
+    sent to the library and not on the wire, or dropped by the page's own window.coveoua before the library."""
+    unsent = next(
         (
             p
             for p in ctx.result.reconciliation
@@ -89,6 +91,11 @@ def _lost_on_the_way(ctx: RuleContext, action: str | None, step: int | None) -> 
         ),
         None,
     )
+    dropped = swallowed_action(ctx, action) if unsent is None and action else None
+    if dropped is not None and (step is None or dropped.step == step):
+        cause = "the page's own window.coveoua did not pass it on to coveo.analytics"
+        return Pairing(outcome="called_not_sent", call_ids=[dropped.id], action=action, step=dropped.step, cause=cause)
+    return unsent
 
 
 def _missing_hint(ctx: RuleContext, action: str | None) -> str:

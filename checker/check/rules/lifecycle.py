@@ -145,6 +145,58 @@ def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
 
 
 @rule(
+    "page.call-swallowed",
+    Severity.error,
+    "Analytics call dropped by the page's own coveoua",
+    "Use the Coveo UA library",
+    why="a function the page put in place of window.coveoua once the library loaded (a consent gate, a logging "
+    "wrapper) that does not pass a call on: coveo.analytics never hears of it, and the event is silently missing",
+)
+def swallowed_calls(ctx: RuleContext) -> Iterable[Finding]:
+    by_step: dict[int | None, list[JsCall]] = {}
+    for call in _swallowed_for_good(ctx):
+        by_step.setdefault(call.step, []).append(call)
+    for step, calls in by_step.items():
+        actions = [str(c.args[1]) for c in calls if len(c.args) > 1 and c.args[0] == "svc:setAction"]
+        lost = f": {', '.join(actions)} never logged" if actions else ""
+        yield Finding(
+            f"{len(calls)} coveoua call(s) {ctx.during(step)} ({', '.join(call_text(c) for c in calls[:3])}"
+            f"{', …' if len(calls) > 3 else ''}) went to a function the page put in place of window.coveoua, which "
+            f"did not pass them on to coveo.analytics{lost}",
+            "make the page's own window.coveoua pass every call on to the library's function (or hold the calls until "
+            "the visitor consents and replay them then, as the snippet's stub does)",
+            action=actions[0] if actions else None,
+            step=step,
+        )
+
+
+def _swallowed_for_good(ctx: RuleContext) -> list[JsCall]:
+    """The calls a page function in window.coveoua did not pass on at once, by step, less the steps whose calls it
+    all passed on later (a timer, a promise: the library got the same calls, in that order, from the same page)."""
+    swallowed = ctx.calls("coveoua-swallowed")
+    if not swallowed:
+        return []
+    by_step: dict[int | None, list[JsCall]] = {}
+    for call in swallowed:
+        by_step.setdefault(call.step, []).append(call)
+    reached = ctx.calls("coveoua")
+    lost: list[JsCall] = []
+    for calls in by_step.values():
+        later = iter(c for c in reached if c.id > calls[0].id and c.frame_url == calls[0].frame_url)
+        if not all(any(c.args == call.args for c in later) for call in calls):  # not all passed on, in order
+            lost += calls
+    return lost
+
+
+def swallowed_action(ctx: RuleContext, action: str) -> JsCall | None:
+    """The page's svc:setAction for `action` that its own window.coveoua did not pass on, if any."""
+    return next(
+        (c for c in _swallowed_for_good(ctx) if c.args[:2] == ["svc:setAction", action]),
+        None,
+    )
+
+
+@rule(
     "page.uncaught-error",
     Severity.warning,
     "Exception thrown during a step",
