@@ -814,6 +814,17 @@ def test_the_configured_organization_is_the_one_the_page_must_use(configured):
     assert "https://acmeproduction.analytics.org.coveo.com" in api.hint
 
 
+def test_calls_the_page_function_logged_its_own_way_are_not_lost():
+    """The start's calls never reached coveo.analytics, yet a ticket_create_start left in that step (the page's
+    function sent it itself): nothing was lost."""
+    result = base()
+    for dropped in swallowed_start(passed_on=False):
+        dropped(result)
+    assert [v.rule for v in findings(result)] == []
+    drop_event(0)(result)
+    assert "page.call-swallowed" in [v.rule for v in findings(result)]
+
+
 def test_every_newer_rule_has_a_case():
     older = {
         "payload.required-action-fields",

@@ -180,11 +180,16 @@ def _swallowed_for_good(ctx: RuleContext) -> list[JsCall]:
     for call in swallowed:
         by_step.setdefault(call.step, []).append(call)
     reached = ctx.calls("coveoua")
+    sent = {(e.step, e.action) for e in ctx.case_events}
     lost: list[JsCall] = []
-    for calls in by_step.values():
+    for step, calls in by_step.items():
         later = iter(c for c in reached if c.id > calls[0].id and c.frame_url == calls[0].frame_url)
-        if not all(any(c.args == call.args for c in later) for call in calls):  # not all passed on, in order
-            lost += calls
+        if all(any(c.args == call.args for c in later) for call in calls):
+            continue  # all passed on later, in order
+        actions = [c.args[1] for c in calls if len(c.args) > 1 and c.args[0] == "svc:setAction"]
+        if actions and all((step, action) in sent for action in actions):
+            continue  # the page's function logged them its own way: the wire has them
+        lost += calls
     return lost
 
 
