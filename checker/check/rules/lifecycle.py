@@ -153,11 +153,8 @@ def failed_calls(ctx: RuleContext) -> Iterable[Finding]:
     "wrapper) that does not pass a call on: coveo.analytics never hears of it, and the event is silently missing",
 )
 def swallowed_calls(ctx: RuleContext) -> Iterable[Finding]:
-    by_step: dict[int | None, list[JsCall]] = {}
-    for call in _swallowed_for_good(ctx):
-        by_step.setdefault(call.step, []).append(call)
-    for step, calls in by_step.items():
-        actions = [str(c.args[1]) for c in calls if len(c.args) > 1 and c.args[0] == "svc:setAction"]
+    for step, calls in _swallowed_for_good(ctx).items():
+        actions = _registered_actions(calls)
         lost = f": {', '.join(actions)} never logged" if actions else ""
         yield Finding(
             f"{len(calls)} coveoua call(s) {ctx.during(step)} ({', '.join(call_text(c) for c in calls[:3])}"
@@ -170,35 +167,39 @@ def swallowed_calls(ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
-def _swallowed_for_good(ctx: RuleContext) -> list[JsCall]:
-    """The calls a page function in window.coveoua did not pass on at once, by step, less the steps whose calls it
-    all passed on later (a timer, a promise: the library got the same calls, in that order, from the same page)."""
-    swallowed = ctx.calls("coveoua-swallowed")
-    if not swallowed:
-        return []
-    by_step: dict[int | None, list[JsCall]] = {}
-    for call in swallowed:
-        by_step.setdefault(call.step, []).append(call)
-    reached = ctx.calls("coveoua")
-    sent = {(e.step, e.action) for e in ctx.case_events}
-    lost: list[JsCall] = []
-    for step, calls in by_step.items():
-        later = iter(c for c in reached if c.id > calls[0].id and c.frame_url == calls[0].frame_url)
-        if all(any(c.args == call.args for c in later) for call in calls):
-            continue  # all passed on later, in order
-        actions = [c.args[1] for c in calls if len(c.args) > 1 and c.args[0] == "svc:setAction"]
-        if actions and all((step, action) in sent for action in actions):
-            continue  # the page's function logged them its own way: the wire has them
-        lost += calls
-    return lost
+def _swallowed_for_good(ctx: RuleContext) -> dict[int | None, list[JsCall]]:
+    """By step, the calls a page function in window.coveoua did not pass on at once, less the steps whose calls it
+    all passed on later (a timer, a promise: the library got the same calls, in that order, from the same page) or
+    logged its own way (their events left in that step). Computed once per scenario."""
+
+    def compute() -> dict[int | None, list[JsCall]]:
+        by_step: dict[int | None, list[JsCall]] = {}
+        for call in ctx.calls("coveoua-swallowed"):
+            by_step.setdefault(call.step, []).append(call)
+        reached = ctx.calls("coveoua")
+        sent = {(e.step, e.action) for e in ctx.case_events}
+        lost: dict[int | None, list[JsCall]] = {}
+        for step, calls in by_step.items():
+            later = iter(c for c in reached if c.id > calls[0].id and c.frame_url == calls[0].frame_url)
+            if all(any(c.args == call.args for c in later) for call in calls):
+                continue  # all passed on later, in order
+            actions = _registered_actions(calls)
+            if not (actions and all((step, action) in sent for action in actions)):
+                lost[step] = calls
+        return lost
+
+    return ctx.once("swallowed-calls", compute) if ctx.calls("coveoua-swallowed") else {}
+
+
+def _registered_actions(calls: list[JsCall]) -> list[str]:
+    """The actions these coveoua calls register (svc:setAction's first argument)."""
+    return [str(c.args[1]) for c in calls if len(c.args) > 1 and c.args[0] == "svc:setAction"]
 
 
 def swallowed_action(ctx: RuleContext, action: str) -> JsCall | None:
     """The page's svc:setAction for `action` that its own window.coveoua did not pass on, if any."""
-    return next(
-        (c for c in _swallowed_for_good(ctx) if c.args[:2] == ["svc:setAction", action]),
-        None,
-    )
+    calls = (c for group in _swallowed_for_good(ctx).values() for c in group)
+    return next((c for c in calls if c.args[:2] == ["svc:setAction", action]), None)
 
 
 @rule(

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from checker.check.context import RuleContext
 from checker.check.rules.lifecycle import noisy_field_updates
 from checker.check.rules.registry import Finding, rule
+from checker.check.rules.transport import sent_nothing_by_design
 from checker.models import Event, Pairing, Severity
 
 SECTION = "Use the Coveo UA library"
@@ -22,11 +23,10 @@ def _event(ctx: RuleContext, pairing: Pairing) -> Event | None:
 
 @rule("reconcile.called-not-sent", Severity.error, "Logged in JS, never sent", SECTION)
 def called_not_sent(ctx: RuleContext) -> Iterable[Finding]:
-    calls = ctx.result.js_calls
     for p in _pairings(ctx, "called_not_sent"):
         if p.replaced_by is not None:
             continue  # the page navigated away first: transport.cancelled-by-navigation says so
-        if p.call_ids and calls[p.call_ids[0]].info.get("disabled"):
+        if sent_nothing_by_design(ctx, p):
             continue  # the engine's analytics were turned off: library.analytics-off says so, once
         what = (
             f"{p.action} was logged with coveoua"

@@ -268,14 +268,17 @@ def snippet_renamed(ctx: RuleContext) -> Iterable[Finding]:
         )
 
 
+def sent_nothing_by_design(ctx: RuleContext, pairing: Pairing) -> bool:
+    """A Headless action the page ran while its engine's analytics were turned off: it sent nothing, by design."""
+    return bool(
+        pairing.outcome == "called_not_sent"
+        and pairing.call_ids
+        and ctx.result.js_calls[pairing.call_ids[0]].info.get("disabled")
+    )
+
+
 def _analytics_off(ctx: RuleContext) -> list[Pairing]:
-    """The Headless actions a page ran while its engine's analytics were turned off: sent nothing, by design."""
-    calls = ctx.result.js_calls
-    return [
-        p
-        for p in ctx.result.reconciliation
-        if p.outcome == "called_not_sent" and p.call_ids and calls[p.call_ids[0]].info.get("disabled")
-    ]
+    return [p for p in ctx.result.reconciliation if sent_nothing_by_design(ctx, p)]
 
 
 @rule(
