@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 from checker.check.context import RuleContext
@@ -12,7 +13,7 @@ from checker.check.protocol import ACTIONS, FLOW_END, FLOW_START
 from checker.check.rules.lifecycle import swallowed_action
 from checker.check.rules.registry import Finding, rule
 from checker.endpoints import service_api_endpoint
-from checker.models import CapturedRequest, Event, ExpectationResult, FieldDiff, Pairing, Severity
+from checker.models import CapturedRequest, Event, ExpectationResult, FieldDiff, Severity
 from checker.redact import MASK
 from checker.values import split_url
 
@@ -80,22 +81,21 @@ def expected_events(ctx: RuleContext) -> Iterable[Finding]:
 LOST_HINT = "fix what stopped the send (the finding about that step says why); the page's own call is right"
 
 
-def _lost_on_the_way(ctx: RuleContext, action: str | None, step: int | None) -> Pairing | None:
+class Lost(NamedTuple):
+    step: int | None  # when the page asked for the event
+    cause: str  # why it never left
+
+
+def _lost_on_the_way(ctx: RuleContext, action: str | None, step: int | None) -> Lost | None:
     """The page's request for `action` (in `step`, or anywhere for a scenario-level expectation) that never left:
     sent to the library and not on the wire, or dropped by the page's own window.coveoua before the library."""
-    unsent = next(
-        (
-            p
-            for p in ctx.result.reconciliation
-            if p.outcome == "called_not_sent" and p.action == action and (step is None or p.step == step)
-        ),
-        None,
-    )
-    dropped = swallowed_action(ctx, action) if unsent is None and action else None
+    for p in ctx.result.reconciliation:
+        if p.outcome == "called_not_sent" and p.action == action and (step is None or p.step == step):
+            return Lost(p.step, p.cause)
+    dropped = swallowed_action(ctx, action) if action else None
     if dropped is not None and (step is None or dropped.step == step):
-        cause = "the page's own window.coveoua did not pass it on to coveo.analytics"
-        return Pairing(outcome="called_not_sent", call_ids=[dropped.id], action=action, step=dropped.step, cause=cause)
-    return unsent
+        return Lost(dropped.step, "the page's own window.coveoua did not pass it on to coveo.analytics")
+    return None
 
 
 def _missing_hint(ctx: RuleContext, action: str | None) -> str:

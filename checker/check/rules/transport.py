@@ -196,11 +196,13 @@ def endpoint(ctx: RuleContext) -> Iterable[Finding]:
     "reach them",
 )
 def organization(ctx: RuleContext) -> Iterable[Finding]:
-    requests = ctx.result.requests
     expected = ctx.config.expected_organization
-    api = sorted({org for r in requests if r.kind == "service_api" and (org := service_api_organization(r.url))})
+    calls = [
+        (r, org) for r in ctx.result.requests if r.kind == "service_api" and (org := service_api_organization(r.url))
+    ]
+    api = sorted({org for _, org in calls})
     if expected and any(org != expected for org in api):
-        first = next(r for r in requests if r.kind == "service_api" and service_api_organization(r.url) != expected)
+        first = next(r for r, org in calls if org != expected)
         yield Finding(
             f"the page uses the Case Assist configuration of organization(s) {', '.join(map(repr, api))}, not "
             f"{expected!r} (the configured organization): its classifications, suggestions and events all belong "
@@ -277,10 +279,6 @@ def sent_nothing_by_design(ctx: RuleContext, pairing: Pairing) -> bool:
     )
 
 
-def _analytics_off(ctx: RuleContext) -> list[Pairing]:
-    return [p for p in ctx.result.reconciliation if sent_nothing_by_design(ctx, p)]
-
-
 @rule(
     "library.analytics-off",
     Severity.error,
@@ -291,7 +289,7 @@ def _analytics_off(ctx: RuleContext) -> list[Pairing]:
     "flow is ever counted",
 )
 def analytics_off(ctx: RuleContext) -> Iterable[Finding]:
-    lost = _analytics_off(ctx)
+    lost = [p for p in ctx.result.reconciliation if sent_nothing_by_design(ctx, p)]
     if lost:
         actions = ", ".join(dict.fromkeys(str(p.action) for p in lost))
         yield Finding(
